@@ -1,0 +1,284 @@
+/* ox: reading a snapshot's chunks through its lazily loaded manifest. */
+#include "basis.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "log.h"
+
+enum page_state { PAGE_ABSENT, PAGE_LOADING, PAGE_LOADED };
+
+struct ox_basis {
+  struct ox_store *st;
+  const struct ox_keys *k;
+  struct ox_root *root;
+  uint64_t nchunks;
+  char name[OX_NAME_MAX + 18]; /* "VOLUME@ID" for messages */
+
+  /* Pages: a pointer and a state per page, guarded by LOCK. A page is
+   * loaded outside the lock by the first thread that needs it; others
+   * wait on LOADED for it. A loaded page never changes until close. */
+  pthread_mutex_t lock;
+  pthread_cond_t loaded;
+  struct ox_page **pages;
+  uint8_t *state;
+
+  _Atomic uint64_t fetches, fetched_bytes, pages_loaded;
+};
+
+int
+ox_basis_open (struct ox_store *st, const struct ox_keys *k,
+               struct ox_root *root, struct ox_basis **out)
+{
+  struct ox_basis *b = calloc (1, sizeof *b);
+
+  *out = NULL;
+  if (b == NULL) {
+    ox_error ("calloc: %m");
+    ox_root_free (root);
+    return -1;
+  }
+  b->st = st;
+  b->k = k;
+  b->root = root;
+  b->nchunks = ox_root_nchunks (root);
+  snprintf (b->name, sizeof b->name, "%s@%016" PRIx64, root->volume,
+            root->snapshot_id);
+  pthread_mutex_init (&b->lock, NULL);
+  pthread_cond_init (&b->loaded, NULL);
+  b->pages = calloc (root->npages ? root->npages : 1, sizeof *b->pages);
+  b->state = calloc (root->npages ? root->npages : 1, sizeof *b->state);
+  if (b->pages == NULL || b->state == NULL) {
+    ox_error ("snapshot %s: cannot allocate the page table: %m", b->name);
+    ox_basis_close (b);
+    return -1;
+  }
+  *out = b;
+  return 0;
+}
+
+const struct ox_root *
+ox_basis_root (const struct ox_basis *b)
+{
+  return b->root;
+}
+
+/* Entries page PAGE_NO must hold. */
+static uint32_t
+page_nentries (const struct ox_basis *b, uint32_t page_no)
+{
+  uint64_t first = (uint64_t) page_no * b->root->chunks_per_page;
+  uint64_t left = b->nchunks - first;
+
+  return left < b->root->chunks_per_page ? (uint32_t) left
+                                         : b->root->chunks_per_page;
+}
+
+/* Fetch and check page PAGE_NO (without holding the page lock). Pages
+ * load rarely (one per chunks_per_page chunks), so each load uses a codec
+ * of its own and loads of different pages run in parallel. */
+static struct ox_page *
+fetch_page (struct ox_basis *b, uint32_t page_no)
+{
+  struct ox_page *page = NULL;
+  struct ox_codec *c = ox_codec_new (0);
+  char key[OX_KEY_MAX];
+  uint32_t want = page_nentries (b, page_no);
+  int r;
+
+  if (c == NULL)
+    return NULL;
+  r = ox_page_get (b->st, b->k, c, b->root->pages[page_no], page_no, &page);
+  ox_codec_free (c);
+  if (r == -1)
+    return NULL;
+  if (page->nentries != want) {
+    ox_page_key (b->root->pages[page_no], key);
+    ox_error ("page %s of snapshot %s: has %" PRIu32
+              " entries, expected %" PRIu32,
+              key, b->name, page->nentries, want);
+    ox_page_free (page);
+    errno = EINVAL;
+    return NULL;
+  }
+  return page;
+}
+
+/* The page PAGE_NO, loading it if this is the first use. Concurrent
+ * callers missing the same page load it once. */
+static const struct ox_page *
+get_page (struct ox_basis *b, uint32_t page_no)
+{
+  struct ox_page *page;
+
+  pthread_mutex_lock (&b->lock);
+  while (b->state[page_no] == PAGE_LOADING)
+    pthread_cond_wait (&b->loaded, &b->lock);
+  if (b->state[page_no] == PAGE_LOADED) {
+    page = b->pages[page_no];
+    pthread_mutex_unlock (&b->lock);
+    return page;
+  }
+  b->state[page_no] = PAGE_LOADING;
+  pthread_mutex_unlock (&b->lock);
+
+  page = fetch_page (b, page_no);
+
+  pthread_mutex_lock (&b->lock);
+  if (page) {
+    b->pages[page_no] = page;
+    b->state[page_no] = PAGE_LOADED;
+    atomic_fetch_add (&b->pages_loaded, 1);
+  }
+  else
+    b->state[page_no] = PAGE_ABSENT; /* a later call retries */
+  pthread_cond_broadcast (&b->loaded);
+  pthread_mutex_unlock (&b->lock);
+  return page;
+}
+
+/* Bytes of chunk CHUNK_INDEX (the last one may be short). */
+static uint32_t
+chunk_len (const struct ox_basis *b, uint64_t chunk_index)
+{
+  uint64_t start = chunk_index * b->root->chunk_size;
+  uint64_t left = b->root->volume_size - start;
+
+  return left < b->root->chunk_size ? (uint32_t) left : b->root->chunk_size;
+}
+
+int
+ox_basis_lookup (struct ox_basis *b, uint64_t chunk_index,
+                 struct ox_chunk_loc *loc)
+{
+  uint32_t cpp = b->root->chunks_per_page;
+  const struct ox_page *page;
+  const struct ox_page_entry *e;
+
+  memset (loc, 0, sizeof *loc);
+  if (chunk_index >= b->nchunks) {
+    ox_error ("snapshot %s: chunk %" PRIu64 " out of range (the volume has %"
+              PRIu64 " chunks)",
+              b->name, chunk_index, b->nchunks);
+    errno = EINVAL;
+    return -1;
+  }
+  page = get_page (b, (uint32_t) (chunk_index / cpp));
+  if (page == NULL)
+    return -1;
+  e = &page->entries[chunk_index % cpp];
+  loc->plain_len = chunk_len (b, chunk_index);
+  if (e->flags & OX_CHUNK_ZERO) {
+    loc->zero = 1;
+    return 0;
+  }
+  memcpy (loc->id, e->id, OX_ID_LEN);
+  memcpy (loc->segment_id, page->segments[e->segment], OX_SEGMENT_ID_LEN);
+  ox_segment_key (loc->segment_id, loc->key);
+  loc->offset = e->offset;
+  loc->length = e->length;
+  return 0;
+}
+
+int
+ox_basis_decode (struct ox_basis *b, struct ox_codec *c,
+                 uint64_t chunk_index, const struct ox_chunk_loc *loc,
+                 const void *frame, void *buf)
+{
+  const char *why = "invalid frame";
+  size_t got = 0;
+
+  if (loc->zero) {
+    memset (buf, 0, loc->plain_len);
+    return 0;
+  }
+  if (ox_frame_decode (c, b->k, loc->id, frame, loc->length, buf,
+                       loc->plain_len, &got, &why)
+      == 0) {
+    if (got == loc->plain_len)
+      return 0;
+    why = "chunk has the wrong length";
+  }
+  ox_error ("segment %s: chunk %" PRIu64 " (frame at offset %" PRIu32
+            ", %" PRIu32 " bytes): %s",
+            loc->key, chunk_index, loc->offset, loc->length, why);
+  errno = EIO;
+  return -1;
+}
+
+/* Fetch exactly the frame of LOC into a malloc'd buffer. */
+static void *
+fetch_frame (struct ox_basis *b, uint64_t chunk_index,
+             const struct ox_chunk_loc *loc)
+{
+  void *frame = malloc (loc->length);
+
+  if (frame == NULL) {
+    ox_error ("malloc: %m");
+    return NULL;
+  }
+  if (ox_store_get_range (b->st, loc->key, loc->offset, frame, loc->length)
+      == -1) {
+    if (errno == ENOENT) {
+      ox_error ("segment %s: not found in %s (needed for chunk %" PRIu64
+                " of snapshot %s)",
+                loc->key, b->st->url, chunk_index, b->name);
+      errno = EIO;
+    }
+    free (frame);
+    return NULL;
+  }
+  atomic_fetch_add (&b->fetches, 1);
+  atomic_fetch_add (&b->fetched_bytes, loc->length);
+  return frame;
+}
+
+int
+ox_basis_read_chunk (struct ox_basis *b, struct ox_codec *c,
+                     uint64_t chunk_index, void *buf, size_t *len)
+{
+  struct ox_chunk_loc loc;
+  CLEANUP_FREE void *frame = NULL;
+
+  if (ox_basis_lookup (b, chunk_index, &loc) == -1)
+    return -1;
+  if (!loc.zero) {
+    frame = fetch_frame (b, chunk_index, &loc);
+    if (frame == NULL)
+      return -1;
+  }
+  if (ox_basis_decode (b, c, chunk_index, &loc, frame, buf) == -1)
+    return -1;
+  *len = loc.plain_len;
+  return 0;
+}
+
+void
+ox_basis_stats (struct ox_basis *b, struct ox_basis_stats *s)
+{
+  s->fetches = atomic_load (&b->fetches);
+  s->fetched_bytes = atomic_load (&b->fetched_bytes);
+  s->pages_loaded = atomic_load (&b->pages_loaded);
+}
+
+void
+ox_basis_close (struct ox_basis *b)
+{
+  if (b == NULL)
+    return;
+  if (b->pages)
+    for (uint32_t i = 0; i < b->root->npages; i++)
+      ox_page_free (b->pages[i]);
+  free (b->pages);
+  free (b->state);
+  ox_root_free (b->root);
+  pthread_cond_destroy (&b->loaded);
+  pthread_mutex_destroy (&b->lock);
+  free (b);
+}

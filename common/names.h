@@ -1,0 +1,49 @@
+/* ox: volume names, tags, snapshot ids and snapshot specs
+ * "VOLUME[@ID|:TAG]" (docs/FORMAT.md, sections 2 and 7). */
+#ifndef OX_NAMES_H
+#define OX_NAMES_H
+
+#include <stdint.h>
+
+#include "keys.h"
+#include "manifest.h"
+#include "store.h"
+
+/* True if NAME is a valid volume or tag name. */
+int ox_name_valid (const char *name);
+
+/* A new snapshot id for the current time (40 bits seconds, 24 random). */
+uint64_t ox_snapshot_id_new (void);
+
+/* Format ID as 16 hex digits into OUT[17]. */
+void ox_snapshot_id_format (uint64_t id, char out[17]);
+
+/* Parse 16 hex digits. Returns 0 or -1 (no error reported). */
+int ox_snapshot_id_parse (const char *s, uint64_t *id);
+
+/* Split SPEC "VOLUME[@ID|:TAG]" into its parts. Reports an error for bad
+ * syntax. *TAG is NULL, or points into a malloc'd copy returned in
+ * *VOLUME; *ID is 0 when absent. Returns 0 or -1. */
+int ox_spec_parse (const char *spec, char **volume, uint64_t *id,
+                   const char **tag);
+
+/* List the snapshot ids of VOLUME in ascending order into a malloc'd array.
+ * Returns 0 or -1. */
+int ox_snapshot_list (struct ox_store *st, const char *volume, uint64_t **ids,
+                      size_t *n);
+
+/* Resolve SPEC to a snapshot root: VOLUME alone means the newest snapshot,
+ * VOLUME@ID that one, VOLUME:TAG the one the tag names. Clear errors for a
+ * volume with no snapshots, an unknown id or tag. Returns 0 or -1. */
+int ox_snapshot_resolve (struct ox_store *st, const struct ox_keys *k,
+                         const char *spec, struct ox_root **out);
+
+/* Point tag TAG of VOLUME at SNAP_ID (creates or replaces). */
+int ox_tag_put (struct ox_store *st, const char *volume, const char *tag,
+                uint64_t snap_id);
+
+/* Read tag TAG of VOLUME. Returns 0, or -1 (errno ENOENT if absent). */
+int ox_tag_get (struct ox_store *st, const char *volume, const char *tag,
+                uint64_t *snap_id);
+
+#endif

@@ -1,0 +1,94 @@
+/* ox: sealed segment objects (docs/FORMAT.md, section 5): building one in
+ * memory, and reading its index back. */
+#ifndef OX_SEGMENT_H
+#define OX_SEGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+#include "store.h"
+
+#define OX_SEGMENT_FOOTER_LEN 64
+/* The fixed header fields of FORMAT.md 5.1 (8+16+16+8+2+6) take 56 bytes;
+ * the "48 + name_len" in that section's overview is an arithmetic slip. */
+#define OX_SEGMENT_HEADER_FIXED 56
+#define OX_SEGMENT_FRAME_ENTRY_LEN 48
+#define OX_SEGMENT_REF_ENTRY_LEN 40
+/* "segments/HH/" + 32 hex + NUL */
+#define OX_SEGMENT_KEY_MAX 48
+
+/* Object key of the segment with id SEG_ID. */
+void ox_segment_key (const uint8_t seg_id[OX_SEGMENT_ID_LEN],
+                     char key[OX_SEGMENT_KEY_MAX]);
+
+/* A segment being built. */
+struct ox_segment_writer;
+
+/* Start a segment with a fresh random id for snapshot SNAP_ID of VOLUME. */
+struct ox_segment_writer *ox_segw_new (const struct ox_keys *k,
+                                       uint64_t snap_id, const char *volume)
+    __attribute__ ((__nonnull__ (1, 3)));
+
+/* The segment's id. */
+const uint8_t *ox_segw_id (const struct ox_segment_writer *w);
+
+/* Bytes the segment would have if sealed now. */
+size_t ox_segw_size (const struct ox_segment_writer *w);
+
+/* Number of frames added so far. */
+uint32_t ox_segw_nframes (const struct ox_segment_writer *w);
+
+/* Append FRAME (LEN bytes) holding chunk ID of PLAIN_LEN bytes. Sets
+ * *OFFSET to the frame's offset in the segment. Returns 0 or -1. */
+int ox_segw_add_frame (struct ox_segment_writer *w,
+                       const uint8_t id[OX_ID_LEN], const void *frame,
+                       size_t len, uint32_t plain_len, uint32_t *offset);
+
+/* Record that chunk CHUNK_INDEX of the snapshot has id ID. */
+int ox_segw_add_ref (struct ox_segment_writer *w, uint64_t chunk_index,
+                     const uint8_t id[OX_ID_LEN]);
+
+/* Seal: append index and footer. *DATA stays owned by the writer and is
+ * valid until ox_segw_free. No frame may be added afterwards. */
+int ox_segw_seal (struct ox_segment_writer *w, const void **data, size_t *len);
+
+/* Free the writer (NULL is fine). */
+void ox_segw_free (struct ox_segment_writer *w);
+
+struct ox_segment_frame {
+  uint8_t id[OX_ID_LEN];
+  uint32_t offset, length, plain_len;
+};
+struct ox_segment_ref {
+  uint64_t chunk_index;
+  uint8_t id[OX_ID_LEN];
+};
+
+/* A segment's parsed header and index. */
+struct ox_segment_index {
+  uint8_t segment_id[OX_SEGMENT_ID_LEN];
+  uint64_t snapshot_id;
+  char volume[129];
+  uint64_t size; /* of the whole object */
+  uint32_t nframes, nrefs;
+  struct ox_segment_frame *frames;
+  struct ox_segment_ref *refs;
+};
+
+/* Parse and verify a complete segment object DATA of LEN bytes (header,
+ * footer, index MAC, frame bounds). NAME is used in error messages.
+ * Returns 0 and sets *OUT, or -1 with an error naming NAME. */
+int ox_segment_parse (const struct ox_keys *k, const char *name,
+                      const void *data, size_t len,
+                      struct ox_segment_index **out);
+
+/* Read and verify only the header and index of segment KEY from ST
+ * (three ranged reads; not the frames). Returns 0 or -1 with an error. */
+int ox_segment_read_index (const struct ox_keys *k, struct ox_store *st,
+                           const char *key, struct ox_segment_index **out);
+
+/* Free a parsed index (NULL is fine). */
+void ox_segment_index_free (struct ox_segment_index *idx);
+
+#endif

@@ -1,0 +1,705 @@
+/* ox: the store configuration object "ox-store" (docs/FORMAT.md, section 3).
+ *
+ * The object holds the store id and, for an encrypted store, key slots
+ * that each wrap the master key with a key-encryption key (KEK) derived
+ * from a key file (HKDF) or a passphrase (scrypt).
+ */
+#include "storecfg.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "cleanup.h"
+#include "log.h"
+
+#define CFG_KEY "ox-store"
+#define CFG_MAGIC "OXSTORE\0"
+#define CFG_MAGIC_LEN 8
+#define CFG_VERSION 1
+#define CFG_FLAG_ENCRYPTED 1u
+#define CFG_HEAD_LEN 36 /* magic, version, flags, store_id, nslots */
+#define CFG_SUM_LEN 32
+
+#define SLOT_LEN 108
+#define SLOT_KEY_FILE 1
+#define SLOT_PASSPHRASE 2
+#define SLOT_SALT_LEN 32
+#define SLOT_NONCE_LEN 12
+#define SLOT_TAG_LEN 16
+#define SLOT_AAD_LABEL "ox v1 key slot"
+#define SLOT_AAD_LEN (sizeof SLOT_AAD_LABEL - 1 + OX_STORE_ID_LEN + 4)
+
+#define KEY_FILE_LEN 32
+#define PASSPHRASE_MAX (64 * 1024)
+/* scrypt limits for reading slots: the default costs 32 MiB and a few
+ * tenths of a second; refuse slots that would cost far more. */
+#define SCRYPT_MAXMEM (1024ull << 20)
+#define SCRYPT_MAX_LOG2_N 22
+#define SCRYPT_MAX_COST (1ull << 26) /* N * r * p */
+
+/* A key slot, decoded. */
+struct slot {
+  uint8_t type, epoch;
+  uint16_t reserved;
+  uint32_t log2_n, r, p;
+  uint8_t salt[SLOT_SALT_LEN];
+  uint8_t nonce[SLOT_NONCE_LEN];
+  uint8_t wrapped[OX_MASTER_KEY_LEN];
+  uint8_t tag[SLOT_TAG_LEN];
+};
+
+/* The user's secret: key file bytes (type 1) or a passphrase (type 2). */
+struct secret {
+  int type;
+  uint8_t *data;
+  size_t len;
+  const char *what; /* for messages: the file, or "the passphrase" */
+};
+
+static inline void
+put_le32 (uint8_t *p, uint32_t v)
+{
+  p[0] = v;
+  p[1] = v >> 8;
+  p[2] = v >> 16;
+  p[3] = v >> 24;
+}
+
+static inline uint32_t
+get_le32 (const uint8_t *p)
+{
+  return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
+         | (uint32_t)p[3] << 24;
+}
+
+static void
+secret_free (struct secret *s)
+{
+  if (s->data) {
+    OPENSSL_cleanse (s->data, s->len);
+    free (s->data);
+  }
+  s->data = NULL;
+  s->len = 0;
+}
+
+static int
+sources_given (const struct ox_key_source *src)
+{
+  return !!src->key_file + !!src->passphrase_file + !!src->passphrase;
+}
+
+/* Read up to CAP bytes of FD into BUF; sets *LEN. Returns 0 or -1. */
+static int
+read_all (int fd, uint8_t *buf, size_t cap, size_t *len)
+{
+  size_t n = 0;
+
+  while (n < cap) {
+    ssize_t r = read (fd, buf + n, cap - n);
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r == -1)
+      return -1;
+    if (r == 0)
+      break;
+    n += r;
+  }
+  *len = n;
+  return 0;
+}
+
+static int
+write_all (int fd, const uint8_t *buf, size_t len)
+{
+  while (len > 0) {
+    ssize_t r = write (fd, buf, len);
+    if (r == -1 && errno == EINTR)
+      continue;
+    if (r == -1)
+      return -1;
+    buf += r;
+    len -= r;
+  }
+  return 0;
+}
+
+/* Read a key file of exactly 32 bytes from the open FD. */
+static int
+read_key_fd (int fd, const char *path, struct secret *s)
+{
+  uint8_t buf[KEY_FILE_LEN + 1];
+  size_t n;
+
+  if (read_all (fd, buf, sizeof buf, &n) == -1) {
+    ox_error ("cannot read key file %s: %m", path);
+    return -1;
+  }
+  if (n != KEY_FILE_LEN) {
+    OPENSSL_cleanse (buf, sizeof buf);
+    ox_error ("key file %s must hold exactly %d raw bytes (it holds %s%zu)",
+              path, KEY_FILE_LEN, n > KEY_FILE_LEN ? "more than " : "",
+              n > KEY_FILE_LEN ? (size_t)KEY_FILE_LEN : n);
+    return -1;
+  }
+  s->data = malloc (KEY_FILE_LEN);
+  if (!s->data) {
+    OPENSSL_cleanse (buf, sizeof buf);
+    ox_error ("malloc: %m");
+    return -1;
+  }
+  memcpy (s->data, buf, KEY_FILE_LEN);
+  OPENSSL_cleanse (buf, sizeof buf);
+  s->len = KEY_FILE_LEN;
+  s->type = SLOT_KEY_FILE;
+  s->what = path;
+  return 0;
+}
+
+static int
+read_key_file (const char *path, struct secret *s)
+{
+  CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
+
+  if (fd == -1) {
+    ox_error ("cannot open key file %s: %m", path);
+    return -1;
+  }
+  return read_key_fd (fd, path, s);
+}
+
+/* Make the new file PATH durable: fsync it and its directory, so a store
+ * is never left behind with its only key lost in a crash. */
+static int
+sync_new_file (int fd, const char *path)
+{
+  CLEANUP_FREE char *copy = strdup (path);
+  int dfd, r;
+
+  if (!copy) {
+    ox_error ("strdup: %m");
+    return -1;
+  }
+  if (fsync (fd) == -1) {
+    ox_error ("fsync of key file %s: %m", path);
+    return -1;
+  }
+  dfd = open (dirname (copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd == -1) {
+    ox_error ("cannot open the directory of key file %s: %m", path);
+    return -1;
+  }
+  r = fsync (dfd);
+  close (dfd);
+  if (r == -1) {
+    ox_error ("fsync of the directory of key file %s: %m", path);
+    return -1;
+  }
+  return 0;
+}
+
+/* Create key file PATH with 32 random bytes, mode 0600. */
+static int
+write_new_key_file (int fd, const char *path, struct secret *s)
+{
+  s->data = malloc (KEY_FILE_LEN);
+  if (!s->data) {
+    ox_error ("malloc: %m");
+    return -1;
+  }
+  s->len = KEY_FILE_LEN;
+  s->type = SLOT_KEY_FILE;
+  s->what = path;
+  if (ox_random_bytes (s->data, KEY_FILE_LEN) == -1)
+    return -1;
+  if (write_all (fd, s->data, KEY_FILE_LEN) == -1) {
+    ox_error ("cannot write key file %s: %m", path);
+    return -1;
+  }
+  return sync_new_file (fd, path);
+}
+
+/* Use key file PATH, creating it when it does not exist. */
+static int
+read_or_create_key_file (const char *path, struct secret *s)
+{
+  int fd, r;
+
+  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd == -1 && errno == EEXIST)
+    return read_key_file (path, s);
+  if (fd == -1) {
+    ox_error ("cannot create key file %s: %m", path);
+    return -1;
+  }
+  r = write_new_key_file (fd, path, s);
+  if (close (fd) == -1 && r == 0) {
+    ox_error ("cannot write key file %s: %m", path);
+    r = -1;
+  }
+  if (r == -1) {
+    unlink (path);
+    secret_free (s);
+  } else
+    ox_debug ("created key file %s", path);
+  return r;
+}
+
+static int
+set_passphrase (const void *data, size_t len, const char *what,
+                struct secret *s)
+{
+  if (len == 0) {
+    ox_error ("%s is empty", what);
+    return -1;
+  }
+  s->data = malloc (len);
+  if (!s->data) {
+    ox_error ("malloc: %m");
+    return -1;
+  }
+  memcpy (s->data, data, len);
+  s->len = len;
+  s->type = SLOT_PASSPHRASE;
+  s->what = what;
+  return 0;
+}
+
+/* The passphrase is the file's content with one trailing newline removed. */
+static int
+read_passphrase_file (const char *path, struct secret *s)
+{
+  CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
+  CLEANUP_FREE uint8_t *buf = NULL;
+  size_t n;
+  int r;
+
+  if (fd == -1) {
+    ox_error ("cannot open passphrase file %s: %m", path);
+    return -1;
+  }
+  buf = malloc (PASSPHRASE_MAX + 1);
+  if (!buf) {
+    ox_error ("malloc: %m");
+    return -1;
+  }
+  if (read_all (fd, buf, PASSPHRASE_MAX + 1, &n) == -1) {
+    ox_error ("cannot read passphrase file %s: %m", path);
+    return -1;
+  }
+  if (n > PASSPHRASE_MAX) {
+    OPENSSL_cleanse (buf, PASSPHRASE_MAX + 1);
+    ox_error ("passphrase file %s is larger than %d bytes", path,
+              PASSPHRASE_MAX);
+    return -1;
+  }
+  if (n > 0 && buf[n - 1] == '\n')
+    n--;
+  r = set_passphrase (buf, n, path, s);
+  OPENSSL_cleanse (buf, PASSPHRASE_MAX + 1);
+  return r;
+}
+
+/* Load the secret named by SRC (which names exactly one). */
+static int
+load_secret (const struct ox_key_source *src, int create, struct secret *s)
+{
+  memset (s, 0, sizeof *s);
+  if (src->key_file)
+    return create ? read_or_create_key_file (src->key_file, s)
+                  : read_key_file (src->key_file, s);
+  if (src->passphrase_file)
+    return read_passphrase_file (src->passphrase_file, s);
+  return set_passphrase (src->passphrase, strlen (src->passphrase),
+                         "the passphrase", s);
+}
+
+/* KEK of slot SL for secret S. */
+static int
+derive_kek (const struct secret *s, const struct slot *sl, uint8_t kek[32])
+{
+  if (s->type == SLOT_KEY_FILE)
+    return ox_hkdf (s->data, s->len, sl->salt, SLOT_SALT_LEN, "ox v1 key file",
+                    kek);
+  if (!EVP_PBE_scrypt ((const char *)s->data, s->len, sl->salt, SLOT_SALT_LEN,
+                       (uint64_t)1 << sl->log2_n, sl->r, sl->p, SCRYPT_MAXMEM,
+                       kek, 32)) {
+    ox_error ("scrypt (N=2^%u, r=%u, p=%u) failed: %s", sl->log2_n, sl->r,
+              sl->p, ERR_reason_error_string (ERR_get_error ()));
+    return -1;
+  }
+  return 0;
+}
+
+static void
+slot_aad (uint8_t aad[SLOT_AAD_LEN], const uint8_t *store_id, uint32_t index)
+{
+  memcpy (aad, SLOT_AAD_LABEL, sizeof SLOT_AAD_LABEL - 1);
+  memcpy (aad + sizeof SLOT_AAD_LABEL - 1, store_id, OX_STORE_ID_LEN);
+  put_le32 (aad + SLOT_AAD_LEN - 4, index);
+}
+
+/* AES-256-GCM over one master key: wrap (ENCRYPT) or unwrap it. Unwrapping
+ * returns -1 without a message when the tag does not verify. */
+static int
+gcm_master (int encrypt, const uint8_t kek[32], struct slot *sl,
+            const uint8_t aad[SLOT_AAD_LEN], uint8_t master[32])
+{
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
+  int n, ok;
+
+  if (!ctx) {
+    ox_error ("EVP_CIPHER_CTX_new: out of memory");
+    return -1;
+  }
+  if (encrypt)
+    ok = EVP_EncryptInit_ex2 (ctx, EVP_aes_256_gcm (), kek, sl->nonce, NULL)
+         && EVP_EncryptUpdate (ctx, NULL, &n, aad, SLOT_AAD_LEN)
+         && EVP_EncryptUpdate (ctx, sl->wrapped, &n, master, 32)
+         && EVP_EncryptFinal_ex (ctx, sl->wrapped + 32, &n)
+         && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_GET_TAG, SLOT_TAG_LEN,
+                                 sl->tag);
+  else
+    ok = EVP_DecryptInit_ex2 (ctx, EVP_aes_256_gcm (), kek, sl->nonce, NULL)
+         && EVP_DecryptUpdate (ctx, NULL, &n, aad, SLOT_AAD_LEN)
+         && EVP_DecryptUpdate (ctx, master, &n, sl->wrapped, 32)
+         && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_SET_TAG, SLOT_TAG_LEN,
+                                 sl->tag)
+         && EVP_DecryptFinal_ex (ctx, master + 32, &n) == 1;
+  EVP_CIPHER_CTX_free (ctx);
+  if (!ok) {
+    if (encrypt)
+      ox_error ("AES-256-GCM key wrapping failed: %s",
+                ERR_reason_error_string (ERR_get_error ()));
+    ERR_clear_error ();
+    OPENSSL_cleanse (master, encrypt ? 0 : 32);
+    return -1;
+  }
+  return 0;
+}
+
+static void
+encode_slot (uint8_t *p, const struct slot *sl)
+{
+  p[0] = sl->type;
+  p[1] = sl->epoch;
+  p[2] = p[3] = 0;
+  put_le32 (p + 4, sl->log2_n);
+  put_le32 (p + 8, sl->r);
+  put_le32 (p + 12, sl->p);
+  memcpy (p + 16, sl->salt, SLOT_SALT_LEN);
+  memcpy (p + 48, sl->nonce, SLOT_NONCE_LEN);
+  memcpy (p + 60, sl->wrapped, OX_MASTER_KEY_LEN);
+  memcpy (p + 92, sl->tag, SLOT_TAG_LEN);
+}
+
+static void
+decode_slot (const uint8_t *p, struct slot *sl)
+{
+  sl->type = p[0];
+  sl->epoch = p[1];
+  sl->reserved = p[2] | p[3] << 8;
+  sl->log2_n = get_le32 (p + 4);
+  sl->r = get_le32 (p + 8);
+  sl->p = get_le32 (p + 12);
+  memcpy (sl->salt, p + 16, SLOT_SALT_LEN);
+  memcpy (sl->nonce, p + 48, SLOT_NONCE_LEN);
+  memcpy (sl->wrapped, p + 60, OX_MASTER_KEY_LEN);
+  memcpy (sl->tag, p + 92, SLOT_TAG_LEN);
+}
+
+static void
+sha256 (const void *data, size_t len, uint8_t out[32])
+{
+  struct ox_keys plain = { .encrypted = 0 };
+
+  ox_mac (&plain, data, len, out); /* MAC of an unencrypted store: SHA256 */
+}
+
+/* Build slot 0 wrapping MASTER with secret S for store STORE_ID. */
+static int
+make_slot (const struct secret *s, const uint8_t *store_id,
+           const uint8_t master[32], struct slot *sl)
+{
+  uint8_t kek[32], aad[SLOT_AAD_LEN];
+  int r;
+
+  memset (sl, 0, sizeof *sl);
+  sl->type = s->type;
+  if (s->type == SLOT_PASSPHRASE) {
+    sl->log2_n = OX_SCRYPT_LOG2_N;
+    sl->r = 8;
+    sl->p = 1;
+  }
+  if (ox_random_bytes (sl->salt, SLOT_SALT_LEN) == -1
+      || ox_random_bytes (sl->nonce, SLOT_NONCE_LEN) == -1
+      || derive_kek (s, sl, kek) == -1)
+    return -1;
+  slot_aad (aad, store_id, 0);
+  r = gcm_master (1, kek, sl, aad, (uint8_t *)master);
+  OPENSSL_cleanse (kek, sizeof kek);
+  return r;
+}
+
+/* Serialise and write "ox-store". SL is NULL for an unencrypted store. */
+static int
+put_config (struct ox_store *st, const uint8_t *store_id,
+            const struct slot *sl)
+{
+  uint8_t buf[CFG_HEAD_LEN + SLOT_LEN + CFG_SUM_LEN];
+  uint32_t nslots = sl ? 1 : 0;
+  size_t len = CFG_HEAD_LEN + nslots * SLOT_LEN;
+
+  memcpy (buf, CFG_MAGIC, CFG_MAGIC_LEN);
+  put_le32 (buf + 8, CFG_VERSION);
+  put_le32 (buf + 12, sl ? CFG_FLAG_ENCRYPTED : 0);
+  memcpy (buf + 16, store_id, OX_STORE_ID_LEN);
+  put_le32 (buf + 32, nslots);
+  if (sl)
+    encode_slot (buf + CFG_HEAD_LEN, sl);
+  sha256 (buf, len, buf + len);
+  return ox_store_put (st, CFG_KEY, buf, len + CFG_SUM_LEN);
+}
+
+static int
+check_not_exists (struct ox_store *st)
+{
+  uint64_t size;
+
+  if (ox_store_stat (st, CFG_KEY, &size) == 0) {
+    ox_error ("a store already exists at %s", st->url);
+    return -1;
+  }
+  if (errno != ENOENT)
+    return -1; /* reported by the store */
+  return 0;
+}
+
+static int
+create_encrypted (struct ox_store *st, const struct ox_key_source *src,
+                  const uint8_t *store_id, struct ox_keys *keys)
+{
+  struct secret s;
+  struct slot sl;
+  uint8_t master[OX_MASTER_KEY_LEN];
+  int r = -1;
+
+  if (load_secret (src, 1, &s) == -1)
+    return -1;
+  if (ox_random_bytes (master, sizeof master) == 0
+      && make_slot (&s, store_id, master, &sl) == 0
+      && put_config (st, store_id, &sl) == 0)
+    r = ox_keys_init_encrypted (keys, store_id, master);
+  OPENSSL_cleanse (master, sizeof master);
+  secret_free (&s);
+  return r;
+}
+
+int
+ox_storecfg_create (struct ox_store *st, int encrypt,
+                    const struct ox_key_source *src, struct ox_keys *keys)
+{
+  uint8_t store_id[OX_STORE_ID_LEN];
+
+  if (sources_given (src) > 1) {
+    ox_error ("give only one key: a key file or a passphrase");
+    return -1;
+  }
+  if (encrypt && sources_given (src) == 0) {
+    ox_error ("an encrypted store needs --key-file or --passphrase-file");
+    return -1;
+  }
+  if (!encrypt && sources_given (src) > 0)
+    ox_warning ("creating an unencrypted store at %s: the key given is not "
+                "used",
+                st->url);
+  if (check_not_exists (st) == -1
+      || ox_random_bytes (store_id, sizeof store_id) == -1)
+    return -1;
+  if (encrypt)
+    return create_encrypted (st, src, store_id, keys);
+  if (put_config (st, store_id, NULL) == -1)
+    return -1;
+  ox_keys_init_plain (keys, store_id);
+  return 0;
+}
+
+/* The parsed, checked configuration object. */
+struct config {
+  uint32_t flags, nslots;
+  uint8_t store_id[OX_STORE_ID_LEN];
+  const uint8_t *slots;
+};
+
+static int
+corrupt (struct ox_store *st, const char *why)
+{
+  ox_error ("corrupt ox-store object at %s (%s)", st->url, why);
+  return -1;
+}
+
+/* Check and parse DATA (LEN bytes), the content of "ox-store". */
+static int
+parse_config (struct ox_store *st, const uint8_t *data, size_t len,
+              struct config *cfg)
+{
+  uint8_t sum[CFG_SUM_LEN];
+  uint32_t version;
+
+  if (len < CFG_MAGIC_LEN + 4 || memcmp (data, CFG_MAGIC, CFG_MAGIC_LEN))
+    return corrupt (st, "bad magic");
+  version = get_le32 (data + 8);
+  if (version > CFG_VERSION) {
+    ox_error ("ox-store at %s: unknown format version %" PRIu32
+              " (this oxsnap reads %d)",
+              st->url, version, CFG_VERSION);
+    return -1;
+  }
+  if (len < CFG_HEAD_LEN + CFG_SUM_LEN)
+    return corrupt (st, "truncated");
+  sha256 (data, len - CFG_SUM_LEN, sum);
+  if (memcmp (sum, data + len - CFG_SUM_LEN, CFG_SUM_LEN) != 0)
+    return corrupt (st, "checksum mismatch");
+  if (version != CFG_VERSION)
+    return corrupt (st, "version 0");
+  cfg->flags = get_le32 (data + 12);
+  memcpy (cfg->store_id, data + 16, OX_STORE_ID_LEN);
+  cfg->nslots = get_le32 (data + 32);
+  cfg->slots = data + CFG_HEAD_LEN;
+  if ((uint64_t)CFG_HEAD_LEN + (uint64_t)cfg->nslots * SLOT_LEN + CFG_SUM_LEN
+      != len)
+    return corrupt (st, "length does not match the number of key slots");
+  if (cfg->flags & ~CFG_FLAG_ENCRYPTED) {
+    ox_error ("ox-store at %s has unknown flags 0x%" PRIx32
+              " (written by a newer oxsnap?)",
+              st->url, cfg->flags);
+    return -1;
+  }
+  if ((cfg->flags & CFG_FLAG_ENCRYPTED) ? cfg->nslots == 0 : cfg->nslots != 0)
+    return corrupt (st, "key slots do not match the encryption flag");
+  return 0;
+}
+
+/* Whether the scrypt parameters of a slot are sane and affordable. */
+static int
+scrypt_params_ok (const struct slot *sl)
+{
+  return sl->log2_n >= 1 && sl->log2_n <= SCRYPT_MAX_LOG2_N && sl->r >= 1
+         && sl->p >= 1 && sl->r <= SCRYPT_MAX_COST && sl->p <= SCRYPT_MAX_COST
+         && ((uint64_t)1 << sl->log2_n) * sl->r * sl->p <= SCRYPT_MAX_COST;
+}
+
+/* Try slot INDEX with secret S. Returns 1 and sets MASTER when it opens,
+ * 0 when it does not apply or does not open, -1 on a hard error. */
+static int
+try_slot (struct ox_store *st, const struct config *cfg, uint32_t index,
+          const struct secret *s, uint8_t master[32])
+{
+  struct slot sl;
+  uint8_t kek[32], aad[SLOT_AAD_LEN];
+  int r;
+
+  decode_slot (cfg->slots + (size_t)index * SLOT_LEN, &sl);
+  if (sl.type != s->type || sl.epoch != 0 || sl.reserved != 0)
+    return 0;
+  if (sl.type == SLOT_PASSPHRASE && !scrypt_params_ok (&sl)) {
+    ox_warning ("ox-store at %s: skipping key slot %" PRIu32
+                " with unsupported scrypt parameters (N=2^%" PRIu32
+                ", r=%" PRIu32 ", p=%" PRIu32 ")",
+                st->url, index, sl.log2_n, sl.r, sl.p);
+    return 0;
+  }
+  if (derive_kek (s, &sl, kek) == -1)
+    return -1;
+  slot_aad (aad, cfg->store_id, index);
+  r = gcm_master (0, kek, &sl, aad, master);
+  OPENSSL_cleanse (kek, sizeof kek);
+  return r == 0;
+}
+
+static int
+count_slots_of_type (const struct config *cfg, int type)
+{
+  uint32_t i;
+  int n = 0;
+
+  for (i = 0; i < cfg->nslots; i++)
+    n += cfg->slots[(size_t)i * SLOT_LEN] == type;
+  return n;
+}
+
+static int
+open_encrypted (struct ox_store *st, const struct config *cfg,
+                const struct ox_key_source *src, struct ox_keys *keys)
+{
+  struct secret s;
+  uint8_t master[OX_MASTER_KEY_LEN];
+  uint32_t i;
+  int r = 0;
+
+  if (sources_given (src) == 0) {
+    ox_error ("store %s is encrypted: give --key-file or --passphrase-file",
+              st->url);
+    return -1;
+  }
+  if (load_secret (src, 0, &s) == -1)
+    return -1;
+  if (count_slots_of_type (cfg, s.type) == 0) {
+    ox_error ("store %s has no key slot for a %s (try %s)", st->url,
+              s.type == SLOT_KEY_FILE ? "key file" : "passphrase",
+              s.type == SLOT_KEY_FILE ? "--passphrase-file" : "--key-file");
+    secret_free (&s);
+    return -1;
+  }
+  for (i = 0; i < cfg->nslots && r == 0; i++)
+    r = try_slot (st, cfg, i, &s, master);
+  secret_free (&s);
+  if (r == 1) {
+    ox_debug ("store %s: key slot %" PRIu32 " opened", st->url, i - 1);
+    r = ox_keys_init_encrypted (keys, cfg->store_id, master);
+  } else if (r == 0) {
+    ox_error ("wrong key or passphrase for store %s", st->url);
+    r = -1;
+  }
+  OPENSSL_cleanse (master, sizeof master);
+  return r;
+}
+
+int
+ox_storecfg_open (struct ox_store *st, const struct ox_key_source *src,
+                  struct ox_keys *keys)
+{
+  CLEANUP_FREE void *data = NULL;
+  struct config cfg;
+  size_t len;
+
+  if (sources_given (src) > 1) {
+    ox_error ("give only one key: a key file or a passphrase");
+    return -1;
+  }
+  if (ox_store_get (st, CFG_KEY, &data, &len) == -1) {
+    if (errno == ENOENT)
+      ox_error ("no ox store at %s (missing ox-store)", st->url);
+    return -1;
+  }
+  if (parse_config (st, data, len, &cfg) == -1)
+    return -1;
+  if (cfg.flags & CFG_FLAG_ENCRYPTED)
+    return open_encrypted (st, &cfg, src, keys);
+  if (sources_given (src) > 0)
+    ox_warning ("store %s is not encrypted but a key was given: ignoring "
+                "the key",
+                st->url);
+  ox_keys_init_plain (keys, cfg.store_id);
+  return 0;
+}

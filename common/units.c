@@ -1,0 +1,101 @@
+/* ox: parsing and printing sizes and rates. */
+#include "units.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+int
+ox_parse_size (const char *what, const char *s, uint64_t *out)
+{
+  char *end;
+  unsigned long long v;
+  unsigned shift = 0;
+
+  if (!s || !isdigit ((unsigned char)*s))
+    goto bad;
+  errno = 0;
+  v = strtoull (s, &end, 10);
+  if (errno)
+    goto bad;
+  switch (toupper ((unsigned char)*end)) {
+  case 'K':
+    shift = 10;
+    end++;
+    break;
+  case 'M':
+    shift = 20;
+    end++;
+    break;
+  case 'G':
+    shift = 30;
+    end++;
+    break;
+  case 'T':
+    shift = 40;
+    end++;
+    break;
+  case 'P':
+    shift = 50;
+    end++;
+    break;
+  default:
+    break;
+  }
+  if (shift && (*end == 'i' || *end == 'I'))
+    end++;
+  if (*end == 'B' || *end == 'b')
+    end++;
+  if (*end != '\0')
+    goto bad;
+  if (shift && v > (UINT64_MAX >> shift)) {
+    ox_error ("%s: %s is too large", what, s);
+    return -1;
+  }
+  *out = (uint64_t)v << shift;
+  return 0;
+
+bad:
+  ox_error ("%s: cannot parse size '%s' (expected e.g. 4096, 256K, 64M, 1G)",
+            what, s ? s : "");
+  return -1;
+}
+
+int
+ox_parse_rate (const char *what, const char *s, uint64_t *out)
+{
+  char buf[64];
+  size_t n = s ? strlen (s) : 0;
+
+  if (n >= sizeof buf) {
+    ox_error ("%s: rate '%s' is too long", what, s);
+    return -1;
+  }
+  memcpy (buf, s ? s : "", n + 1);
+  if (n >= 2 && strcmp (buf + n - 2, "/s") == 0)
+    buf[n - 2] = '\0';
+  return ox_parse_size (what, buf, out);
+}
+
+const char *
+ox_format_size (uint64_t bytes, char *buf, size_t len)
+{
+  static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+  double v = (double)bytes;
+  unsigned i = 0;
+
+  while (v >= 1024 && i < 5) {
+    v /= 1024;
+    i++;
+  }
+  if (i == 0)
+    snprintf (buf, len, "%" PRIu64 " B", bytes);
+  else
+    snprintf (buf, len, "%.2f %s", v, unit[i]);
+  return buf;
+}

@@ -1,0 +1,20 @@
+/* ox: parsing and printing sizes and rates for humans. */
+#ifndef OX_UNITS_H
+#define OX_UNITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse a size such as "4096", "256K", "64M", "1G", "2T" (binary units,
+ * optional "iB"/"B" suffix, e.g. "256KiB"). Returns 0, or -1 with an error
+ * naming WHAT (e.g. "--chunk-size"). */
+int ox_parse_size (const char *what, const char *s, uint64_t *out);
+
+/* Parse a rate in bytes per second: a size with an optional "/s" suffix.
+ * "0" means unlimited. Returns 0 or -1 with an error. */
+int ox_parse_rate (const char *what, const char *s, uint64_t *out);
+
+/* Format BYTES as "1.50 GiB" into BUF (at least 16 bytes). */
+const char *ox_format_size (uint64_t bytes, char *buf, size_t len);
+
+#endif

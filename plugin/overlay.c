@@ -1,0 +1,938 @@
+/* ox: the local copy-on-write overlay of a clone (see overlay.h). */
+#include "overlay.h"
+
+#include <dirent.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "keys.h"
+#include "log.h"
+#include "names.h"
+
+#define HEADER_NAME "ox-overlay"
+#define HEADER_TMP "ox-overlay.tmp"
+#define HEADER_MAGIC "ox-overlay 1"
+#define HEADER_MAX 16384
+#define MAP_PAGE 4096u
+#define WORDS_PER_PAGE (MAP_PAGE / 8)
+
+struct overlay {
+  char *dir;
+  int dir_fd, data_fd, map_fd;
+  uint64_t size, nblocks;
+  uint64_t *bits;  /* map, 1 bit per block, atomic words */
+  size_t nwords;   /* = map_len / 8 */
+  uint64_t *dirty; /* 1 bit per map page changed since the last flush */
+  size_t npages;
+  int data_dirty; /* atomic: written since the last flush */
+  pthread_mutex_t flush_lock;
+  int failed; /* a sync failed: later flushes fail too */
+};
+
+/* Bytes of the map file for a volume of SIZE bytes. */
+static uint64_t
+map_len_for (uint64_t size)
+{
+  uint64_t nblocks = (size + OVERLAY_BLOCK_SIZE - 1) >> OVERLAY_BLOCK_SHIFT;
+  uint64_t bytes = (nblocks + 7) / 8;
+  return (bytes + MAP_PAGE - 1) / MAP_PAGE * MAP_PAGE;
+}
+
+/* ---- the header ---------------------------------------------------- */
+
+static uint8_t *
+put_le (uint8_t *p, uint64_t v, unsigned bytes)
+{
+  for (unsigned i = 0; i < bytes; i++)
+    *p++ = v >> (8 * i);
+  return p;
+}
+
+int
+overlay_pin_from_root (const struct ox_keys *k, const char *url,
+                       const struct ox_root *r, struct overlay_pin *pin)
+{
+  static const char label[] = "ox v1 overlay pin";
+  size_t name_len = strlen (r->volume);
+  size_t len = sizeof label + 8 + 8 + 4 + 4 + 4 + 2 + name_len
+               + (size_t) r->npages * OX_ID_LEN;
+  CLEANUP_FREE uint8_t *buf = malloc (len);
+  uint8_t *p = buf;
+
+  if (strlen (url) >= sizeof pin->store_url || strchr (url, '\n')) {
+    ox_error ("store URL unusable in an overlay header: %s", url);
+    return -1;
+  }
+  if (buf == NULL) {
+    ox_error ("malloc: %m");
+    return -1;
+  }
+  memcpy (p, label, sizeof label), p += sizeof label;
+  p = put_le (p, r->snapshot_id, 8);
+  p = put_le (p, r->volume_size, 8);
+  p = put_le (p, r->chunk_size, 4);
+  p = put_le (p, r->chunks_per_page, 4);
+  p = put_le (p, r->npages, 4);
+  p = put_le (p, name_len, 2);
+  memcpy (p, r->volume, name_len), p += name_len;
+  if (r->npages)
+    memcpy (p, r->pages, (size_t) r->npages * OX_ID_LEN);
+
+  memset (pin, 0, sizeof *pin);
+  strcpy (pin->store_url, url);
+  memcpy (pin->store_id, k->store_id, OX_STORE_ID_LEN);
+  strcpy (pin->volume, r->volume);
+  pin->snapshot_id = r->snapshot_id;
+  ox_mac (k, buf, len, pin->root_digest);
+  pin->volume_size = r->volume_size;
+  pin->chunk_size = r->chunk_size;
+  return 0;
+}
+
+/* Format PIN as the header text into a malloc'd string. */
+static char *
+header_format (const struct overlay_pin *pin)
+{
+  char store_id[2 * OX_STORE_ID_LEN + 1], digest[2 * OX_ID_LEN + 1];
+  char snap[17];
+  char *s;
+
+  ox_hex (pin->store_id, OX_STORE_ID_LEN, store_id);
+  ox_hex (pin->root_digest, OX_ID_LEN, digest);
+  ox_snapshot_id_format (pin->snapshot_id, snap);
+  if (asprintf (&s,
+                HEADER_MAGIC "\n"
+                "block-size=%u\n"
+                "store-id=%s\n"
+                "store-url=%s\n"
+                "volume=%s\n"
+                "snapshot=%s\n"
+                "root-digest=%s\n"
+                "volume-size=%" PRIu64 "\n"
+                "chunk-size=%" PRIu32 "\n",
+                OVERLAY_BLOCK_SIZE, store_id, pin->store_url, pin->volume,
+                snap, digest, pin->volume_size, pin->chunk_size)
+      < 0)
+    return NULL;
+  return s;
+}
+
+/* Parse a decimal without sign or junk. */
+static int
+parse_u64 (const char *s, uint64_t *v)
+{
+  char *end;
+  if (*s < '0' || *s > '9')
+    return -1;
+  errno = 0;
+  *v = strtoull (s, &end, 10);
+  return errno || *end ? -1 : 0;
+}
+
+/* Set one header field from KEY=VAL. Returns the field's bit, or 0 when
+ * the value is invalid, or -1 for an unknown key. */
+static int
+header_field (struct overlay_pin *pin, const char *key, const char *val)
+{
+  uint64_t v;
+
+  if (strcmp (key, "block-size") == 0)
+    return parse_u64 (val, &v) == 0 && v == OVERLAY_BLOCK_SIZE ? 1 : 0;
+  if (strcmp (key, "store-id") == 0)
+    return strlen (val) == 2 * OX_STORE_ID_LEN
+               && ox_unhex (val, pin->store_id, OX_STORE_ID_LEN) == 0
+             ? 2 : 0;
+  if (strcmp (key, "store-url") == 0) {
+    if (strlen (val) >= sizeof pin->store_url)
+      return 0;
+    strcpy (pin->store_url, val);
+    return 4;
+  }
+  if (strcmp (key, "volume") == 0) {
+    if (strlen (val) > OX_NAME_MAX || !ox_name_valid (val))
+      return 0;
+    strcpy (pin->volume, val);
+    return 8;
+  }
+  if (strcmp (key, "snapshot") == 0)
+    return ox_snapshot_id_parse (val, &pin->snapshot_id) == 0 ? 16 : 0;
+  if (strcmp (key, "root-digest") == 0)
+    return strlen (val) == 2 * OX_ID_LEN
+               && ox_unhex (val, pin->root_digest, OX_ID_LEN) == 0
+             ? 32 : 0;
+  if (strcmp (key, "volume-size") == 0) {
+    if (parse_u64 (val, &v) || v == 0 || v > (UINT64_C (1) << 62))
+      return 0;
+    pin->volume_size = v;
+    return 64;
+  }
+  if (strcmp (key, "chunk-size") == 0) {
+    if (parse_u64 (val, &v) || v < OVERLAY_BLOCK_SIZE || v > (64u << 20)
+        || (v & (v - 1)))
+      return 0;
+    pin->chunk_size = v;
+    return 128;
+  }
+  return -1;
+}
+
+/* Parse header TEXT (NUL-terminated) of the overlay in DIR. */
+static int
+header_parse (const char *dir, char *text, struct overlay_pin *pin)
+{
+  char *line, *save = NULL;
+  unsigned seen = 0;
+
+  memset (pin, 0, sizeof *pin);
+  line = strtok_r (text, "\n", &save);
+  if (line == NULL || strncmp (line, "ox-overlay ", 11) != 0) {
+    ox_error ("%s/" HEADER_NAME ": not an ox overlay header", dir);
+    return -1;
+  }
+  if (strcmp (line, HEADER_MAGIC) != 0) {
+    ox_error ("%s/" HEADER_NAME ": unknown overlay format version \"%s\"",
+              dir, line + 11);
+    return -1;
+  }
+  while ((line = strtok_r (NULL, "\n", &save)) != NULL) {
+    char *eq = strchr (line, '=');
+    int bit;
+    if (eq == NULL) {
+      ox_error ("%s/" HEADER_NAME ": corrupt line \"%s\"", dir, line);
+      return -1;
+    }
+    *eq = '\0';
+    bit = header_field (pin, line, eq + 1);
+    if (bit < 0) {
+      ox_error ("%s/" HEADER_NAME ": unknown field \"%s\"", dir, line);
+      return -1;
+    }
+    if (bit == 0 || (seen & bit)) {
+      ox_error ("%s/" HEADER_NAME ": invalid or repeated field \"%s\"", dir,
+                line);
+      return -1;
+    }
+    seen |= bit;
+  }
+  if (seen != 255) {
+    ox_error ("%s/" HEADER_NAME ": fields are missing", dir);
+    return -1;
+  }
+  return 0;
+}
+
+/* Read the header at DIR_FD into PIN. Returns 1, 0 if absent, or -1. */
+static int
+header_read (int dir_fd, const char *dir, struct overlay_pin *pin)
+{
+  CLEANUP_CLOSE int fd = openat (dir_fd, HEADER_NAME, O_RDONLY | O_CLOEXEC);
+  char text[HEADER_MAX + 1];
+  size_t len = 0;
+
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return 0;
+    ox_error ("%s/" HEADER_NAME ": %m", dir);
+    return -1;
+  }
+  for (;;) {
+    ssize_t r = read (fd, text + len, sizeof text - 1 - len);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      ox_error ("%s/" HEADER_NAME ": read: %m", dir);
+      return -1;
+    }
+    if (r == 0)
+      break;
+    len += r;
+    if (len == sizeof text - 1) {
+      ox_error ("%s/" HEADER_NAME ": header is too long", dir);
+      return -1;
+    }
+  }
+  text[len] = '\0';
+  if (strlen (text) != len) {
+    ox_error ("%s/" HEADER_NAME ": header holds a NUL byte", dir);
+    return -1;
+  }
+  return header_parse (dir, text, pin) == 0 ? 1 : -1;
+}
+
+/* Write all of BUF to FD at OFFSET. Returns 0 or -1 (errno). */
+static int
+full_pwrite (int fd, const void *buf, size_t count, uint64_t offset)
+{
+  const char *p = buf;
+  while (count > 0) {
+    ssize_t r = pwrite (fd, p, count, offset);
+    if (r < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    p += r, count -= r, offset += r;
+  }
+  return 0;
+}
+
+/* Write the header for PIN atomically (temporary file, fsync, rename,
+ * fsync the directory). */
+static int
+header_write (int dir_fd, const char *dir, const struct overlay_pin *pin)
+{
+  CLEANUP_FREE char *text = header_format (pin);
+  int fd;
+
+  if (text == NULL) {
+    ox_error ("asprintf: %m");
+    return -1;
+  }
+  fd = openat (dir_fd, HEADER_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+               0600);
+  if (fd < 0) {
+    ox_error ("%s/" HEADER_TMP ": %m", dir);
+    return -1;
+  }
+  if (full_pwrite (fd, text, strlen (text), 0) == -1 || fsync (fd) == -1) {
+    ox_error ("%s/" HEADER_TMP ": write: %m", dir);
+    close (fd);
+    return -1;
+  }
+  close (fd);
+  if (renameat (dir_fd, HEADER_TMP, dir_fd, HEADER_NAME) == -1
+      || fsync (dir_fd) == -1) {
+    ox_error ("%s/" HEADER_NAME ": %m", dir);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- opening and creating ------------------------------------------ */
+
+/* Open DIR, creating it (not its parents) when missing. */
+static int
+dir_open (const char *dir, int create)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0 || errno != ENOENT || !create) {
+    if (fd < 0 && (errno != ENOENT || create))
+      ox_error ("overlay directory %s: %m", dir);
+    return fd;
+  }
+  if (mkdir (dir, 0700) == -1 && errno != EEXIST) {
+    if (errno == ENOENT)
+      ox_error ("cannot create overlay directory %s: its parent directory "
+                "does not exist",
+                dir);
+    else
+      ox_error ("cannot create overlay directory %s: %m", dir);
+    return -1;
+  }
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    ox_error ("overlay directory %s: %m", dir);
+  return fd;
+}
+
+int
+overlay_probe (const char *dir, struct overlay_pin *pin)
+{
+  CLEANUP_CLOSE int fd = dir_open (dir, 0);
+  if (fd < 0)
+    return errno == ENOENT ? 0 : -1;
+  return header_read (fd, dir, pin);
+}
+
+/* Refuse a directory that holds anything but leftovers of an interrupted
+ * creation (data, map, the temporary header). */
+static int
+dir_check_empty (int dir_fd, const char *dir)
+{
+  int fd = dup (dir_fd);
+  DIR *d;
+  struct dirent *e;
+  int ret = 0;
+
+  if (fd < 0 || (d = fdopendir (fd)) == NULL) {
+    ox_error ("overlay directory %s: %m", dir);
+    if (fd >= 0)
+      close (fd);
+    return -1;
+  }
+  rewinddir (d);
+  while ((e = readdir (d)) != NULL) {
+    const char *n = e->d_name;
+    if (strcmp (n, ".") == 0 || strcmp (n, "..") == 0
+        || strcmp (n, "data") == 0 || strcmp (n, "map") == 0
+        || strcmp (n, HEADER_TMP) == 0)
+      continue;
+    ox_error ("%s holds other files (such as \"%s\") but no " HEADER_NAME
+              ": it is not an ox overlay; refusing to use it",
+              dir, n);
+    ret = -1;
+    break;
+  }
+  closedir (d);
+  return ret;
+}
+
+/* Create (or truncate) a file of LEN bytes; ALLOCATE reserves its space. */
+static int
+file_create (int dir_fd, const char *dir, const char *name, uint64_t len,
+             int allocate)
+{
+  int fd, r;
+
+  fd = openat (dir_fd, name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    ox_error ("%s/%s: %m", dir, name);
+    return -1;
+  }
+  if (ftruncate (fd, len) == -1) {
+    ox_error ("%s/%s: ftruncate: %m", dir, name);
+    close (fd);
+    return -1;
+  }
+  if (allocate && (r = posix_fallocate (fd, 0, len)) != 0) {
+    errno = r;
+    ox_error ("%s/%s: allocating %" PRIu64 " bytes: %m", dir, name, len);
+    close (fd);
+    return -1;
+  }
+  if (fsync (fd) == -1) {
+    ox_error ("%s/%s: fsync: %m", dir, name);
+    close (fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* Create a fresh overlay for PIN in the (empty) directory. */
+static int
+overlay_create (struct overlay *ov, const struct overlay_pin *pin)
+{
+  ov->data_fd = file_create (ov->dir_fd, ov->dir, "data", pin->volume_size, 0);
+  if (ov->data_fd < 0)
+    return -1;
+  ov->map_fd = file_create (ov->dir_fd, ov->dir, "map",
+                            map_len_for (pin->volume_size), 1);
+  if (ov->map_fd < 0)
+    return -1;
+  if (header_write (ov->dir_fd, ov->dir, pin) == -1)
+    return -1;
+  ox_debug ("created overlay %s for %s@%016" PRIx64, ov->dir, pin->volume,
+            pin->snapshot_id);
+  return 0;
+}
+
+/* Check that the overlay's pin HAVE matches what the caller wants. */
+static int
+pin_check (const char *dir, const struct overlay_pin *have,
+           const struct overlay_pin *want)
+{
+  char h[OX_STORE_ID_LEN * 2 + 1], w[OX_STORE_ID_LEN * 2 + 1];
+
+  if (memcmp (have->store_id, want->store_id, OX_STORE_ID_LEN) != 0) {
+    ox_hex (have->store_id, OX_STORE_ID_LEN, h);
+    ox_hex (want->store_id, OX_STORE_ID_LEN, w);
+    ox_error ("overlay %s belongs to store %s (id %s), not to the store %s "
+              "(id %s)",
+              dir, have->store_url, h, want->store_url, w);
+    return -1;
+  }
+  if (strcmp (have->volume, want->volume) != 0
+      || have->snapshot_id != want->snapshot_id) {
+    ox_error ("overlay %s is a clone of %s@%016" PRIx64 ", not of %s@%016" PRIx64
+              "; use another overlay directory",
+              dir, have->volume, have->snapshot_id, want->volume,
+              want->snapshot_id);
+    return -1;
+  }
+  if (memcmp (have->root_digest, want->root_digest, OX_ID_LEN) != 0
+      || have->volume_size != want->volume_size
+      || have->chunk_size != want->chunk_size) {
+    ox_error ("overlay %s was made from a different snapshot named "
+              "%s@%016" PRIx64 " (manifest digest or geometry differs)",
+              dir, have->volume, have->snapshot_id);
+    return -1;
+  }
+  if (strcmp (have->store_url, want->store_url) != 0)
+    ox_debug ("overlay %s: store moved from %s to %s", dir, have->store_url,
+              want->store_url);
+  return 0;
+}
+
+/* Open an existing file NAME that must have LEN bytes. */
+static int
+file_open (int dir_fd, const char *dir, const char *name, uint64_t len)
+{
+  struct stat st;
+  int fd = openat (dir_fd, name, O_RDWR | O_CLOEXEC);
+
+  if (fd < 0) {
+    ox_error ("%s/%s: %m", dir, name);
+    return -1;
+  }
+  if (fstat (fd, &st) == -1) {
+    ox_error ("%s/%s: fstat: %m", dir, name);
+    close (fd);
+    return -1;
+  }
+  if (!S_ISREG (st.st_mode) || (uint64_t) st.st_size != len) {
+    ox_error ("%s/%s: corrupt overlay: expected a file of %" PRIu64
+              " bytes, found %" PRIu64,
+              dir, name, len, (uint64_t) st.st_size);
+    close (fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* Read the map file into the in-memory bitmap. */
+static int
+map_load (struct overlay *ov)
+{
+  size_t len = ov->nwords * 8, done = 0;
+  uint64_t tail_mask;
+  size_t last;
+
+  while (done < len) {
+    ssize_t r = pread (ov->map_fd, (char *) ov->bits + done, len - done, done);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0) {
+      if (r == 0)
+        errno = EIO;
+      ox_error ("%s/map: read: %m", ov->dir);
+      return -1;
+    }
+    done += r;
+  }
+  for (size_t i = 0; i < ov->nwords; i++)
+    ov->bits[i] = le64toh (ov->bits[i]);
+  /* Bits past the last block mean nothing; keep them clear. */
+  last = ov->nblocks / 64;
+  tail_mask = (ov->nblocks % 64) ? (UINT64_C (1) << (ov->nblocks % 64)) - 1 : 0;
+  if (last < ov->nwords) {
+    ov->bits[last] &= tail_mask;
+    for (size_t i = last + 1; i < ov->nwords; i++)
+      ov->bits[i] = 0;
+  }
+  return 0;
+}
+
+/* Open the data and map files of an overlay pinned to PIN. */
+static int
+overlay_reopen (struct overlay *ov, const struct overlay_pin *pin)
+{
+  ov->data_fd = file_open (ov->dir_fd, ov->dir, "data", pin->volume_size);
+  if (ov->data_fd < 0)
+    return -1;
+  ov->map_fd = file_open (ov->dir_fd, ov->dir, "map",
+                          map_len_for (pin->volume_size));
+  if (ov->map_fd < 0)
+    return -1;
+  return map_load (ov);
+}
+
+/* Allocate the in-memory state for a volume of SIZE bytes. */
+static struct overlay *
+overlay_alloc (const char *dir, uint64_t size)
+{
+  struct overlay *ov = calloc (1, sizeof *ov);
+  uint64_t map_len = map_len_for (size);
+
+  if (ov == NULL)
+    return NULL;
+  ov->dir_fd = ov->data_fd = ov->map_fd = -1;
+  ov->size = size;
+  ov->nblocks = (size + OVERLAY_BLOCK_SIZE - 1) >> OVERLAY_BLOCK_SHIFT;
+  ov->nwords = map_len / 8;
+  ov->npages = map_len / MAP_PAGE;
+  ov->dir = strdup (dir);
+  ov->bits = calloc (ov->nwords, 8);
+  ov->dirty = calloc ((ov->npages + 63) / 64, 8);
+  pthread_mutex_init (&ov->flush_lock, NULL);
+  if (ov->dir == NULL || ov->bits == NULL || ov->dirty == NULL) {
+    overlay_close (ov);
+    return NULL;
+  }
+  return ov;
+}
+
+int
+overlay_open (const char *dir, const struct overlay_pin *pin,
+              struct overlay **out)
+{
+  struct overlay *ov;
+  struct overlay_pin have;
+  int r;
+
+  if (pin->volume_size == 0 || pin->volume_size > (UINT64_C (1) << 62)) {
+    ox_error ("overlay %s: unsupported volume size %" PRIu64, dir,
+              pin->volume_size);
+    return -1;
+  }
+  ov = overlay_alloc (dir, pin->volume_size);
+  if (ov == NULL) {
+    ox_error ("overlay %s: out of memory for the block map: %m", dir);
+    return -1;
+  }
+  ov->dir_fd = dir_open (dir, 1);
+  if (ov->dir_fd < 0)
+    goto err;
+  if (flock (ov->dir_fd, LOCK_EX | LOCK_NB) == -1) {
+    if (errno == EWOULDBLOCK)
+      ox_error ("overlay %s is in use by another process", dir);
+    else
+      ox_error ("overlay %s: flock: %m", dir);
+    goto err;
+  }
+  r = header_read (ov->dir_fd, dir, &have);
+  if (r < 0)
+    goto err;
+  if (r == 0) {
+    if (dir_check_empty (ov->dir_fd, dir) == -1
+        || overlay_create (ov, pin) == -1)
+      goto err;
+  }
+  else if (pin_check (dir, &have, pin) == -1 || overlay_reopen (ov, pin) == -1)
+    goto err;
+  *out = ov;
+  return 0;
+
+err:
+  overlay_close (ov);
+  return -1;
+}
+
+void
+overlay_close (struct overlay *ov)
+{
+  if (ov == NULL)
+    return;
+  if (ov->data_fd >= 0)
+    close (ov->data_fd);
+  if (ov->map_fd >= 0)
+    close (ov->map_fd);
+  if (ov->dir_fd >= 0)
+    close (ov->dir_fd); /* releases the lock */
+  pthread_mutex_destroy (&ov->flush_lock);
+  free (ov->bits);
+  free (ov->dirty);
+  free (ov->dir);
+  free (ov);
+}
+
+const char *
+overlay_dir (const struct overlay *ov)
+{
+  return ov->dir;
+}
+
+uint64_t
+overlay_size (const struct overlay *ov)
+{
+  return ov->size;
+}
+
+uint64_t
+overlay_nblocks (const struct overlay *ov)
+{
+  return ov->nblocks;
+}
+
+/* ---- the bitmap ---------------------------------------------------- */
+
+int
+overlay_is_local (const struct overlay *ov, uint64_t blk)
+{
+  uint64_t w = __atomic_load_n (&ov->bits[blk / 64], __ATOMIC_ACQUIRE);
+  return (w >> (blk % 64)) & 1;
+}
+
+uint64_t
+overlay_run (const struct overlay *ov, uint64_t blk, uint64_t max, int local)
+{
+  uint64_t n = 0;
+
+  if (blk >= ov->nblocks)
+    return 0;
+  if (max > ov->nblocks - blk)
+    max = ov->nblocks - blk;
+  while (n < max) {
+    uint64_t i = blk + n;
+    unsigned shift = i % 64, avail = 64 - shift;
+    uint64_t w = __atomic_load_n (&ov->bits[i / 64], __ATOMIC_ACQUIRE);
+    unsigned ones;
+
+    if (!local)
+      w = ~w;
+    w >>= shift; /* the top SHIFT bits are now 0 */
+    ones = ~w ? (unsigned) __builtin_ctzll (~w) : 64;
+    if (ones >= avail)
+      n += avail;
+    else {
+      n += ones;
+      break;
+    }
+  }
+  return n < max ? n : max;
+}
+
+uint64_t
+overlay_count_local (const struct overlay *ov)
+{
+  uint64_t n = 0;
+  for (size_t i = 0; i < ov->nwords; i++)
+    n += __builtin_popcountll (__atomic_load_n (&ov->bits[i],
+                                                __ATOMIC_RELAXED));
+  return n;
+}
+
+void
+overlay_mark_local (struct overlay *ov, uint64_t blk, uint64_t n)
+{
+  if (blk >= ov->nblocks)
+    return;
+  if (n > ov->nblocks - blk)
+    n = ov->nblocks - blk;
+  while (n > 0) {
+    unsigned shift = blk % 64;
+    unsigned cnt = n < 64 - shift ? n : 64 - shift;
+    uint64_t mask = (cnt == 64 ? ~UINT64_C (0)
+                               : ((UINT64_C (1) << cnt) - 1) << shift);
+    size_t word = blk / 64;
+    uint64_t old = __atomic_fetch_or (&ov->bits[word], mask, __ATOMIC_RELEASE);
+
+    if ((old & mask) != mask) {
+      size_t page = word / WORDS_PER_PAGE;
+      __atomic_fetch_or (&ov->dirty[page / 64], UINT64_C (1) << (page % 64),
+                         __ATOMIC_RELEASE);
+    }
+    blk += cnt, n -= cnt;
+  }
+}
+
+/* ---- data I/O ------------------------------------------------------ */
+
+int
+overlay_pread (struct overlay *ov, void *buf, size_t count, uint64_t offset)
+{
+  char *p = buf;
+  while (count > 0) {
+    ssize_t r = pread (ov->data_fd, p, count, offset);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0) {
+      ox_error ("%s/data: read at %" PRIu64 ": %m", ov->dir, offset);
+      return -1;
+    }
+    if (r == 0) { /* past the end: never expected, the file has the size */
+      errno = EIO;
+      ox_error ("%s/data: unexpected end of file at %" PRIu64, ov->dir,
+                offset);
+      return -1;
+    }
+    p += r, count -= r, offset += r;
+  }
+  return 0;
+}
+
+int
+overlay_pwrite (struct overlay *ov, const void *buf, size_t count,
+                uint64_t offset)
+{
+  __atomic_store_n (&ov->data_dirty, 1, __ATOMIC_RELEASE);
+  if (full_pwrite (ov->data_fd, buf, count, offset) == -1) {
+    ox_error ("%s/data: write of %zu bytes at %" PRIu64 ": %m", ov->dir,
+              count, offset);
+    return -1;
+  }
+  return 0;
+}
+
+int
+overlay_punch (struct overlay *ov, uint64_t offset, uint64_t count)
+{
+  static const char zeros[65536];
+
+  __atomic_store_n (&ov->data_dirty, 1, __ATOMIC_RELEASE);
+  if (fallocate (ov->data_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                 offset, count)
+      == 0)
+    return 0;
+  if (errno != EOPNOTSUPP && errno != ENOSYS) {
+    ox_error ("%s/data: punching %" PRIu64 " bytes at %" PRIu64 ": %m",
+              ov->dir, count, offset);
+    return -1;
+  }
+  while (count > 0) {
+    size_t n = count < sizeof zeros ? count : sizeof zeros;
+    if (overlay_pwrite (ov, zeros, n, offset) == -1)
+      return -1;
+    offset += n, count -= n;
+  }
+  return 0;
+}
+
+int
+overlay_alloc_run (struct overlay *ov, uint64_t offset, uint64_t end,
+                   int *allocated, uint64_t *len)
+{
+  off_t d = lseek (ov->data_fd, offset, SEEK_DATA), h;
+
+  if (d == -1 && errno == ENXIO)
+    d = end; /* only a hole up to the end of the file */
+  else if (d == -1) {
+    ox_error ("%s/data: SEEK_DATA at %" PRIu64 ": %m", ov->dir, offset);
+    return -1;
+  }
+  if ((uint64_t) d > offset) {
+    *allocated = 0;
+    *len = ((uint64_t) d < end ? (uint64_t) d : end) - offset;
+    return 0;
+  }
+  h = lseek (ov->data_fd, offset, SEEK_HOLE);
+  if (h == -1) {
+    ox_error ("%s/data: SEEK_HOLE at %" PRIu64 ": %m", ov->dir, offset);
+    return -1;
+  }
+  *allocated = 1;
+  *len = ((uint64_t) h < end ? (uint64_t) h : end) - offset;
+  if (*len == 0) /* a race with a concurrent write: call it data */
+    *len = end - offset;
+  return 0;
+}
+
+/* ---- flush --------------------------------------------------------- */
+
+int
+overlay_dirty (const struct overlay *ov)
+{
+  if (__atomic_load_n (&ov->data_dirty, __ATOMIC_ACQUIRE))
+    return 1;
+  for (size_t i = 0; i < (ov->npages + 63) / 64; i++)
+    if (__atomic_load_n (&ov->dirty[i], __ATOMIC_ACQUIRE))
+      return 1;
+  return 0;
+}
+
+/* Take the list of changed map pages, clearing their dirty bits, and copy
+ * them (little-endian) into a malloc'd buffer. Sets *PAGES and *N. */
+static int
+map_snapshot (struct overlay *ov, size_t **pages, uint8_t **copy, size_t *n)
+{
+  size_t cap = 0;
+
+  *n = 0, *pages = NULL, *copy = NULL;
+  for (size_t i = 0; i < (ov->npages + 63) / 64; i++) {
+    uint64_t d = __atomic_exchange_n (&ov->dirty[i], 0, __ATOMIC_ACQ_REL);
+    while (d) {
+      size_t page = i * 64 + __builtin_ctzll (d);
+      d &= d - 1;
+      if (*n == cap) {
+        size_t ncap = cap ? cap * 2 : 16;
+        size_t *np = realloc (*pages, ncap * sizeof **pages);
+        uint8_t *nc = np ? realloc (*copy, ncap * MAP_PAGE) : NULL;
+        if (np)
+          *pages = np;
+        if (nc == NULL) {
+          /* Give back the pages of this word not taken yet. */
+          __atomic_fetch_or (&ov->dirty[i], d | UINT64_C (1) << (page % 64),
+                             __ATOMIC_RELEASE);
+          ox_error ("%s/map: out of memory", ov->dir);
+          return -1;
+        }
+        *copy = nc, cap = ncap;
+      }
+      (*pages)[*n] = page;
+      for (size_t w = 0; w < WORDS_PER_PAGE; w++) {
+        uint64_t v = __atomic_load_n (&ov->bits[page * WORDS_PER_PAGE + w],
+                                      __ATOMIC_ACQUIRE);
+        v = htole64 (v);
+        memcpy (*copy + *n * MAP_PAGE + w * 8, &v, 8);
+      }
+      (*n)++;
+    }
+  }
+  return 0;
+}
+
+/* Mark map pages dirty again after a failed flush. */
+static void
+map_redirty (struct overlay *ov, const size_t *pages, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    __atomic_fetch_or (&ov->dirty[pages[i] / 64],
+                       UINT64_C (1) << (pages[i] % 64), __ATOMIC_RELEASE);
+}
+
+/* The flush itself, with FLUSH_LOCK held. */
+static int
+flush_locked (struct overlay *ov)
+{
+  CLEANUP_FREE size_t *pages = NULL;
+  CLEANUP_FREE uint8_t *copy = NULL;
+  size_t n;
+
+  if (ov->failed) {
+    errno = EIO;
+    ox_error ("%s: an earlier sync failed; the overlay cannot be made "
+              "durable",
+              ov->dir);
+    return -1;
+  }
+  __atomic_store_n (&ov->data_dirty, 0, __ATOMIC_RELEASE);
+  /* Bits in the copy were set after their data was written, so the
+   * data is covered by the fsync below. */
+  if (map_snapshot (ov, &pages, &copy, &n) == -1) {
+    map_redirty (ov, pages, n);
+    __atomic_store_n (&ov->data_dirty, 1, __ATOMIC_RELEASE);
+    errno = ENOMEM;
+    return -1;
+  }
+  if (fsync (ov->data_fd) == -1) {
+    ox_error ("%s/data: fsync: %m", ov->dir);
+    goto failed;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (full_pwrite (ov->map_fd, copy + i * MAP_PAGE, MAP_PAGE,
+                     (uint64_t) pages[i] * MAP_PAGE)
+        == -1) {
+      ox_error ("%s/map: write: %m", ov->dir);
+      goto failed;
+    }
+  if (n > 0 && fdatasync (ov->map_fd) == -1) {
+    ox_error ("%s/map: fdatasync: %m", ov->dir);
+    goto failed;
+  }
+  return 0;
+
+failed:
+  ov->failed = 1;
+  errno = EIO;
+  return -1;
+}
+
+int
+overlay_flush (struct overlay *ov)
+{
+  int r;
+  pthread_mutex_lock (&ov->flush_lock);
+  r = flush_locked (ov);
+  pthread_mutex_unlock (&ov->flush_lock);
+  return r;
+}

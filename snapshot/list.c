@@ -1,0 +1,261 @@
+/* oxsnap list, info and tag: read-only views of a store, and tagging. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "log.h"
+#include "manifest.h"
+#include "names.h"
+#include "units.h"
+
+static const char *
+format_time (uint64_t t, char *buf, size_t len)
+{
+  time_t tt = (time_t)t;
+  struct tm tm;
+  gmtime_r (&tt, &tm);
+  strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+struct tags {
+  struct ox_store *st;
+  const char *volume;
+  char **names;
+  uint64_t *ids;
+  size_t n, cap;
+};
+
+static int
+collect_tag (void *opaque, const char *key, uint64_t size)
+{
+  struct tags *t = opaque;
+  const char *name = strrchr (key, '/') + 1;
+  uint64_t id;
+
+  (void)size;
+  if (!ox_name_valid (name))
+    return 0;
+  if (ox_tag_get (t->st, t->volume, name, &id) == -1)
+    return errno == ENOENT ? 0 : -1;
+  if (t->n == t->cap) {
+    size_t ncap = t->cap ? t->cap * 2 : 8;
+    char **nn = realloc (t->names, ncap * sizeof *nn);
+    uint64_t *ni;
+    if (!nn)
+      return -1;
+    t->names = nn;
+    ni = realloc (t->ids, ncap * sizeof *ni);
+    if (!ni)
+      return -1;
+    t->ids = ni;
+    t->cap = ncap;
+  }
+  if (!(t->names[t->n] = strdup (name)))
+    return -1;
+  t->ids[t->n++] = id;
+  return 0;
+}
+
+/* Read all tags of VOLUME. */
+static int
+load_tags (struct ox_store *st, const char *volume, struct tags *t)
+{
+  char prefix[OX_KEY_MAX];
+
+  memset (t, 0, sizeof *t);
+  t->st = st;
+  t->volume = volume;
+  snprintf (prefix, sizeof prefix, "volumes/%s/tags/", volume);
+  return ox_store_list (st, prefix, collect_tag, t);
+}
+
+static void
+free_tags (struct tags *t)
+{
+  size_t i;
+  for (i = 0; i < t->n; i++)
+    free (t->names[i]);
+  free (t->names);
+  free (t->ids);
+}
+
+/* Print the tags naming ID, comma-separated, or "-". */
+static void
+print_tags (const struct tags *t, uint64_t id)
+{
+  size_t i;
+  int any = 0;
+  for (i = 0; i < t->n; i++)
+    if (t->ids[i] == id) {
+      printf ("%s%s", any ? "," : "", t->names[i]);
+      any = 1;
+    }
+  if (!any)
+    printf ("-");
+}
+
+static int
+list_snapshots (struct cli *c, const char *volume)
+{
+  uint64_t *ids = NULL;
+  size_t n, i;
+  struct tags t;
+  int r = 0;
+
+  if (!ox_name_valid (volume)) {
+    ox_error ("invalid volume name '%s'", volume);
+    return 1;
+  }
+  if (ox_snapshot_list (c->store, volume, &ids, &n) == -1)
+    return 1;
+  if (load_tags (c->store, volume, &t) == -1) {
+    free (ids);
+    return 1;
+  }
+  printf ("%-16s  %-20s  %12s  %12s  %s\n", "SNAPSHOT", "CREATED", "SIZE",
+          "STORED", "TAGS");
+  for (i = 0; i < n; i++) {
+    struct ox_root *root = NULL;
+    char tb[32], a[32], b[32];
+    if (ox_root_get (c->store, &c->keys, volume, ids[i], &root) == -1) {
+      r = 1;
+      continue;
+    }
+    printf ("%016" PRIx64 "  %-20s  %12s  %12s  ", ids[i],
+            format_time (root->created, tb, sizeof tb),
+            ox_format_size (root->volume_size, a, sizeof a),
+            ox_format_size (root->stored_bytes, b, sizeof b));
+    print_tags (&t, ids[i]);
+    printf ("\n");
+    ox_root_free (root);
+  }
+  if (n == 0)
+    fprintf (stderr, "oxsnap: volume %s has no snapshots\n", volume);
+  free_tags (&t);
+  free (ids);
+  return r;
+}
+
+static int
+list_all (struct cli *c)
+{
+  char **names = NULL;
+  size_t n = 0, i;
+  int r = 0;
+
+  if (list_volumes (c->store, &names, &n) == -1)
+    return 1;
+  printf ("%-32s  %9s  %-16s  %-20s\n", "VOLUME", "SNAPSHOTS", "NEWEST",
+          "CREATED");
+  for (i = 0; i < n; i++) {
+    uint64_t *ids = NULL;
+    size_t k;
+    char tb[32];
+    if (ox_snapshot_list (c->store, names[i], &ids, &k) == -1 || k == 0)
+      r = 1;
+    else
+      printf ("%-32s  %9zu  %016" PRIx64 "  %-20s\n", names[i], k, ids[k - 1],
+              format_time (ids[k - 1] >> 24, tb, sizeof tb));
+    free (ids);
+    free (names[i]);
+  }
+  free (names);
+  return r;
+}
+
+int
+cmd_list (struct cli *c, int argc, char **argv)
+{
+  if (argc < 1 || argc > 2) {
+    ox_error ("usage: oxsnap list STORE [VOLUME]");
+    return 2;
+  }
+  if (cli_open_store (c, argv[0]) == -1)
+    return 1;
+  return argc == 2 ? list_snapshots (c, argv[1]) : list_all (c);
+}
+
+int
+cmd_info (struct cli *c, int argc, char **argv)
+{
+  struct ox_root *r = NULL;
+  struct tags t;
+  char a[32], b[32], tb[32];
+  uint64_t nchunks, data_bytes;
+
+  if (argc != 2) {
+    ox_error ("usage: oxsnap info STORE VOLUME[@ID|:TAG]");
+    return 2;
+  }
+  if (cli_open_store (c, argv[0]) == -1
+      || ox_snapshot_resolve (c->store, &c->keys, argv[1], &r) == -1)
+    return 1;
+  if (load_tags (c->store, r->volume, &t) == -1) {
+    ox_root_free (r);
+    return 1;
+  }
+  nchunks = ox_root_nchunks (r);
+  data_bytes = r->data_chunks * (uint64_t)r->chunk_size;
+  if (data_bytes > r->volume_size)
+    data_bytes = r->volume_size;
+  printf ("volume:          %s\n", r->volume);
+  printf ("snapshot:        %016" PRIx64 "\n", r->snapshot_id);
+  printf ("created:         %s\n", format_time (r->created, tb, sizeof tb));
+  if (r->parent_id)
+    printf ("parent:          %016" PRIx64 "\n", r->parent_id);
+  else
+    printf ("parent:          - (full snapshot)\n");
+  printf ("tags:            ");
+  print_tags (&t, r->snapshot_id);
+  printf ("\n");
+  printf ("size:            %s (%" PRIu64 " bytes)\n",
+          ox_format_size (r->volume_size, a, sizeof a), r->volume_size);
+  printf ("chunk size:      %s\n",
+          ox_format_size (r->chunk_size, a, sizeof a));
+  printf ("chunks:          %" PRIu64 " (%" PRIu64 " with data, %" PRIu64
+          " zero)\n",
+          nchunks, r->data_chunks, nchunks - r->data_chunks);
+  printf ("new chunks:      %" PRIu64 " (%" PRIu64 " deduplicated)\n",
+          r->new_chunks, r->data_chunks - r->new_chunks);
+  printf ("data:            %s\n", ox_format_size (data_bytes, a, sizeof a));
+  printf ("stored:          %s\n",
+          ox_format_size (r->stored_bytes, b, sizeof b));
+  if (r->stored_bytes)
+    printf ("ratio:           %.2fx\n",
+            (double)data_bytes / (double)r->stored_bytes);
+  printf ("manifest pages:  %" PRIu32 "\n", r->npages);
+  printf ("encrypted:       %s\n", c->keys.encrypted ? "yes" : "no");
+  free_tags (&t);
+  ox_root_free (r);
+  return 0;
+}
+
+int
+cmd_tag (struct cli *c, int argc, char **argv)
+{
+  struct ox_root *r = NULL;
+  int status;
+
+  if (argc != 3) {
+    ox_error ("usage: oxsnap tag STORE VOLUME[@ID|:TAG] NEWTAG");
+    return 2;
+  }
+  if (!ox_name_valid (argv[2])) {
+    ox_error ("invalid tag name '%s'", argv[2]);
+    return 2;
+  }
+  if (cli_open_store (c, argv[0]) == -1
+      || ox_snapshot_resolve (c->store, &c->keys, argv[1], &r) == -1)
+    return 1;
+  status = ox_tag_put (c->store, r->volume, argv[2], r->snapshot_id) == -1;
+  if (!status && !c->quiet)
+    fprintf (stderr, "oxsnap: tagged %s@%016" PRIx64 " as %s:%s\n", r->volume,
+             r->snapshot_id, r->volume, argv[2]);
+  ox_root_free (r);
+  return status;
+}

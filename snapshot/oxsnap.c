@@ -1,0 +1,349 @@
+/* oxsnap: the command line: options, help, and dispatch to commands. */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "storecfg.h"
+#include "units.h"
+
+#define DEFAULT_CHUNK_SIZE (256u << 10)
+#define DEFAULT_SEGMENT_SIZE (32u << 20)
+#define DEFAULT_COMPRESS_LEVEL 1
+
+static const char usage_text[]
+    = "Usage: oxsnap COMMAND [OPTIONS] ARGS...\n"
+      "\n"
+      "Snapshot block devices and disk images into an object store, and "
+      "back.\n"
+      "\n"
+      "Commands:\n"
+      "  init STORE                      create a store (encrypted by "
+      "default)\n"
+      "  snapshot SOURCE STORE --volume NAME\n"
+      "                                  snapshot a block device or raw "
+      "image\n"
+      "  restore STORE VOLUME[@ID|:TAG] TARGET\n"
+      "                                  write a snapshot to a file or "
+      "device\n"
+      "  verify STORE [VOLUME[@ID|:TAG]] check snapshots (--full: every "
+      "chunk)\n"
+      "  list STORE [VOLUME]             list volumes, or a volume's "
+      "snapshots\n"
+      "  info STORE VOLUME[@ID|:TAG]     show a snapshot's details\n"
+      "  tag STORE VOLUME[@ID|:TAG] TAG  name a snapshot\n"
+      "\n"
+      "STORE is file:///path, a directory path, or s3://bucket/prefix.\n"
+      "VOLUME alone means its newest snapshot.\n"
+      "\n"
+      "Keys (encrypted stores):\n"
+      "  --key-file F          32-byte raw key file (init creates it, mode "
+      "0600)\n"
+      "  --passphrase-file F   file holding a passphrase\n"
+      "  --no-encryption       init: create an unencrypted store\n"
+      "  (or set OX_KEY_FILE / OX_PASSPHRASE_FILE)\n"
+      "\n"
+      "Snapshot options:\n"
+      "  --volume NAME         volume name (required)\n"
+      "  --tag TAG             also tag the new snapshot\n"
+      "  --chunk-size S        chunk size, a power of two (default 256K)\n"
+      "  --segment-size S      segment object size threshold (default 32M)\n"
+      "  --compress-level N    zstd level 1-19 (default 1)\n"
+      "\n"
+      "Common options:\n"
+      "  -j, --jobs N          worker threads (default: CPUs; restore 2x "
+      "CPUs)\n"
+      "  --full                verify: decode and check every chunk\n"
+      "  --force               restore: replace an existing target file\n"
+      "  --progress, --no-progress\n"
+      "                        progress on stderr (default: when a terminal)\n"
+      "  -q, --quiet           no summary lines\n"
+      "  -v, --verbose         debug messages\n"
+      "  -h, --help            this help;  -V, --version  the version\n"
+      "\n"
+      "S3 options:\n"
+      "  --endpoint URL        endpoint (else AWS_ENDPOINT_URL_S3, "
+      "AWS_ENDPOINT_URL)\n"
+      "  --region R            region (else AWS_REGION, AWS_DEFAULT_REGION)\n"
+      "  --ca-bundle F         CA certificates for HTTPS (else "
+      "AWS_CA_BUNDLE)\n"
+      "  --no-verify-tls       DANGEROUS: do not verify the server "
+      "certificate\n"
+      "  --path-style, --virtual-host   bucket addressing\n"
+      "  --connections N       requests in flight\n"
+      "  --bwlimit RATE        total bandwidth, e.g. 50M/s\n"
+      "\n"
+      "See oxsnap(1).\n";
+
+enum {
+  OPT_KEY_FILE = 256,
+  OPT_PASSPHRASE_FILE,
+  OPT_NO_ENCRYPTION,
+  OPT_VOLUME,
+  OPT_TAG,
+  OPT_CHUNK_SIZE,
+  OPT_SEGMENT_SIZE,
+  OPT_COMPRESS_LEVEL,
+  OPT_FULL,
+  OPT_FORCE,
+  OPT_PROGRESS,
+  OPT_NO_PROGRESS,
+  OPT_ENDPOINT,
+  OPT_REGION,
+  OPT_CA_BUNDLE,
+  OPT_NO_VERIFY_TLS,
+  OPT_PATH_STYLE,
+  OPT_VIRTUAL_HOST,
+  OPT_CONNECTIONS,
+  OPT_BWLIMIT,
+};
+
+static const struct option long_options[] = {
+  { "key-file", required_argument, NULL, OPT_KEY_FILE },
+  { "passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE },
+  { "no-encryption", no_argument, NULL, OPT_NO_ENCRYPTION },
+  { "volume", required_argument, NULL, OPT_VOLUME },
+  { "tag", required_argument, NULL, OPT_TAG },
+  { "chunk-size", required_argument, NULL, OPT_CHUNK_SIZE },
+  { "segment-size", required_argument, NULL, OPT_SEGMENT_SIZE },
+  { "compress-level", required_argument, NULL, OPT_COMPRESS_LEVEL },
+  { "jobs", required_argument, NULL, 'j' },
+  { "full", no_argument, NULL, OPT_FULL },
+  { "force", no_argument, NULL, OPT_FORCE },
+  { "progress", no_argument, NULL, OPT_PROGRESS },
+  { "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+  { "quiet", no_argument, NULL, 'q' },
+  { "verbose", no_argument, NULL, 'v' },
+  { "help", no_argument, NULL, 'h' },
+  { "version", no_argument, NULL, 'V' },
+  { "endpoint", required_argument, NULL, OPT_ENDPOINT },
+  { "region", required_argument, NULL, OPT_REGION },
+  { "ca-bundle", required_argument, NULL, OPT_CA_BUNDLE },
+  { "no-verify-tls", no_argument, NULL, OPT_NO_VERIFY_TLS },
+  { "path-style", no_argument, NULL, OPT_PATH_STYLE },
+  { "virtual-host", no_argument, NULL, OPT_VIRTUAL_HOST },
+  { "connections", required_argument, NULL, OPT_CONNECTIONS },
+  { "bwlimit", required_argument, NULL, OPT_BWLIMIT },
+  { NULL, 0, NULL, 0 },
+};
+
+static const struct {
+  const char *name;
+  int (*fn) (struct cli *, int, char **);
+} commands[] = {
+  { "init", cmd_init },       { "snapshot", cmd_snapshot },
+  { "restore", cmd_restore }, { "verify", cmd_verify },
+  { "list", cmd_list },       { "info", cmd_info },
+  { "tag", cmd_tag },
+};
+
+int
+cli_default_jobs (void)
+{
+  long n = sysconf (_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : (n > 64 ? 64 : (int)n);
+}
+
+int
+cli_open_store (struct cli *c, const char *url)
+{
+  if (ox_store_open (url, &c->store_opts, &c->store) == -1)
+    return -1;
+  if (ox_storecfg_open (c->store, &c->key_src, &c->keys) == -1) {
+    ox_store_close (c->store);
+    c->store = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+void
+cli_close_store (struct cli *c)
+{
+  ox_store_close (c->store);
+  c->store = NULL;
+  ox_keys_wipe (&c->keys);
+}
+
+int
+cmd_init (struct cli *c, int argc, char **argv)
+{
+  int encrypt = !c->no_encryption;
+
+  if (argc != 1) {
+    ox_error ("usage: oxsnap init STORE [--key-file F | --passphrase-file F "
+              "| --no-encryption]");
+    return 2;
+  }
+  if (encrypt && !c->key_src.key_file && !c->key_src.passphrase_file) {
+    ox_error ("init: an encrypted store needs --key-file F (created when "
+              "missing) or --passphrase-file F; or give --no-encryption");
+    return 2;
+  }
+  if (!encrypt && (c->key_src.key_file || c->key_src.passphrase_file)) {
+    ox_error ("init: --no-encryption conflicts with a key");
+    return 2;
+  }
+  c->store_opts.create = 1;
+  if (ox_store_open (argv[0], &c->store_opts, &c->store) == -1)
+    return 1;
+  if (ox_storecfg_create (c->store, encrypt, &c->key_src, &c->keys) == -1)
+    return 1;
+  if (!c->quiet)
+    fprintf (stderr, "oxsnap: created %s store %s%s%s\n",
+             encrypt ? "encrypted" : "unencrypted", argv[0],
+             c->key_src.key_file ? " with key file " : "",
+             c->key_src.key_file ? c->key_src.key_file : "");
+  return 0;
+}
+
+static int
+parse_int (const char *what, const char *s, int lo, int hi, int *out)
+{
+  char *end;
+  long v = strtol (s, &end, 10);
+  if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
+    ox_error ("%s: expected a number from %d to %d, not '%s'", what, lo, hi,
+              s);
+    return -1;
+  }
+  *out = (int)v;
+  return 0;
+}
+
+/* Apply one parsed option to C. Returns 0, 1 (exit 0 now) or -1. */
+static int
+apply_option (struct cli *c, int opt, const char *arg)
+{
+  switch (opt) {
+  case OPT_KEY_FILE:
+    c->key_src.key_file = arg;
+    return 0;
+  case OPT_PASSPHRASE_FILE:
+    c->key_src.passphrase_file = arg;
+    return 0;
+  case OPT_NO_ENCRYPTION:
+    c->no_encryption = 1;
+    return 0;
+  case OPT_VOLUME:
+    c->volume = arg;
+    return 0;
+  case OPT_TAG:
+    c->tag = arg;
+    return 0;
+  case OPT_CHUNK_SIZE:
+    return ox_parse_size ("--chunk-size", arg, &c->chunk_size);
+  case OPT_SEGMENT_SIZE:
+    return ox_parse_size ("--segment-size", arg, &c->segment_size);
+  case OPT_COMPRESS_LEVEL:
+    return parse_int ("--compress-level", arg, 1, 19, &c->compress_level);
+  case 'j':
+    return parse_int ("--jobs", arg, 1, 256, &c->jobs);
+  case OPT_FULL:
+    c->full = 1;
+    return 0;
+  case OPT_FORCE:
+    c->force = 1;
+    return 0;
+  case OPT_PROGRESS:
+    c->progress = 1;
+    return 0;
+  case OPT_NO_PROGRESS:
+    c->progress = 0;
+    return 0;
+  case 'q':
+    c->quiet = 1;
+    return 0;
+  case 'v':
+    ox_log_set_debug (1);
+    return 0;
+  case OPT_ENDPOINT:
+    c->store_opts.endpoint = arg;
+    return 0;
+  case OPT_REGION:
+    c->store_opts.region = arg;
+    return 0;
+  case OPT_CA_BUNDLE:
+    c->store_opts.ca_bundle = arg;
+    return 0;
+  case OPT_NO_VERIFY_TLS:
+    c->store_opts.insecure = 1;
+    return 0;
+  case OPT_PATH_STYLE:
+    c->store_opts.addressing = 1;
+    return 0;
+  case OPT_VIRTUAL_HOST:
+    c->store_opts.addressing = 2;
+    return 0;
+  case OPT_CONNECTIONS:
+    return parse_int ("--connections", arg, 1, 1024,
+                      &c->store_opts.connections);
+  case OPT_BWLIMIT:
+    return ox_parse_rate ("--bwlimit", arg, &c->store_opts.bwlimit);
+  case 'h':
+    fputs (usage_text, stdout);
+    return 1;
+  case 'V':
+    printf ("oxsnap %s\n", OX_VERSION);
+    return 1;
+  default:
+    fprintf (stderr, "Try 'oxsnap --help'.\n");
+    return -1;
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  struct cli c;
+  char *pos[8];
+  int npos = 0, opt, r;
+  size_t i;
+
+  memset (&c, 0, sizeof c);
+  c.chunk_size = DEFAULT_CHUNK_SIZE;
+  c.segment_size = DEFAULT_SEGMENT_SIZE;
+  c.compress_level = DEFAULT_COMPRESS_LEVEL;
+  c.progress = isatty (STDERR_FILENO);
+  while ((opt = getopt_long (argc, argv, "j:qvhV", long_options, NULL))
+         != -1) {
+    r = apply_option (&c, opt, optarg);
+    if (r != 0)
+      return r == 1 ? 0 : 2;
+  }
+  /* Options win over the environment. */
+  if (!c.key_src.key_file && !c.key_src.passphrase_file && !c.no_encryption) {
+    c.key_src.key_file = getenv ("OX_KEY_FILE");
+    c.key_src.passphrase_file = getenv ("OX_PASSPHRASE_FILE");
+  }
+  if (c.key_src.key_file && c.key_src.passphrase_file) {
+    ox_error ("give either a key file or a passphrase file, not both");
+    return 2;
+  }
+  if (c.jobs == 0
+      && strcmp (argc > optind ? argv[optind] : "", "snapshot") == 0)
+    c.jobs = cli_default_jobs ();
+  for (; optind < argc; optind++) {
+    if (npos == (int)(sizeof pos / sizeof pos[0])) {
+      ox_error ("too many arguments");
+      return 2;
+    }
+    pos[npos++] = argv[optind];
+  }
+  if (npos == 0) {
+    fputs (usage_text, stderr);
+    return 2;
+  }
+  for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp (pos[0], commands[i].name) == 0) {
+      r = commands[i].fn (&c, npos - 1, pos + 1);
+      cli_close_store (&c);
+      return r;
+    }
+  ox_error ("unknown command '%s' (try 'oxsnap --help')", pos[0]);
+  return 2;
+}

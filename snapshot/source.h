@@ -1,0 +1,36 @@
+/* oxsnap: the volume being snapshotted: a block device or a raw image,
+ * with the map of its allocated ranges so holes are skipped unread. */
+#ifndef OXSNAP_SOURCE_H
+#define OXSNAP_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct extent {
+  uint64_t start, end; /* [start, end) holds data */
+};
+
+struct source {
+  const char *path;
+  int fd;
+  uint64_t size;
+  struct extent *data; /* allocated ranges, ascending; NULL = all data */
+  size_t ndata;
+};
+
+/* Open PATH read-only, find its size and its allocated ranges
+ * (SEEK_DATA/SEEK_HOLE; a block device counts as all data). */
+int source_open (struct source *s, const char *path);
+
+/* True if [OFFSET, OFFSET+LEN) may contain data (touches an allocated
+ * range). Thread-safe after source_open. */
+int source_has_data (const struct source *s, uint64_t offset, uint64_t len);
+
+/* Read LEN bytes at OFFSET (looping over short reads). Returns 0 or -1. */
+int source_read (const struct source *s, void *buf, size_t len,
+                 uint64_t offset);
+
+/* Close the source. */
+void source_close (struct source *s);
+
+#endif

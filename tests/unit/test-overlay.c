@@ -1,0 +1,371 @@
+/* Unit tests for plugin/overlay.c: the clone's local copy-on-write layer. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "manifest.h"
+#include "overlay.h"
+#include "test.h"
+
+#define BS OVERLAY_BLOCK_SIZE
+
+static char tmp[PATH_MAX];
+
+static void
+path (char *out, const char *name)
+{
+  snprintf (out, PATH_MAX, "%s/%s", tmp, name);
+}
+
+static void
+write_file (const char *p, const void *data, size_t len)
+{
+  int fd = open (p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  CHECK (fd >= 0);
+  CHECK (write (fd, data, len) == (ssize_t) len);
+  close (fd);
+}
+
+static void
+make_pin (struct overlay_pin *pin, uint64_t size)
+{
+  memset (pin, 0, sizeof *pin);
+  strcpy (pin->store_url, "file:///somewhere/store");
+  memset (pin->store_id, 0xab, sizeof pin->store_id);
+  strcpy (pin->volume, "vol-1");
+  pin->snapshot_id = UINT64_C (0x0123456789abcdef);
+  memset (pin->root_digest, 0x5a, sizeof pin->root_digest);
+  pin->volume_size = size;
+  pin->chunk_size = 65536;
+}
+
+/* Probing and creating: a missing directory, a missing parent. */
+static void
+test_create (void)
+{
+  char dir[PATH_MAX], p[PATH_MAX];
+  struct overlay_pin pin, got;
+  struct overlay *ov, *ov2;
+  struct stat st;
+
+  make_pin (&pin, 10 * 1024 * 1024 + 1000);
+  path (dir, "ov");
+  CHECK_EQ_INT (overlay_probe (dir, &got), 0);
+  path (p, "no/such/ov");
+  CHECK_EQ_INT (overlay_open (p, &pin, &ov), -1);
+
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  CHECK_EQ_INT (overlay_size (ov), pin.volume_size);
+  CHECK_EQ_INT (overlay_nblocks (ov), 2561);
+  CHECK_EQ_INT (overlay_count_local (ov), 0);
+  path (p, "ov/data");
+  CHECK (stat (p, &st) == 0 && (uint64_t) st.st_size == pin.volume_size);
+  CHECK (st.st_blocks == 0); /* sparse */
+  path (p, "ov/map");
+  CHECK (stat (p, &st) == 0 && st.st_size == 4096);
+
+  /* One user at a time. */
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov2), -1);
+  /* Probe reads the header back. */
+  CHECK_EQ_INT (overlay_probe (dir, &got), 1);
+  CHECK_MEM (&got, &pin, sizeof pin);
+  overlay_close (ov);
+}
+
+/* Writes, marks, flush, and what survives a close without flush. */
+static void
+test_persistence (void)
+{
+  char dir[PATH_MAX];
+  struct overlay_pin pin;
+  struct overlay *ov;
+  char a[BS], b[BS], r[BS];
+
+  make_pin (&pin, 10 * 1024 * 1024 + 1000);
+  path (dir, "ov");
+  memset (a, 'A', BS);
+  memset (b, 'B', BS);
+
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  CHECK (!overlay_dirty (ov));
+  CHECK_EQ_INT (overlay_pwrite (ov, a, BS, 3 * BS), 0);
+  overlay_mark_local (ov, 3, 1);
+  CHECK (overlay_is_local (ov, 3));
+  CHECK (!overlay_is_local (ov, 2) && !overlay_is_local (ov, 4));
+  /* The short last block. */
+  CHECK_EQ_INT (overlay_pwrite (ov, b, 1000, 2560 * (uint64_t) BS), 0);
+  overlay_mark_local (ov, 2560, 5); /* clamped to the last block */
+  CHECK_EQ_INT (overlay_count_local (ov), 2);
+  CHECK (overlay_dirty (ov));
+  CHECK_EQ_INT (overlay_flush (ov), 0);
+  CHECK (!overlay_dirty (ov));
+
+  /* Not flushed: lost on close, like a crash. */
+  CHECK_EQ_INT (overlay_pwrite (ov, b, BS, 7 * BS), 0);
+  overlay_mark_local (ov, 7, 1);
+  CHECK (overlay_dirty (ov));
+  overlay_close (ov);
+
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  CHECK (overlay_is_local (ov, 3));
+  CHECK (overlay_is_local (ov, 2560));
+  CHECK (!overlay_is_local (ov, 7));
+  CHECK_EQ_INT (overlay_count_local (ov), 2);
+  CHECK_EQ_INT (overlay_pread (ov, r, BS, 3 * BS), 0);
+  CHECK_MEM (r, a, BS);
+  CHECK_EQ_INT (overlay_pread (ov, r, 1000, 2560 * (uint64_t) BS), 0);
+  CHECK_MEM (r, b, 1000);
+  /* Reading past the end of the data file is an error, not zeros. */
+  CHECK_EQ_INT (overlay_pread (ov, r, BS, 2560 * (uint64_t) BS), -1);
+  overlay_close (ov);
+}
+
+/* Punched holes read as zeros and show as holes. */
+static void
+test_punch (void)
+{
+  char dir[PATH_MAX];
+  struct overlay_pin pin;
+  struct overlay *ov;
+  char a[4 * BS], r[4 * BS], z[4 * BS];
+  int allocated;
+  uint64_t len;
+
+  make_pin (&pin, 10 * 1024 * 1024 + 1000);
+  path (dir, "ov");
+  memset (a, 'C', sizeof a);
+  memset (z, 0, sizeof z);
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  CHECK_EQ_INT (overlay_pwrite (ov, a, sizeof a, 100 * BS), 0);
+  CHECK_EQ_INT (overlay_punch (ov, 101 * BS, 2 * BS), 0);
+  CHECK_EQ_INT (overlay_pread (ov, r, sizeof r, 100 * BS), 0);
+  CHECK_MEM (r, a, BS);
+  CHECK_MEM (r + BS, z, 2 * BS);
+  CHECK_MEM (r + 3 * BS, a, BS);
+
+  CHECK_EQ_INT (overlay_alloc_run (ov, 0, 200 * BS, &allocated, &len), 0);
+  CHECK (!allocated && len == 100 * BS);
+  CHECK_EQ_INT (overlay_alloc_run (ov, 100 * BS, 200 * BS, &allocated, &len),
+                0);
+  CHECK (allocated && len == BS);
+  CHECK_EQ_INT (overlay_alloc_run (ov, 101 * BS, 200 * BS, &allocated, &len),
+                0);
+  CHECK (!allocated && len == 2 * BS);
+  CHECK_EQ_INT (overlay_alloc_run (ov, 103 * BS, 200 * BS, &allocated, &len),
+                0);
+  CHECK (allocated && len == BS);
+  CHECK_EQ_INT (overlay_alloc_run (ov, 104 * BS, 200 * BS, &allocated, &len),
+                0);
+  CHECK (!allocated && len == 96 * BS);
+  overlay_close (ov);
+}
+
+/* overlay_run against a naive model on a random bitmap. */
+static void
+test_runs (void)
+{
+  char dir[PATH_MAX];
+  struct overlay_pin pin;
+  struct overlay *ov;
+  enum { N = 3000 };
+  static unsigned char model[N];
+  unsigned seed = 42;
+
+  make_pin (&pin, (uint64_t) N * BS - 17);
+  path (dir, "runs");
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  CHECK_EQ_INT (overlay_nblocks (ov), N);
+  for (int i = 0; i < 200; i++) {
+    uint64_t blk = rand_r (&seed) % N;
+    uint64_t n = 1 + rand_r (&seed) % (i % 3 == 0 ? 200 : 9);
+    overlay_mark_local (ov, blk, n);
+    for (uint64_t j = blk; j < blk + n && j < N; j++)
+      model[j] = 1;
+  }
+  for (int i = 0; i < 20000; i++) {
+    uint64_t blk = rand_r (&seed) % N;
+    uint64_t max = rand_r (&seed) % 400;
+    int local = rand_r (&seed) & 1;
+    uint64_t want = 0;
+    while (want < max && blk + want < N && model[blk + want] == local)
+      want++;
+    CHECK_EQ_INT (overlay_run (ov, blk, max, local), want);
+  }
+  CHECK_EQ_INT (overlay_run (ov, N, 10, 0), 0);
+  {
+    uint64_t count = 0;
+    for (int j = 0; j < N; j++)
+      count += model[j];
+    CHECK_EQ_INT (overlay_count_local (ov), count);
+  }
+  /* The whole random map persists. */
+  CHECK_EQ_INT (overlay_flush (ov), 0);
+  overlay_close (ov);
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  for (int j = 0; j < N; j++)
+    CHECK_EQ_INT (overlay_is_local (ov, j), model[j]);
+  overlay_close (ov);
+}
+
+/* Another snapshot, store or geometry is refused; a moved store is not. */
+static void
+test_mismatch (void)
+{
+  char dir[PATH_MAX];
+  struct overlay_pin pin, other;
+  struct overlay *ov;
+
+  make_pin (&pin, 10 * 1024 * 1024 + 1000);
+  path (dir, "ov");
+
+  other = pin;
+  other.snapshot_id++;
+  CHECK_EQ_INT (overlay_open (dir, &other, &ov), -1);
+  other = pin;
+  strcpy (other.volume, "vol-2");
+  CHECK_EQ_INT (overlay_open (dir, &other, &ov), -1);
+  other = pin;
+  other.root_digest[31] ^= 1;
+  CHECK_EQ_INT (overlay_open (dir, &other, &ov), -1);
+  other = pin;
+  other.store_id[0] ^= 1;
+  CHECK_EQ_INT (overlay_open (dir, &other, &ov), -1);
+  other = pin;
+  other.volume_size += BS;
+  CHECK_EQ_INT (overlay_open (dir, &other, &ov), -1);
+  other = pin;
+  strcpy (other.store_url, "/elsewhere/store");
+  CHECK_EQ_INT (overlay_open (dir, &other, &ov), 0);
+  overlay_close (ov);
+}
+
+/* Foreign directories and damaged overlays are refused. */
+static void
+test_foreign (void)
+{
+  char dir[PATH_MAX], p[PATH_MAX];
+  struct overlay_pin pin, got;
+  struct overlay *ov;
+  const char *bad[] = {
+    "garbage\n",
+    "ox-overlay 2\nblock-size=4096\n",
+    "ox-overlay 1\nblock-size=4096\n",
+    "ox-overlay 1\nblock-size=512\n",
+  };
+
+  make_pin (&pin, 1024 * 1024);
+  path (dir, "foreign");
+  CHECK (mkdir (dir, 0700) == 0);
+  path (p, "foreign/important.txt");
+  write_file (p, "x", 1);
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), -1);
+  CHECK (access (p, F_OK) == 0);
+
+  /* Leftovers of an interrupted creation are not foreign. */
+  path (dir, "leftover");
+  CHECK (mkdir (dir, 0700) == 0);
+  path (p, "leftover/data");
+  write_file (p, "x", 1);
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  overlay_close (ov);
+
+  /* Corrupt headers. */
+  path (p, "leftover/ox-overlay");
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    write_file (p, bad[i], strlen (bad[i]));
+    CHECK_EQ_INT (overlay_probe (dir, &got), -1);
+    CHECK_EQ_INT (overlay_open (dir, &pin, &ov), -1);
+  }
+  /* A valid header with a repeated field. */
+  {
+    struct overlay_pin q;
+    char text[8192];
+    path (dir, "good");
+    CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+    overlay_close (ov);
+    path (p, "good/ox-overlay");
+    {
+      FILE *f = fopen (p, "r");
+      size_t n = fread (text, 1, sizeof text - 1, f);
+      fclose (f);
+      text[n] = '\0';
+    }
+    CHECK_EQ_INT (overlay_probe (dir, &q), 1);
+    strcat (text, "volume=vol-1\n");
+    write_file (p, text, strlen (text));
+    CHECK_EQ_INT (overlay_probe (dir, &q), -1);
+  }
+  /* A truncated map. */
+  path (dir, "trunc");
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  overlay_close (ov);
+  path (p, "trunc/map");
+  CHECK (truncate (p, 100) == 0);
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), -1);
+  /* A data file of the wrong size. */
+  CHECK (truncate (p, 4096) == 0);
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  overlay_close (ov);
+  path (p, "trunc/data");
+  CHECK (truncate (p, 4096) == 0);
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), -1);
+}
+
+/* The pin digest changes with the manifest. */
+static void
+test_pin (void)
+{
+  struct ox_keys k;
+  uint8_t sid[OX_STORE_ID_LEN] = { 1, 2, 3 };
+  uint8_t pages[2][OX_ID_LEN];
+  struct ox_root r;
+  struct overlay_pin a, b;
+
+  ox_keys_init_plain (&k, sid);
+  memset (&r, 0, sizeof r);
+  memset (pages, 7, sizeof pages);
+  r.snapshot_id = 99;
+  r.volume_size = 1 << 30;
+  r.chunk_size = 262144;
+  r.chunks_per_page = 4096;
+  r.npages = 1;
+  strcpy (r.volume, "v");
+  r.pages = pages;
+  CHECK_EQ_INT (overlay_pin_from_root (&k, "/s", &r, &a), 0);
+  CHECK_EQ_INT (overlay_pin_from_root (&k, "/s", &r, &b), 0);
+  CHECK_MEM (&a, &b, sizeof a);
+  CHECK_EQ_INT (a.volume_size, 1 << 30);
+  CHECK_MEM (a.store_id, sid, OX_STORE_ID_LEN);
+  pages[0][5] ^= 1;
+  CHECK_EQ_INT (overlay_pin_from_root (&k, "/s", &r, &b), 0);
+  CHECK (memcmp (a.root_digest, b.root_digest, OX_ID_LEN) != 0);
+  CHECK_EQ_INT (overlay_pin_from_root (&k, "/s\nx", &r, &b), -1);
+}
+
+int
+main (void)
+{
+  const char *t = getenv ("TMPDIR");
+  char cmd[PATH_MAX + 16];
+
+  snprintf (tmp, sizeof tmp, "%s/test-overlay.XXXXXX", t ? t : "/tmp");
+  CHECK (mkdtemp (tmp) != NULL);
+  test_create ();
+  test_persistence ();
+  test_punch ();
+  test_runs ();
+  test_mismatch ();
+  test_foreign ();
+  test_pin ();
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", tmp);
+  CHECK (system (cmd) == 0);
+  return 0;
+}
