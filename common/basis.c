@@ -73,10 +73,10 @@ ox_basis_root (const struct ox_basis *b)
 static uint32_t
 page_nentries (const struct ox_basis *b, uint32_t page_no)
 {
-  uint64_t first = (uint64_t) page_no * b->root->chunks_per_page;
+  uint64_t first = (uint64_t)page_no * b->root->chunks_per_page;
   uint64_t left = b->nchunks - first;
 
-  return left < b->root->chunks_per_page ? (uint32_t) left
+  return left < b->root->chunks_per_page ? (uint32_t)left
                                          : b->root->chunks_per_page;
 }
 
@@ -135,8 +135,7 @@ get_page (struct ox_basis *b, uint32_t page_no)
     b->pages[page_no] = page;
     b->state[page_no] = PAGE_LOADED;
     atomic_fetch_add (&b->pages_loaded, 1);
-  }
-  else
+  } else
     b->state[page_no] = PAGE_ABSENT; /* a later call retries */
   pthread_cond_broadcast (&b->loaded);
   pthread_mutex_unlock (&b->lock);
@@ -150,7 +149,7 @@ chunk_len (const struct ox_basis *b, uint64_t chunk_index)
   uint64_t start = chunk_index * b->root->chunk_size;
   uint64_t left = b->root->volume_size - start;
 
-  return left < b->root->chunk_size ? (uint32_t) left : b->root->chunk_size;
+  return left < b->root->chunk_size ? (uint32_t)left : b->root->chunk_size;
 }
 
 int
@@ -163,13 +162,13 @@ ox_basis_lookup (struct ox_basis *b, uint64_t chunk_index,
 
   memset (loc, 0, sizeof *loc);
   if (chunk_index >= b->nchunks) {
-    ox_error ("snapshot %s: chunk %" PRIu64 " out of range (the volume has %"
-              PRIu64 " chunks)",
+    ox_error ("snapshot %s: chunk %" PRIu64
+              " out of range (the volume has %" PRIu64 " chunks)",
               b->name, chunk_index, b->nchunks);
     errno = EINVAL;
     return -1;
   }
-  page = get_page (b, (uint32_t) (chunk_index / cpp));
+  page = get_page (b, (uint32_t)(chunk_index / cpp));
   if (page == NULL)
     return -1;
   e = &page->entries[chunk_index % cpp];
@@ -187,9 +186,8 @@ ox_basis_lookup (struct ox_basis *b, uint64_t chunk_index,
 }
 
 int
-ox_basis_decode (struct ox_basis *b, struct ox_codec *c,
-                 uint64_t chunk_index, const struct ox_chunk_loc *loc,
-                 const void *frame, void *buf)
+ox_basis_decode (struct ox_basis *b, struct ox_codec *c, uint64_t chunk_index,
+                 const struct ox_chunk_loc *loc, const void *frame, void *buf)
 {
   const char *why = "invalid frame";
   size_t got = 0;
@@ -225,12 +223,15 @@ fetch_frame (struct ox_basis *b, uint64_t chunk_index,
   }
   if (ox_store_get_range (b->st, loc->key, loc->offset, frame, loc->length)
       == -1) {
-    if (errno == ENOENT) {
+    if (errno == ENOENT)
       ox_error ("segment %s: not found in %s (needed for chunk %" PRIu64
                 " of snapshot %s)",
                 loc->key, b->st->url, chunk_index, b->name);
-      errno = EIO;
-    }
+    else
+      ox_error ("segment %s: chunk %" PRIu64 " of snapshot %s (frame at "
+                "offset %" PRIu32 ", %" PRIu32 " bytes) could not be read",
+                loc->key, chunk_index, b->name, loc->offset, loc->length);
+    errno = EIO;
     free (frame);
     return NULL;
   }

@@ -5,6 +5,7 @@
  * place in the output and encrypts it in place, so a chunk is copied only
  * when it is stored raw.
  */
+#include "le.h"
 #include "frame.h"
 
 #include <pthread.h>
@@ -30,6 +31,15 @@
 #define AAD_LEN                                                               \
   (AAD_LABEL_LEN + OX_STORE_ID_LEN + OX_ID_LEN + OX_FRAME_HEADER_LEN)
 
+/* The reason of OpenSSL's last error, for messages. */
+static const char *
+openssl_error (void)
+{
+  const char *s = ERR_reason_error_string (ERR_get_error ());
+
+  return s ? s : "unknown error";
+}
+
 struct ox_codec {
   int level;
   ZSTD_CCtx *cctx;
@@ -52,35 +62,6 @@ static void
 fetch_cipher (void)
 {
   aes_gcm = EVP_CIPHER_fetch (NULL, "AES-256-GCM", NULL);
-}
-
-static inline void
-put_le32 (uint8_t *p, uint32_t v)
-{
-  p[0] = v;
-  p[1] = v >> 8;
-  p[2] = v >> 16;
-  p[3] = v >> 24;
-}
-
-static inline uint32_t
-get_le32 (const uint8_t *p)
-{
-  return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
-         | (uint32_t)p[3] << 24;
-}
-
-static inline void
-put_le64 (uint8_t *p, uint64_t v)
-{
-  put_le32 (p, v);
-  put_le32 (p + 4, v >> 32);
-}
-
-static inline uint64_t
-get_le64 (const uint8_t *p)
-{
-  return get_le32 (p) | (uint64_t)get_le32 (p + 4) << 32;
 }
 
 struct ox_codec *
@@ -267,8 +248,7 @@ seal_body (struct ox_codec *c, const struct ox_keys *k,
       || !EVP_EncryptFinal_ex (ctx, body + len, &n)
       || !EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_GET_TAG, OX_FRAME_TAG_LEN,
                                body + len)) {
-    ox_error ("AES-256-GCM encryption failed: %s",
-              ERR_reason_error_string (ERR_get_error ()));
+    ox_error ("AES-256-GCM encryption failed: %s", openssl_error ());
     return -1;
   }
   return 0;

@@ -15,6 +15,15 @@
 
 #include "log.h"
 
+/* The reason of OpenSSL's last error, for messages. */
+static const char *
+openssl_error (void)
+{
+  const char *s = ERR_reason_error_string (ERR_get_error ());
+
+  return s ? s : "unknown error";
+}
+
 /* Algorithms are fetched once per process: fetching on every call costs a
  * lookup in OpenSSL's method store under a lock. Fetched objects are
  * immutable and safe to share between threads. */
@@ -36,8 +45,7 @@ fetch_algorithms (void)
  * process rather than letting it continue with bad data. */
 static void __attribute__ ((__noreturn__)) digest_failed (const char *what)
 {
-  ox_error ("OpenSSL %s failed: %s", what,
-            ERR_reason_error_string (ERR_get_error ()));
+  ox_error ("OpenSSL %s failed: %s", what, openssl_error ());
   abort ();
 }
 
@@ -113,7 +121,7 @@ ox_hkdf (const void *ikm, size_t ikm_len, const void *salt, size_t salt_len,
   ok = EVP_KDF_derive (ctx, out, 32, params);
   EVP_KDF_CTX_free (ctx);
   if (!ok) {
-    ox_error ("HKDF failed: %s", ERR_reason_error_string (ERR_get_error ()));
+    ox_error ("HKDF failed: %s", openssl_error ());
     return -1;
   }
   return 0;
@@ -184,8 +192,7 @@ ox_random_bytes (void *buf, size_t len)
   while (len > 0) {
     int n = len > (1u << 30) ? (1 << 30) : (int)len;
     if (RAND_bytes (p, n) != 1) {
-      ox_error ("cannot get random bytes: %s",
-                ERR_reason_error_string (ERR_get_error ()));
+      ox_error ("cannot get random bytes: %s", openssl_error ());
       return -1;
     }
     p += n;

@@ -1,4 +1,5 @@
 /* ox: manifest pages and snapshot roots (docs/FORMAT.md, section 6). */
+#include "le.h"
 #include "manifest.h"
 
 #include <errno.h>
@@ -20,47 +21,6 @@
 #define ROOT_MAC_LEN OX_ID_LEN
 #define MIN_CHUNK_SIZE 4096u
 #define MAX_CHUNK_SIZE (64u << 20)
-
-/* Little-endian field access. */
-static void
-put_le16 (uint8_t *p, uint16_t v)
-{
-  p[0] = v;
-  p[1] = v >> 8;
-}
-
-static void
-put_le32 (uint8_t *p, uint32_t v)
-{
-  for (int i = 0; i < 4; i++)
-    p[i] = v >> (8 * i);
-}
-
-static void
-put_le64 (uint8_t *p, uint64_t v)
-{
-  for (int i = 0; i < 8; i++)
-    p[i] = v >> (8 * i);
-}
-
-static uint16_t
-get_le16 (const uint8_t *p)
-{
-  return (uint16_t) (p[0] | p[1] << 8);
-}
-
-static uint32_t
-get_le32 (const uint8_t *p)
-{
-  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
-         | (uint32_t) p[3] << 24;
-}
-
-static uint64_t
-get_le64 (const uint8_t *p)
-{
-  return (uint64_t) get_le32 (p) | (uint64_t) get_le32 (p + 4) << 32;
-}
 
 static int
 all_zero (const uint8_t *p, size_t n)
@@ -87,8 +47,8 @@ ox_page_key (const uint8_t id[OX_ID_LEN], char key[OX_KEY_MAX])
 static uint64_t
 page_len (uint32_t nsegments, uint32_t nentries)
 {
-  return PAGE_HEADER_LEN + (uint64_t) nsegments * OX_SEGMENT_ID_LEN
-         + (uint64_t) nentries * OX_PAGE_ENTRY_LEN;
+  return PAGE_HEADER_LEN + (uint64_t)nsegments * OX_SEGMENT_ID_LEN
+         + (uint64_t)nentries * OX_PAGE_ENTRY_LEN;
 }
 
 /* Check entry I of a page with NSEGMENTS segments. Returns 0, or -1 with
@@ -113,7 +73,7 @@ check_entry (const struct ox_page_entry *e, uint32_t nsegments,
     *why = "segment index out of range";
     return -1;
   }
-  if (e->length == 0 || (uint64_t) e->offset + e->length > UINT32_MAX) {
+  if (e->length == 0 || (uint64_t)e->offset + e->length > UINT32_MAX) {
     *why = "invalid frame offset or length";
     return -1;
   }
@@ -178,8 +138,8 @@ ox_page_encode (const struct ox_page *page, void **data, size_t *len)
   put_le32 (buf + 20, 0);
   p = buf + PAGE_HEADER_LEN;
   if (page->nsegments)
-    memcpy (p, page->segments, (size_t) page->nsegments * OX_SEGMENT_ID_LEN);
-  p += (size_t) page->nsegments * OX_SEGMENT_ID_LEN;
+    memcpy (p, page->segments, (size_t)page->nsegments * OX_SEGMENT_ID_LEN);
+  p += (size_t)page->nsegments * OX_SEGMENT_ID_LEN;
   for (uint32_t i = 0; i < page->nentries; i++, p += OX_PAGE_ENTRY_LEN)
     page_write_entry (p, &page->entries[i]);
   *data = buf;
@@ -241,8 +201,8 @@ ox_page_decode (const char *name, const void *data, size_t len,
   page->page_index = get_le32 (p + 8);
   p += PAGE_HEADER_LEN;
   if (nsegments)
-    memcpy (page->segments, p, (size_t) nsegments * OX_SEGMENT_ID_LEN);
-  p += (size_t) nsegments * OX_SEGMENT_ID_LEN;
+    memcpy (page->segments, p, (size_t)nsegments * OX_SEGMENT_ID_LEN);
+  p += (size_t)nsegments * OX_SEGMENT_ID_LEN;
   for (uint32_t i = 0; i < nentries; i++, p += OX_PAGE_ENTRY_LEN) {
     struct ox_page_entry *e = &page->entries[i];
     memcpy (e->id, p, OX_ID_LEN);
@@ -264,9 +224,8 @@ inval:
 }
 
 int
-ox_page_put (struct ox_store *st, const struct ox_keys *k,
-             struct ox_codec *c, const struct ox_page *page,
-             uint8_t id[OX_ID_LEN])
+ox_page_put (struct ox_store *st, const struct ox_keys *k, struct ox_codec *c,
+             const struct ox_page *page, uint8_t id[OX_ID_LEN])
 {
   CLEANUP_FREE void *plain = NULL;
   CLEANUP_FREE void *frame = NULL;
@@ -292,8 +251,8 @@ ox_page_put (struct ox_store *st, const struct ox_keys *k,
 /* Verify and decode the frame of page KEY into a malloc'd plaintext. */
 static int
 page_unframe (struct ox_codec *c, const struct ox_keys *k, const char *key,
-              const uint8_t id[OX_ID_LEN], const void *frame,
-              size_t frame_len, void **plain, size_t *plain_len)
+              const uint8_t id[OX_ID_LEN], const void *frame, size_t frame_len,
+              void **plain, size_t *plain_len)
 {
   const char *why = "invalid frame";
   int64_t n = ox_frame_plain_len (frame, frame_len, &why);
@@ -321,9 +280,9 @@ page_unframe (struct ox_codec *c, const struct ox_keys *k, const char *key,
 }
 
 int
-ox_page_get (struct ox_store *st, const struct ox_keys *k,
-             struct ox_codec *c, const uint8_t id[OX_ID_LEN],
-             uint32_t page_index, struct ox_page **out)
+ox_page_get (struct ox_store *st, const struct ox_keys *k, struct ox_codec *c,
+             const uint8_t id[OX_ID_LEN], uint32_t page_index,
+             struct ox_page **out)
 {
   CLEANUP_FREE void *frame = NULL;
   CLEANUP_FREE void *plain = NULL;
@@ -341,7 +300,8 @@ ox_page_get (struct ox_store *st, const struct ox_keys *k,
       || ox_page_decode (key, plain, plain_len, out) == -1)
     return -1;
   if ((*out)->page_index != page_index) {
-    ox_error ("page %s: is page %" PRIu32 " of its manifest, expected %" PRIu32,
+    ox_error ("page %s: is page %" PRIu32
+              " of its manifest, expected %" PRIu32,
               key, (*out)->page_index, page_index);
     ox_page_free (*out);
     *out = NULL;
@@ -387,7 +347,7 @@ root_npages (const struct ox_root *r)
 static uint64_t
 root_len (size_t name_len, uint32_t npages)
 {
-  return ROOT_FIXED_LEN + name_len + (uint64_t) npages * OX_ID_LEN
+  return ROOT_FIXED_LEN + name_len + (uint64_t)npages * OX_ID_LEN
          + ROOT_MAC_LEN;
 }
 
@@ -408,6 +368,10 @@ root_validate (const char *name, const struct ox_root *r)
               " chunks do not match a volume of %" PRIu64
               " bytes in chunks of %" PRIu32,
               name, r->npages, r->chunks_per_page, r->volume_size, cs);
+    return -1;
+  }
+  if (r->data_chunks > ox_root_nchunks (r) || r->new_chunks > r->data_chunks) {
+    ox_error ("snapshot root %s: chunk counts are inconsistent", name);
     return -1;
   }
   if (r->snapshot_id == 0) {
@@ -435,7 +399,7 @@ root_write_fixed (uint8_t *p, const struct ox_root *r, size_t name_len)
   put_le32 (p + 48, r->chunk_size);
   put_le32 (p + 52, r->chunks_per_page);
   put_le32 (p + 56, r->npages);
-  put_le16 (p + 60, (uint16_t) name_len);
+  put_le16 (p + 60, (uint16_t)name_len);
   put_le16 (p + 62, 0);
   put_le64 (p + 64, r->data_chunks);
   put_le64 (p + 72, r->stored_bytes);
@@ -444,8 +408,8 @@ root_write_fixed (uint8_t *p, const struct ox_root *r, size_t name_len)
 }
 
 int
-ox_root_encode (const struct ox_keys *k, const struct ox_root *r,
-                void **data, size_t *len)
+ox_root_encode (const struct ox_keys *k, const struct ox_root *r, void **data,
+                size_t *len)
 {
   char key[OX_KEY_MAX];
   size_t name_len = strnlen (r->volume, sizeof r->volume);
@@ -469,8 +433,8 @@ ox_root_encode (const struct ox_keys *k, const struct ox_root *r,
   memcpy (p, r->volume, name_len);
   p += name_len;
   if (r->npages)
-    memcpy (p, r->pages, (size_t) r->npages * OX_ID_LEN);
-  p += (size_t) r->npages * OX_ID_LEN;
+    memcpy (p, r->pages, (size_t)r->npages * OX_ID_LEN);
+  p += (size_t)r->npages * OX_ID_LEN;
   ox_mac (k, buf, n - ROOT_MAC_LEN, p);
   *data = buf;
   *len = n;
@@ -558,7 +522,7 @@ root_parse (const char *name, const uint8_t *p, size_t len, struct ox_root *r)
       return -1;
     }
     memcpy (r->pages, p + ROOT_FIXED_LEN + name_len,
-            (size_t) r->npages * OX_ID_LEN);
+            (size_t)r->npages * OX_ID_LEN);
   }
   return 0;
 }
@@ -606,8 +570,8 @@ ox_root_free (struct ox_root *r)
 void
 ox_root_key (const char *volume, uint64_t snap_id, char key[OX_KEY_MAX])
 {
-  snprintf (key, OX_KEY_MAX, "volumes/%.*s/snapshots/%016" PRIx64,
-            OX_NAME_MAX, volume, snap_id);
+  snprintf (key, OX_KEY_MAX, "volumes/%.*s/snapshots/%016" PRIx64, OX_NAME_MAX,
+            volume, snap_id);
 }
 
 int
@@ -642,8 +606,8 @@ root_check_identity (const char *key, const struct ox_root *r,
 }
 
 int
-ox_root_get (struct ox_store *st, const struct ox_keys *k,
-             const char *volume, uint64_t snap_id, struct ox_root **out)
+ox_root_get (struct ox_store *st, const struct ox_keys *k, const char *volume,
+             uint64_t snap_id, struct ox_root **out)
 {
   CLEANUP_FREE void *data = NULL;
   char key[OX_KEY_MAX];
@@ -658,8 +622,8 @@ ox_root_get (struct ox_store *st, const struct ox_keys *k,
   ox_root_key (volume, snap_id, key);
   if (ox_store_get (st, key, &data, &len) == -1) {
     if (errno == ENOENT)
-      ox_error ("snapshot %s@%016" PRIx64 " not found in %s", volume,
-                snap_id, st->url);
+      ox_error ("snapshot %s@%016" PRIx64 " not found in %s", volume, snap_id,
+                st->url);
     return -1;
   }
   if (ox_root_decode (k, key, data, len, out) == -1)

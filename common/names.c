@@ -40,17 +40,16 @@ uint64_t
 ox_snapshot_id_new (void)
 {
   uint8_t r[3];
-  uint64_t now = (uint64_t) time (NULL);
+  uint64_t now = (uint64_t)time (NULL);
   uint64_t low;
 
   if (ox_random_bytes (r, sizeof r) == -1) {
     /* Not fatal for uniqueness within one second of one process. */
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    low = ((uint64_t) ts.tv_nsec ^ (uint64_t) getpid ()) & 0xffffff;
-  }
-  else
-    low = (uint64_t) r[0] | (uint64_t) r[1] << 8 | (uint64_t) r[2] << 16;
+    low = ((uint64_t)ts.tv_nsec ^ (uint64_t)getpid ()) & 0xffffff;
+  } else
+    low = (uint64_t)r[0] | (uint64_t)r[1] << 8 | (uint64_t)r[2] << 16;
   return (now & 0xffffffffffULL) << 24 | low;
 }
 
@@ -82,7 +81,7 @@ ox_snapshot_id_parse (const char *s, uint64_t *id)
     int d = hex_value (s[i]);
     if (d < 0)
       return -1;
-    v = v << 4 | (uint64_t) d;
+    v = v << 4 | (uint64_t)d;
   }
   if (s[16] != '\0')
     return -1;
@@ -91,8 +90,7 @@ ox_snapshot_id_parse (const char *s, uint64_t *id)
 }
 
 int
-ox_spec_parse (const char *spec, char **volume, uint64_t *id,
-               const char **tag)
+ox_spec_parse (const char *spec, char **volume, uint64_t *id, const char **tag)
 {
   char *copy, *sep;
   char sepc = 0;
@@ -120,12 +118,11 @@ ox_spec_parse (const char *spec, char **volume, uint64_t *id,
   if (sepc == '@') {
     if (ox_snapshot_id_parse (sep + 1, id) == -1 || *id == 0) {
       ox_error ("snapshot %s: invalid snapshot id \"%s\" (expected 16 hex "
-                "digits)",
+                "digits, not all zero)",
                 spec, sep + 1);
       goto err;
     }
-  }
-  else if (sepc == ':') {
+  } else if (sepc == ':') {
     if (!ox_name_valid (sep + 1)) {
       ox_error ("snapshot %s: invalid tag name \"%s\" (1 to %d characters "
                 "from A-Z a-z 0-9 . _ -, not starting with '.')",
@@ -184,7 +181,7 @@ collect_id (void *opaque, const char *key, uint64_t size)
 static int
 compare_ids (const void *a, const void *b)
 {
-  uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
 }
 
@@ -250,8 +247,7 @@ ox_snapshot_resolve (struct ox_store *st, const struct ox_keys *k,
         ox_error ("tag %s:%s not found in %s", volume, tag, st->url);
       return -1;
     }
-  }
-  else if (id == 0) {
+  } else if (id == 0) {
     if (newest_snapshot (st, volume, &id) == -1)
       return -1;
   }

@@ -103,11 +103,11 @@ ox_ratelimit_reserve (struct ox_ratelimit *rl, size_t n, uint64_t now_ns)
   if (!rl->started || now_ns > rl->last_ns)
     rl->last_ns = now_ns;
   rl->started = 1;
-  rl->tokens -= (double) n;
+  rl->tokens -= (double)n;
   if (rl->tokens >= 0)
     return 0;
   wait = -rl->tokens / rl->rate * NS;
-  return wait > 1e18 ? (uint64_t) 1e18 : (uint64_t) wait;
+  return wait > 1e18 ? (uint64_t)1e18 : (uint64_t)wait;
 }
 
 static uint64_t
@@ -116,7 +116,7 @@ now_ns (void)
   struct timespec ts;
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (uint64_t) ts.tv_sec * 1000000000 + (uint64_t) ts.tv_nsec;
+  return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }
 
 void

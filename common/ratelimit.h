@@ -25,25 +25,25 @@ struct ox_ratelimit *ox_ratelimit_global (void);
 
 /* Change the rate (0 = no limit). */
 void ox_ratelimit_set_rate (struct ox_ratelimit *rl, uint64_t rate)
-  __attribute__ ((__nonnull__ (1)));
+    __attribute__ ((__nonnull__ (1)));
 
 /* Lower the rate to RATE if RATE is non-zero and the bucket has no limit
  * or a higher one (how several stores share the process bucket). */
 void ox_ratelimit_limit (struct ox_ratelimit *rl, uint64_t rate)
-  __attribute__ ((__nonnull__ (1)));
+    __attribute__ ((__nonnull__ (1)));
 
 /* The current rate (0 = no limit). */
 uint64_t ox_ratelimit_rate (struct ox_ratelimit *rl)
-  __attribute__ ((__nonnull__ (1)));
+    __attribute__ ((__nonnull__ (1)));
 
 /* Take N bytes at time NOW_NS (any monotonic clock in nanoseconds) and
  * return how many nanoseconds the caller must wait before moving them. */
 uint64_t ox_ratelimit_reserve (struct ox_ratelimit *rl, size_t n,
                                uint64_t now_ns)
-  __attribute__ ((__nonnull__ (1)));
+    __attribute__ ((__nonnull__ (1)));
 
 /* Take N bytes now, sleeping as long as the limit requires. */
 void ox_ratelimit_take (struct ox_ratelimit *rl, size_t n)
-  __attribute__ ((__nonnull__ (1)));
+    __attribute__ ((__nonnull__ (1)));
 
 #endif

@@ -67,14 +67,14 @@ ox_s3buf_printf (struct ox_s3buf *b, const char *fmt, ...)
   va_start (ap, fmt);
   n = vsnprintf (NULL, 0, fmt, ap);
   va_end (ap);
-  if (n < 0 || ox_s3buf_reserve (b, (size_t) n) == -1) {
+  if (n < 0 || ox_s3buf_reserve (b, (size_t)n) == -1) {
     b->failed = 1;
     return -1;
   }
   va_start (ap, fmt);
-  vsnprintf (b->data + b->len, (size_t) n + 1, fmt, ap);
+  vsnprintf (b->data + b->len, (size_t)n + 1, fmt, ap);
   va_end (ap);
-  b->len += (size_t) n;
+  b->len += (size_t)n;
   return 0;
 }
 

@@ -1,4 +1,5 @@
 /* ox: sealed segment objects (docs/FORMAT.md, section 5). */
+#include "le.h"
 #include "segment.h"
 
 #include <errno.h>
@@ -27,47 +28,6 @@
 #define HDR_RESERVED 50
 /* Largest header: the fixed part and the longest volume name. */
 #define HEADER_MAX (OX_SEGMENT_HEADER_FIXED + OX_NAME_MAX)
-
-/* Little-endian field access. */
-static void
-put_le16 (uint8_t *p, uint16_t v)
-{
-  p[0] = v;
-  p[1] = v >> 8;
-}
-
-static void
-put_le32 (uint8_t *p, uint32_t v)
-{
-  for (int i = 0; i < 4; i++)
-    p[i] = v >> (8 * i);
-}
-
-static void
-put_le64 (uint8_t *p, uint64_t v)
-{
-  for (int i = 0; i < 8; i++)
-    p[i] = v >> (8 * i);
-}
-
-static uint16_t
-get_le16 (const uint8_t *p)
-{
-  return (uint16_t) (p[0] | p[1] << 8);
-}
-
-static uint32_t
-get_le32 (const uint8_t *p)
-{
-  return (uint32_t) p[0] | (uint32_t) p[1] << 8 | (uint32_t) p[2] << 16
-         | (uint32_t) p[3] << 24;
-}
-
-static uint64_t
-get_le64 (const uint8_t *p)
-{
-  return (uint64_t) get_le32 (p) | (uint64_t) get_le32 (p + 4) << 32;
-}
 
 static int
 all_zero (const uint8_t *p, size_t n)
@@ -173,8 +133,8 @@ grow_array (void **arr, size_t *cap, size_t n, size_t size)
 static uint64_t
 segw_index_len (size_t nframes, size_t nrefs)
 {
-  return (uint64_t) nframes * OX_SEGMENT_FRAME_ENTRY_LEN
-         + (uint64_t) nrefs * OX_SEGMENT_REF_ENTRY_LEN;
+  return (uint64_t)nframes * OX_SEGMENT_FRAME_ENTRY_LEN
+         + (uint64_t)nrefs * OX_SEGMENT_REF_ENTRY_LEN;
 }
 
 static void
@@ -188,7 +148,7 @@ segw_write_header (struct ox_segment_writer *w, uint64_t snap_id,
   memcpy (h + HDR_STORE_ID, w->keys.store_id, OX_STORE_ID_LEN);
   memcpy (h + HDR_SEGMENT_ID, w->id, OX_SEGMENT_ID_LEN);
   put_le64 (h + HDR_SNAPSHOT_ID, snap_id);
-  put_le16 (h + HDR_NAME_LEN, (uint16_t) name_len);
+  put_le16 (h + HDR_NAME_LEN, (uint16_t)name_len);
   memcpy (h + OX_SEGMENT_HEADER_FIXED, volume, name_len);
 }
 
@@ -240,7 +200,7 @@ ox_segw_nframes (const struct ox_segment_writer *w)
   return w->nframes;
 }
 
-/* Would one more entry of ENTRY_LEN bytes overflow the u32 index? */
+/* True if an index of NFRAMES and NREFS entries overflows its u32 length. */
 static int
 segw_index_full (const struct ox_segment_writer *w, size_t nframes,
                  size_t nrefs)
@@ -281,14 +241,14 @@ ox_segw_add_frame (struct ox_segment_writer *w, const uint8_t id[OX_ID_LEN],
     return -1;
   }
   if (segw_reserve (w, len) == -1
-      || grow_array ((void **) &w->frames, &w->frames_cap, w->nframes,
+      || grow_array ((void **)&w->frames, &w->frames_cap, w->nframes,
                      sizeof *w->frames)
              == -1)
     return -1;
   f = &w->frames[w->nframes++];
   memcpy (f->id, id, OX_ID_LEN);
-  f->offset = (uint32_t) w->len;
-  f->length = (uint32_t) len;
+  f->offset = (uint32_t)w->len;
+  f->length = (uint32_t)len;
   f->plain_len = plain_len;
   memcpy (w->buf + w->len, frame, len);
   w->len += len;
@@ -312,8 +272,7 @@ ox_segw_add_ref (struct ox_segment_writer *w, uint64_t chunk_index,
     errno = EFBIG;
     return -1;
   }
-  if (grow_array ((void **) &w->refs, &w->refs_cap, w->nrefs,
-                  sizeof *w->refs)
+  if (grow_array ((void **)&w->refs, &w->refs_cap, w->nrefs, sizeof *w->refs)
       == -1)
     return -1;
   r = &w->refs[w->nrefs++];
@@ -357,11 +316,11 @@ int
 ox_segw_seal (struct ox_segment_writer *w, const void **data, size_t *len)
 {
   uint64_t index_offset = w->len;
-  uint32_t index_len = (uint32_t) segw_index_len (w->nframes, w->nrefs);
+  uint32_t index_len = (uint32_t)segw_index_len (w->nframes, w->nrefs);
   uint8_t mac[OX_ID_LEN];
 
   if (!w->sealed) {
-    if (segw_reserve (w, (size_t) index_len + OX_SEGMENT_FOOTER_LEN) == -1)
+    if (segw_reserve (w, (size_t)index_len + OX_SEGMENT_FOOTER_LEN) == -1)
       return -1;
     segw_write_index (w, w->buf + index_offset);
     if (index_mac (&w->keys, w->buf, w->header_len, w->buf + index_offset,
@@ -369,9 +328,8 @@ ox_segw_seal (struct ox_segment_writer *w, const void **data, size_t *len)
         == -1)
       return -1;
     write_footer (w->buf + index_offset + index_len, index_offset,
-                  (uint32_t) w->nframes, (uint32_t) w->nrefs, index_len,
-                  mac);
-    w->len += (size_t) index_len + OX_SEGMENT_FOOTER_LEN;
+                  (uint32_t)w->nframes, (uint32_t)w->nrefs, index_len, mac);
+    w->len += (size_t)index_len + OX_SEGMENT_FOOTER_LEN;
     w->sealed = 1;
   }
   *data = w->buf;
@@ -432,10 +390,9 @@ parse_footer (const char *name, const uint8_t *f, uint64_t size,
   }
   if (out->index_offset < OX_SEGMENT_HEADER_FIXED
       || out->index_offset > size - OX_SEGMENT_FOOTER_LEN
-      || size - OX_SEGMENT_FOOTER_LEN - out->index_offset
-             != out->index_len) {
-    ox_error ("segment %s: invalid footer (index at %" PRIu64
-              " of %" PRIu32 " bytes in an object of %" PRIu64 " bytes)",
+      || size - OX_SEGMENT_FOOTER_LEN - out->index_offset != out->index_len) {
+    ox_error ("segment %s: invalid footer (index at %" PRIu64 " of %" PRIu32
+              " bytes in an object of %" PRIu64 " bytes)",
               name, out->index_offset, out->index_len, size);
     return -1;
   }
@@ -461,12 +418,10 @@ parse_header (const struct ox_keys *k, const char *name, const uint8_t *h,
     return -1;
   }
   name_len = get_le16 (h + HDR_NAME_LEN);
-  if (!all_zero (h + HDR_RESERVED, 6) || name_len < 1
-      || name_len > OX_NAME_MAX
-      || OX_SEGMENT_HEADER_FIXED + (size_t) name_len > avail
-      || OX_SEGMENT_HEADER_FIXED + (uint64_t) name_len > index_offset) {
-    ox_error ("segment %s: invalid header (volume name of %" PRIu16
-              " bytes)",
+  if (!all_zero (h + HDR_RESERVED, 6) || name_len < 1 || name_len > OX_NAME_MAX
+      || OX_SEGMENT_HEADER_FIXED + (size_t)name_len > avail
+      || OX_SEGMENT_HEADER_FIXED + (uint64_t)name_len > index_offset) {
+    ox_error ("segment %s: invalid header (volume name of %" PRIu16 " bytes)",
               name, name_len);
     return -1;
   }
@@ -519,8 +474,14 @@ parse_frames (const char *name, const uint8_t *p, const struct footer *f,
     fr->offset = get_le32 (p + 32);
     fr->length = get_le32 (p + 36);
     fr->plain_len = get_le32 (p + 40);
-    if (get_le32 (p + 44) != 0 || fr->length == 0 || fr->offset < header_len
-        || (uint64_t) fr->offset + fr->length > f->index_offset) {
+    if (get_le32 (p + 44) != 0) {
+      ox_error ("segment %s: frame entry %" PRIu32 ": reserved field is not "
+                "zero",
+                name, i);
+      return -1;
+    }
+    if (fr->length == 0 || fr->offset < header_len
+        || (uint64_t)fr->offset + fr->length > f->index_offset) {
       ox_error ("segment %s: frame entry %" PRIu32 " (offset %" PRIu32
                 ", %" PRIu32 " bytes) is outside the frame area [%zu, %" PRIu64
                 ")",
@@ -554,9 +515,9 @@ parse_refs (const uint8_t *p, const struct footer *f,
  * footer F has been checked, and build the parsed index. */
 static int
 segment_build_index (const struct ox_keys *k, const char *name,
-                     const uint8_t *header, size_t avail,
-                     const uint8_t *index, const struct footer *f,
-                     uint64_t size, struct ox_segment_index **out)
+                     const uint8_t *header, size_t avail, const uint8_t *index,
+                     const struct footer *f, uint64_t size,
+                     struct ox_segment_index **out)
 {
   struct ox_segment_index *idx;
   size_t header_len;
@@ -571,7 +532,7 @@ segment_build_index (const struct ox_keys *k, const char *name,
           == -1
       || check_index_mac (k, name, header, header_len, index, f) == -1
       || parse_frames (name, index, f, header_len, idx) == -1
-      || parse_refs (index + (size_t) f->nframes * OX_SEGMENT_FRAME_ENTRY_LEN,
+      || parse_refs (index + (size_t)f->nframes * OX_SEGMENT_FRAME_ENTRY_LEN,
                      f, idx)
              == -1) {
     ox_segment_index_free (idx);
@@ -593,9 +554,8 @@ segment_too_small (const char *name, uint64_t size)
 }
 
 int
-ox_segment_parse (const struct ox_keys *k, const char *name,
-                  const void *data, size_t len,
-                  struct ox_segment_index **out)
+ox_segment_parse (const struct ox_keys *k, const char *name, const void *data,
+                  size_t len, struct ox_segment_index **out)
 {
   const uint8_t *p = data;
   struct footer f;
@@ -603,7 +563,7 @@ ox_segment_parse (const struct ox_keys *k, const char *name,
   *out = NULL;
   if (segment_too_small (name, len)
       || parse_footer (name, p + len - OX_SEGMENT_FOOTER_LEN, len, &f) == -1
-      || segment_build_index (k, name, p, (size_t) f.index_offset,
+      || segment_build_index (k, name, p, (size_t)f.index_offset,
                               p + f.index_offset, &f, len, out)
              == -1) {
     errno = EINVAL;

@@ -20,8 +20,8 @@
 static int
 is_unreserved (unsigned char c)
 {
-  return isascii (c) && (isalnum (c) || c == '-' || c == '.' || c == '_'
-                         || c == '~');
+  return isascii (c)
+         && (isalnum (c) || c == '-' || c == '.' || c == '_' || c == '~');
 }
 
 static void
@@ -31,7 +31,7 @@ encode_into (struct ox_s3buf *b, const char *s, int keep_slash)
   const unsigned char *p;
   char esc[3];
 
-  for (p = (const unsigned char *) s; *p; p++) {
+  for (p = (const unsigned char *)s; *p; p++) {
     if (is_unreserved (*p) || (keep_slash && *p == '/'))
       ox_s3buf_append (b, p, 1);
     else {
@@ -80,16 +80,14 @@ ox_sigv4_query (const struct ox_sigv4_param *params, size_t nparams)
     return NULL;
   for (i = 0; i < nparams; i++) {
     enc[i].name = ox_sigv4_encode (params[i].name, 0);
-    enc[i].value = ox_sigv4_encode (params[i].value ? params[i].value : "",
-                                    0);
+    enc[i].value = ox_sigv4_encode (params[i].value ? params[i].value : "", 0);
     if (enc[i].name == NULL || enc[i].value == NULL)
       ok = 0;
   }
   if (ok) {
     qsort (enc, nparams, sizeof *enc, compare_params);
     for (i = 0; i < nparams; i++)
-      ox_s3buf_printf (&b, "%s%s=%s", i ? "&" : "", enc[i].name,
-                       enc[i].value);
+      ox_s3buf_printf (&b, "%s%s=%s", i ? "&" : "", enc[i].name, enc[i].value);
   }
   for (i = 0; i < nparams; i++) {
     free (enc[i].name);
@@ -164,7 +162,7 @@ sorted_headers (const struct ox_sigv4_request *req)
       return NULL;
     }
     for (q = h[i].name; *q; q++)
-      *q = tolower ((unsigned char) *q);
+      *q = tolower ((unsigned char)*q);
   }
   qsort (h, req->nheaders, sizeof *h, compare_headers);
   return h;
@@ -227,8 +225,9 @@ canonical_request (const struct ox_sigv4_request *req,
     ox_s3buf_free (&b);
     return NULL;
   }
-  ox_s3buf_printf (&b, "\n%s\n%s", signed_headers->data
-                   ? signed_headers->data : "", req->payload_hash);
+  ox_s3buf_printf (&b, "\n%s\n%s",
+                   signed_headers->data ? signed_headers->data : "",
+                   req->payload_hash);
   if (!ox_s3buf_ok (signed_headers)) {
     ox_s3buf_free (&b);
     return NULL;
@@ -247,8 +246,7 @@ ox_sigv4_canonical_request (const struct ox_sigv4_request *req)
 }
 
 void
-ox_sigv4_sha256_hex (const void *data, size_t len,
-                     char hex[OX_SIGV4_HEX_LEN])
+ox_sigv4_sha256_hex (const void *data, size_t len, char hex[OX_SIGV4_HEX_LEN])
 {
   unsigned char md[32];
   unsigned int mdlen = 0;
@@ -262,7 +260,7 @@ ox_sigv4_sha256_hex (const void *data, size_t len,
 void
 ox_sigv4_date (long long t, char out[OX_SIGV4_DATE_LEN])
 {
-  time_t tt = (time_t) t;
+  time_t tt = (time_t)t;
   struct tm tm;
 
   gmtime_r (&tt, &tm);
@@ -313,7 +311,7 @@ hmac (const void *key, size_t keylen, const char *msg, unsigned char out[32])
 {
   unsigned int len = 32;
 
-  HMAC (EVP_sha256 (), key, (int) keylen, (const unsigned char *) msg,
+  HMAC (EVP_sha256 (), key, (int)keylen, (const unsigned char *)msg,
         strlen (msg), out, &len);
 }
 

@@ -27,8 +27,8 @@ struct ox_sigv4_header {
 };
 
 struct ox_sigv4_request {
-  const char *method;  /* "GET", "PUT", ... */
-  const char *path;    /* unencoded, beginning with '/' */
+  const char *method; /* "GET", "PUT", ... */
+  const char *path;   /* unencoded, beginning with '/' */
   const struct ox_sigv4_param *params;
   size_t nparams;
   const struct ox_sigv4_header *headers; /* all headers to sign, including
@@ -49,7 +49,7 @@ struct ox_sigv4_credentials {
  * A-Z a-z 0-9 - . _ ~ becomes %XX (uppercase hex); '/' is kept when
  * KEEP_SLASH. Returns a malloc'd string or NULL (ENOMEM). */
 char *ox_sigv4_encode (const char *s, int keep_slash)
-  __attribute__ ((__nonnull__ (1)));
+    __attribute__ ((__nonnull__ (1)));
 
 /* The canonical query string of PARAMS: names and values encoded, sorted by
  * encoded name then value, joined with '&'. Also the query to send.
@@ -59,25 +59,25 @@ char *ox_sigv4_query (const struct ox_sigv4_param *params, size_t nparams);
 /* The canonical request of REQ (for tests and debugging). Returns a
  * malloc'd string or NULL. */
 char *ox_sigv4_canonical_request (const struct ox_sigv4_request *req)
-  __attribute__ ((__nonnull__ (1)));
+    __attribute__ ((__nonnull__ (1)));
 
 /* The string to sign of REQ. Returns a malloc'd string or NULL. */
 char *ox_sigv4_string_to_sign (const struct ox_sigv4_request *req)
-  __attribute__ ((__nonnull__ (1)));
+    __attribute__ ((__nonnull__ (1)));
 
 /* The value of the Authorization header for REQ signed with CREDS.
  * Returns a malloc'd string or NULL. */
 char *ox_sigv4_authorization (const struct ox_sigv4_request *req,
                               const struct ox_sigv4_credentials *creds)
-  __attribute__ ((__nonnull__ (1, 2)));
+    __attribute__ ((__nonnull__ (1, 2)));
 
 /* Hex SHA-256 of LEN bytes at DATA into HEX. */
 void ox_sigv4_sha256_hex (const void *data, size_t len,
                           char hex[OX_SIGV4_HEX_LEN])
-  __attribute__ ((__nonnull__ (3)));
+    __attribute__ ((__nonnull__ (3)));
 
 /* Format time T (seconds since the epoch) as an X-Amz-Date value. */
 void ox_sigv4_date (long long t, char out[OX_SIGV4_DATE_LEN])
-  __attribute__ ((__nonnull__ (2)));
+    __attribute__ ((__nonnull__ (2)));
 
 #endif

@@ -4,6 +4,7 @@
  * that each wrap the master key with a key-encryption key (KEK) derived
  * from a key file (HKDF) or a passphrase (scrypt).
  */
+#include "le.h"
 #include "storecfg.h"
 
 #include <errno.h>
@@ -47,6 +48,15 @@
 #define SCRYPT_MAX_LOG2_N 22
 #define SCRYPT_MAX_COST (1ull << 26) /* N * r * p */
 
+/* The reason of OpenSSL's last error, for messages. */
+static const char *
+openssl_error (void)
+{
+  const char *s = ERR_reason_error_string (ERR_get_error ());
+
+  return s ? s : "unknown error";
+}
+
 /* A key slot, decoded. */
 struct slot {
   uint8_t type, epoch;
@@ -65,22 +75,6 @@ struct secret {
   size_t len;
   const char *what; /* for messages: the file, or "the passphrase" */
 };
-
-static inline void
-put_le32 (uint8_t *p, uint32_t v)
-{
-  p[0] = v;
-  p[1] = v >> 8;
-  p[2] = v >> 16;
-  p[3] = v >> 24;
-}
-
-static inline uint32_t
-get_le32 (const uint8_t *p)
-{
-  return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
-         | (uint32_t)p[3] << 24;
-}
 
 static void
 secret_free (struct secret *s)
@@ -335,7 +329,7 @@ derive_kek (const struct secret *s, const struct slot *sl, uint8_t kek[32])
                        (uint64_t)1 << sl->log2_n, sl->r, sl->p, SCRYPT_MAXMEM,
                        kek, 32)) {
     ox_error ("scrypt (N=2^%u, r=%u, p=%u) failed: %s", sl->log2_n, sl->r,
-              sl->p, ERR_reason_error_string (ERR_get_error ()));
+              sl->p, openssl_error ());
     return -1;
   }
   return 0;
@@ -349,40 +343,50 @@ slot_aad (uint8_t aad[SLOT_AAD_LEN], const uint8_t *store_id, uint32_t index)
   put_le32 (aad + SLOT_AAD_LEN - 4, index);
 }
 
-/* AES-256-GCM over one master key: wrap (ENCRYPT) or unwrap it. Unwrapping
- * returns -1 without a message when the tag does not verify. */
+/* Wrap MASTER into slot SL (whose nonce is set) with AES-256-GCM. */
 static int
-gcm_master (int encrypt, const uint8_t kek[32], struct slot *sl,
-            const uint8_t aad[SLOT_AAD_LEN], uint8_t master[32])
+wrap_master (const uint8_t kek[32], const uint8_t aad[SLOT_AAD_LEN],
+             const uint8_t master[32], struct slot *sl)
 {
   EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
   int n, ok;
 
-  if (!ctx) {
-    ox_error ("EVP_CIPHER_CTX_new: out of memory");
-    return -1;
-  }
-  if (encrypt)
-    ok = EVP_EncryptInit_ex2 (ctx, EVP_aes_256_gcm (), kek, sl->nonce, NULL)
-         && EVP_EncryptUpdate (ctx, NULL, &n, aad, SLOT_AAD_LEN)
-         && EVP_EncryptUpdate (ctx, sl->wrapped, &n, master, 32)
-         && EVP_EncryptFinal_ex (ctx, sl->wrapped + 32, &n)
-         && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_GET_TAG, SLOT_TAG_LEN,
-                                 sl->tag);
-  else
-    ok = EVP_DecryptInit_ex2 (ctx, EVP_aes_256_gcm (), kek, sl->nonce, NULL)
-         && EVP_DecryptUpdate (ctx, NULL, &n, aad, SLOT_AAD_LEN)
-         && EVP_DecryptUpdate (ctx, master, &n, sl->wrapped, 32)
-         && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_SET_TAG, SLOT_TAG_LEN,
-                                 sl->tag)
-         && EVP_DecryptFinal_ex (ctx, master + 32, &n) == 1;
+  ok = ctx
+       && EVP_EncryptInit_ex2 (ctx, EVP_aes_256_gcm (), kek, sl->nonce, NULL)
+       && EVP_EncryptUpdate (ctx, NULL, &n, aad, SLOT_AAD_LEN)
+       && EVP_EncryptUpdate (ctx, sl->wrapped, &n, master, 32)
+       && EVP_EncryptFinal_ex (ctx, sl->wrapped + 32, &n)
+       && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_GET_TAG, SLOT_TAG_LEN,
+                               sl->tag);
   EVP_CIPHER_CTX_free (ctx);
   if (!ok) {
-    if (encrypt)
-      ox_error ("AES-256-GCM key wrapping failed: %s",
-                ERR_reason_error_string (ERR_get_error ()));
+    ox_error ("AES-256-GCM key wrapping failed: %s", openssl_error ());
+    return -1;
+  }
+  return 0;
+}
+
+/* Unwrap the master key of slot SL. Returns -1 without a message when the
+ * slot does not authenticate with KEK. */
+static int
+unwrap_master (const uint8_t kek[32], const uint8_t aad[SLOT_AAD_LEN],
+               const struct slot *sl, uint8_t master[32])
+{
+  EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new ();
+  uint8_t tag[SLOT_TAG_LEN];
+  int n, ok;
+
+  memcpy (tag, sl->tag, sizeof tag);
+  ok = ctx
+       && EVP_DecryptInit_ex2 (ctx, EVP_aes_256_gcm (), kek, sl->nonce, NULL)
+       && EVP_DecryptUpdate (ctx, NULL, &n, aad, SLOT_AAD_LEN)
+       && EVP_DecryptUpdate (ctx, master, &n, sl->wrapped, 32)
+       && EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_GCM_SET_TAG, SLOT_TAG_LEN, tag)
+       && EVP_DecryptFinal_ex (ctx, master + 32, &n) == 1;
+  EVP_CIPHER_CTX_free (ctx);
+  if (!ok) {
     ERR_clear_error ();
-    OPENSSL_cleanse (master, encrypt ? 0 : 32);
+    OPENSSL_cleanse (master, 32);
     return -1;
   }
   return 0;
@@ -446,7 +450,7 @@ make_slot (const struct secret *s, const uint8_t *store_id,
       || derive_kek (s, sl, kek) == -1)
     return -1;
   slot_aad (aad, store_id, 0);
-  r = gcm_master (1, kek, sl, aad, (uint8_t *)master);
+  r = wrap_master (kek, aad, master, sl);
   OPENSSL_cleanse (kek, sizeof kek);
   return r;
 }
@@ -622,7 +626,7 @@ try_slot (struct ox_store *st, const struct config *cfg, uint32_t index,
   if (derive_kek (s, &sl, kek) == -1)
     return -1;
   slot_aad (aad, cfg->store_id, index);
-  r = gcm_master (0, kek, &sl, aad, master);
+  r = unwrap_master (kek, aad, &sl, master);
   OPENSSL_cleanse (kek, sizeof kek);
   return r == 0;
 }
@@ -696,10 +700,15 @@ ox_storecfg_open (struct ox_store *st, const struct ox_key_source *src,
     return -1;
   if (cfg.flags & CFG_FLAG_ENCRYPTED)
     return open_encrypted (st, &cfg, src, keys);
-  if (sources_given (src) > 0)
-    ox_warning ("store %s is not encrypted but a key was given: ignoring "
-                "the key",
-                st->url);
+  if (sources_given (src) > 0) {
+    /* Refuse: someone who can write to the store could have replaced an
+     * encrypted store with an unencrypted one holding their data. */
+    ox_error ("store %s is not encrypted but a key was given: refusing to "
+              "use it (unset OX_KEY_FILE/OX_PASSPHRASE_FILE or drop the key "
+              "option if the store is meant to be unencrypted)",
+              st->url);
+    return -1;
+  }
   ox_keys_init_plain (keys, cfg.store_id);
   return 0;
 }

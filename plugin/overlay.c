@@ -66,7 +66,7 @@ overlay_pin_from_root (const struct ox_keys *k, const char *url,
   static const char label[] = "ox v1 overlay pin";
   size_t name_len = strlen (r->volume);
   size_t len = sizeof label + 8 + 8 + 4 + 4 + 4 + 2 + name_len
-               + (size_t) r->npages * OX_ID_LEN;
+               + (size_t)r->npages * OX_ID_LEN;
   CLEANUP_FREE uint8_t *buf = malloc (len);
   uint8_t *p = buf;
 
@@ -87,7 +87,7 @@ overlay_pin_from_root (const struct ox_keys *k, const char *url,
   p = put_le (p, name_len, 2);
   memcpy (p, r->volume, name_len), p += name_len;
   if (r->npages)
-    memcpy (p, r->pages, (size_t) r->npages * OX_ID_LEN);
+    memcpy (p, r->pages, (size_t)r->npages * OX_ID_LEN);
 
   memset (pin, 0, sizeof *pin);
   strcpy (pin->store_url, url);
@@ -113,14 +113,14 @@ header_format (const struct overlay_pin *pin)
   ox_snapshot_id_format (pin->snapshot_id, snap);
   if (asprintf (&s,
                 HEADER_MAGIC "\n"
-                "block-size=%u\n"
-                "store-id=%s\n"
-                "store-url=%s\n"
-                "volume=%s\n"
-                "snapshot=%s\n"
-                "root-digest=%s\n"
-                "volume-size=%" PRIu64 "\n"
-                "chunk-size=%" PRIu32 "\n",
+                             "block-size=%u\n"
+                             "store-id=%s\n"
+                             "store-url=%s\n"
+                             "volume=%s\n"
+                             "snapshot=%s\n"
+                             "root-digest=%s\n"
+                             "volume-size=%" PRIu64 "\n"
+                             "chunk-size=%" PRIu32 "\n",
                 OVERLAY_BLOCK_SIZE, store_id, pin->store_url, pin->volume,
                 snap, digest, pin->volume_size, pin->chunk_size)
       < 0)
@@ -151,8 +151,9 @@ header_field (struct overlay_pin *pin, const char *key, const char *val)
     return parse_u64 (val, &v) == 0 && v == OVERLAY_BLOCK_SIZE ? 1 : 0;
   if (strcmp (key, "store-id") == 0)
     return strlen (val) == 2 * OX_STORE_ID_LEN
-               && ox_unhex (val, pin->store_id, OX_STORE_ID_LEN) == 0
-             ? 2 : 0;
+                   && ox_unhex (val, pin->store_id, OX_STORE_ID_LEN) == 0
+               ? 2
+               : 0;
   if (strcmp (key, "store-url") == 0) {
     if (strlen (val) >= sizeof pin->store_url)
       return 0;
@@ -169,8 +170,9 @@ header_field (struct overlay_pin *pin, const char *key, const char *val)
     return ox_snapshot_id_parse (val, &pin->snapshot_id) == 0 ? 16 : 0;
   if (strcmp (key, "root-digest") == 0)
     return strlen (val) == 2 * OX_ID_LEN
-               && ox_unhex (val, pin->root_digest, OX_ID_LEN) == 0
-             ? 32 : 0;
+                   && ox_unhex (val, pin->root_digest, OX_ID_LEN) == 0
+               ? 32
+               : 0;
   if (strcmp (key, "volume-size") == 0) {
     if (parse_u64 (val, &v) || v == 0 || v > (UINT64_C (1) << 62))
       return 0;
@@ -201,8 +203,8 @@ header_parse (const char *dir, char *text, struct overlay_pin *pin)
     return -1;
   }
   if (strcmp (line, HEADER_MAGIC) != 0) {
-    ox_error ("%s/" HEADER_NAME ": unknown overlay format version \"%s\"",
-              dir, line + 11);
+    ox_error ("%s/" HEADER_NAME ": unknown overlay format version \"%s\"", dir,
+              line + 11);
     return -1;
   }
   while ((line = strtok_r (NULL, "\n", &save)) != NULL) {
@@ -454,8 +456,8 @@ pin_check (const char *dir, const struct overlay_pin *have,
   }
   if (strcmp (have->volume, want->volume) != 0
       || have->snapshot_id != want->snapshot_id) {
-    ox_error ("overlay %s is a clone of %s@%016" PRIx64 ", not of %s@%016" PRIx64
-              "; use another overlay directory",
+    ox_error ("overlay %s is a clone of %s@%016" PRIx64
+              ", not of %s@%016" PRIx64 "; use another overlay directory",
               dir, have->volume, have->snapshot_id, want->volume,
               want->snapshot_id);
     return -1;
@@ -490,10 +492,10 @@ file_open (int dir_fd, const char *dir, const char *name, uint64_t len)
     close (fd);
     return -1;
   }
-  if (!S_ISREG (st.st_mode) || (uint64_t) st.st_size != len) {
+  if (!S_ISREG (st.st_mode) || (uint64_t)st.st_size != len) {
     ox_error ("%s/%s: corrupt overlay: expected a file of %" PRIu64
               " bytes, found %" PRIu64,
-              dir, name, len, (uint64_t) st.st_size);
+              dir, name, len, (uint64_t)st.st_size);
     close (fd);
     return -1;
   }
@@ -509,7 +511,7 @@ map_load (struct overlay *ov)
   size_t last;
 
   while (done < len) {
-    ssize_t r = pread (ov->map_fd, (char *) ov->bits + done, len - done, done);
+    ssize_t r = pread (ov->map_fd, (char *)ov->bits + done, len - done, done);
     if (r < 0 && errno == EINTR)
       continue;
     if (r <= 0) {
@@ -524,7 +526,8 @@ map_load (struct overlay *ov)
     ov->bits[i] = le64toh (ov->bits[i]);
   /* Bits past the last block mean nothing; keep them clear. */
   last = ov->nblocks / 64;
-  tail_mask = (ov->nblocks % 64) ? (UINT64_C (1) << (ov->nblocks % 64)) - 1 : 0;
+  tail_mask
+      = (ov->nblocks % 64) ? (UINT64_C (1) << (ov->nblocks % 64)) - 1 : 0;
   if (last < ov->nwords) {
     ov->bits[last] &= tail_mask;
     for (size_t i = last + 1; i < ov->nwords; i++)
@@ -540,8 +543,8 @@ overlay_reopen (struct overlay *ov, const struct overlay_pin *pin)
   ov->data_fd = file_open (ov->dir_fd, ov->dir, "data", pin->volume_size);
   if (ov->data_fd < 0)
     return -1;
-  ov->map_fd = file_open (ov->dir_fd, ov->dir, "map",
-                          map_len_for (pin->volume_size));
+  ov->map_fd
+      = file_open (ov->dir_fd, ov->dir, "map", map_len_for (pin->volume_size));
   if (ov->map_fd < 0)
     return -1;
   return map_load (ov);
@@ -607,8 +610,8 @@ overlay_open (const char *dir, const struct overlay_pin *pin,
     if (dir_check_empty (ov->dir_fd, dir) == -1
         || overlay_create (ov, pin) == -1)
       goto err;
-  }
-  else if (pin_check (dir, &have, pin) == -1 || overlay_reopen (ov, pin) == -1)
+  } else if (pin_check (dir, &have, pin) == -1
+             || overlay_reopen (ov, pin) == -1)
     goto err;
   *out = ov;
   return 0;
@@ -681,7 +684,7 @@ overlay_run (const struct overlay *ov, uint64_t blk, uint64_t max, int local)
     if (!local)
       w = ~w;
     w >>= shift; /* the top SHIFT bits are now 0 */
-    ones = ~w ? (unsigned) __builtin_ctzll (~w) : 64;
+    ones = ~w ? (unsigned)__builtin_ctzll (~w) : 64;
     if (ones >= avail)
       n += avail;
     else {
@@ -697,8 +700,8 @@ overlay_count_local (const struct overlay *ov)
 {
   uint64_t n = 0;
   for (size_t i = 0; i < ov->nwords; i++)
-    n += __builtin_popcountll (__atomic_load_n (&ov->bits[i],
-                                                __ATOMIC_RELAXED));
+    n += __builtin_popcountll (
+        __atomic_load_n (&ov->bits[i], __ATOMIC_RELAXED));
   return n;
 }
 
@@ -712,8 +715,8 @@ overlay_mark_local (struct overlay *ov, uint64_t blk, uint64_t n)
   while (n > 0) {
     unsigned shift = blk % 64;
     unsigned cnt = n < 64 - shift ? n : 64 - shift;
-    uint64_t mask = (cnt == 64 ? ~UINT64_C (0)
-                               : ((UINT64_C (1) << cnt) - 1) << shift);
+    uint64_t mask
+        = (cnt == 64 ? ~UINT64_C (0) : ((UINT64_C (1) << cnt) - 1) << shift);
     size_t word = blk / 64;
     uint64_t old = __atomic_fetch_or (&ov->bits[word], mask, __ATOMIC_RELEASE);
 
@@ -757,8 +760,8 @@ overlay_pwrite (struct overlay *ov, const void *buf, size_t count,
 {
   __atomic_store_n (&ov->data_dirty, 1, __ATOMIC_RELEASE);
   if (full_pwrite (ov->data_fd, buf, count, offset) == -1) {
-    ox_error ("%s/data: write of %zu bytes at %" PRIu64 ": %m", ov->dir,
-              count, offset);
+    ox_error ("%s/data: write of %zu bytes at %" PRIu64 ": %m", ov->dir, count,
+              offset);
     return -1;
   }
   return 0;
@@ -800,9 +803,9 @@ overlay_alloc_run (struct overlay *ov, uint64_t offset, uint64_t end,
     ox_error ("%s/data: SEEK_DATA at %" PRIu64 ": %m", ov->dir, offset);
     return -1;
   }
-  if ((uint64_t) d > offset) {
+  if ((uint64_t)d > offset) {
     *allocated = 0;
-    *len = ((uint64_t) d < end ? (uint64_t) d : end) - offset;
+    *len = ((uint64_t)d < end ? (uint64_t)d : end) - offset;
     return 0;
   }
   h = lseek (ov->data_fd, offset, SEEK_HOLE);
@@ -811,7 +814,7 @@ overlay_alloc_run (struct overlay *ov, uint64_t offset, uint64_t end,
     return -1;
   }
   *allocated = 1;
-  *len = ((uint64_t) h < end ? (uint64_t) h : end) - offset;
+  *len = ((uint64_t)h < end ? (uint64_t)h : end) - offset;
   if (*len == 0) /* a race with a concurrent write: call it data */
     *len = end - offset;
   return 0;
@@ -910,7 +913,7 @@ flush_locked (struct overlay *ov)
   }
   for (size_t i = 0; i < n; i++)
     if (full_pwrite (ov->map_fd, copy + i * MAP_PAGE, MAP_PAGE,
-                     (uint64_t) pages[i] * MAP_PAGE)
+                     (uint64_t)pages[i] * MAP_PAGE)
         == -1) {
       ox_error ("%s/map: write: %m", ov->dir);
       goto failed;

@@ -47,13 +47,13 @@ struct overlay;
  * overlay can tell a different snapshot of the same name apart. */
 int overlay_pin_from_root (const struct ox_keys *k, const char *url,
                            const struct ox_root *r, struct overlay_pin *pin)
-  __attribute__ ((__nonnull__ (1, 2, 3, 4)));
+    __attribute__ ((__nonnull__ (1, 2, 3, 4)));
 
 /* Read the header of the overlay in DIR without opening it. Returns 1 and
  * sets *PIN when DIR holds an overlay, 0 when DIR is missing or holds no
  * overlay yet, -1 with an error (unreadable or corrupt header). */
 int overlay_probe (const char *dir, struct overlay_pin *pin)
-  __attribute__ ((__nonnull__ (1, 2)));
+    __attribute__ ((__nonnull__ (1, 2)));
 
 /* Open the overlay in DIR pinned to PIN, creating DIR (if its parent
  * exists) and the overlay when absent. Refuses with a clear error: a
@@ -62,7 +62,7 @@ int overlay_probe (const char *dir, struct overlay_pin *pin)
  * process, a corrupt overlay. Returns 0 or -1. */
 int overlay_open (const char *dir, const struct overlay_pin *pin,
                   struct overlay **out)
-  __attribute__ ((__nonnull__ (1, 2, 3)));
+    __attribute__ ((__nonnull__ (1, 2, 3)));
 
 /* Close the overlay WITHOUT flushing (NULL is fine): bits set since the
  * last overlay_flush are lost, as after a crash. */

@@ -40,8 +40,11 @@ collect_tag (void *opaque, const char *key, uint64_t size)
   (void)size;
   if (!ox_name_valid (name))
     return 0;
-  if (ox_tag_get (t->st, t->volume, name, &id) == -1)
-    return errno == ENOENT ? 0 : -1;
+  if (ox_tag_get (t->st, t->volume, name, &id) == -1) {
+    if (errno != ENOENT)
+      ox_warning ("ignoring damaged tag %s:%s", t->volume, name);
+    return 0;
+  }
   if (t->n == t->cap) {
     size_t ncap = t->cap ? t->cap * 2 : 8;
     char **nn = realloc (t->names, ncap * sizeof *nn);

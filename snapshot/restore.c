@@ -125,9 +125,15 @@ open_target (struct restore *r, char **tmp)
 {
   struct stat st;
   uint64_t size = r->root->volume_size;
+  int exists;
 
   *tmp = NULL;
-  if (stat (r->target, &st) == 0 && S_ISBLK (st.st_mode)) {
+  exists = stat (r->target, &st) == 0;
+  if (!exists && errno != ENOENT) {
+    ox_error ("%s: %m", r->target);
+    return -1;
+  }
+  if (exists && S_ISBLK (st.st_mode)) {
     uint64_t dev_size;
     r->fd = open (r->target, O_WRONLY | O_CLOEXEC);
     if (r->fd == -1) {
@@ -147,11 +153,11 @@ open_target (struct restore *r, char **tmp)
     r->is_blk = 1;
     return 0;
   }
-  if (errno != ENOENT && !S_ISREG (st.st_mode)) {
+  if (exists && !S_ISREG (st.st_mode)) {
     ox_error ("target %s is not a regular file or a block device", r->target);
     return -1;
   }
-  if (errno != ENOENT && st.st_size > 0 && !r->c->force) {
+  if (exists && st.st_size > 0 && !r->c->force) {
     ox_error ("target %s exists; use --force to replace it", r->target);
     return -1;
   }
@@ -230,7 +236,7 @@ run_workers (struct restore *r)
   }
   while (atomic_load (&r->running) > 0) {
     progress_update (&p, atomic_load (&r->done_bytes));
-    usleep (100000);
+    usleep (20000);
   }
   for (i = 0; i < n; i++)
     pthread_join (t[i], NULL);

@@ -412,10 +412,8 @@ write_root (struct snap *s)
 }
 
 static int
-check_options (struct cli *c, uint64_t size)
+check_options (struct cli *c)
 {
-  uint64_t npages_max;
-
   if (!c->volume) {
     ox_error ("snapshot: --volume NAME is required");
     return -1;
@@ -439,11 +437,23 @@ check_options (struct cli *c, uint64_t size)
               "most 2G");
     return -1;
   }
-  npages_max = (size / c->chunk_size + 1) / OX_DEFAULT_CHUNKS_PER_PAGE + 1;
-  if (npages_max > (1u << 24)) {
-    ox_error ("volume too large for chunk size %" PRIu64, c->chunk_size);
+  return 0;
+}
+
+/* Choose the new snapshot's id: now, but always after the volume's newest
+ * snapshot, so that "VOLUME" means the latest even within one second. */
+static int
+choose_snapshot_id (struct snap *s)
+{
+  uint64_t *ids = NULL;
+  size_t n = 0;
+
+  s->snap_id = ox_snapshot_id_new ();
+  if (ox_snapshot_list (s->c->store, s->c->volume, &ids, &n) == -1)
     return -1;
-  }
+  if (n > 0 && ids[n - 1] >= s->snap_id)
+    s->snap_id = ids[n - 1] + 1;
+  free (ids);
   return 0;
 }
 
@@ -562,12 +572,19 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   s.src.fd = -1;
   if (c->jobs > 256)
     c->jobs = 256;
-  if (source_open (&s.src, argv[0]) == -1
-      || check_options (c, s.src.size) == -1
-      || cli_open_store (c, argv[1]) == -1)
+  if (check_options (c) == -1) {
+    r = 2;
     goto out;
-
-  s.snap_id = ox_snapshot_id_new ();
+  }
+  if (source_open (&s.src, argv[0]) == -1 || cli_open_store (c, argv[1]) == -1
+      || choose_snapshot_id (&s) == -1)
+    goto out;
+  if ((s.src.size / c->chunk_size + 1) / OX_DEFAULT_CHUNKS_PER_PAGE + 1
+      > (1u << 24)) {
+    ox_error ("source %s is too large for chunk size %" PRIu64, argv[0],
+              c->chunk_size);
+    goto out;
+  }
   s.chunk_size = (uint32_t)c->chunk_size;
   s.nchunks = (s.src.size + s.chunk_size - 1) / s.chunk_size;
   npages = (s.nchunks + OX_DEFAULT_CHUNKS_PER_PAGE - 1)

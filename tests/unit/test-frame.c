@@ -476,9 +476,11 @@ test_forged_plain_frames (void)
 
   /* Content size claims more than plain_len, or less. */
   flen = forge_plain_frame (f, 1, sizeof plain - 1, z, zlen);
-  decode_fails (&plain_keys, id, f, flen, sizeof plain);
-  flen = forge_plain_frame (f, 1, 999 + 2, z, zlen);
-  decode_fails (&plain_keys, id, f, flen, 2000);
+  why = decode_fails (&plain_keys, id, f, flen, sizeof plain);
+  CHECK (strcmp (why, "length mismatch") == 0);
+  flen = forge_plain_frame (f, 1, sizeof plain + 1, z, zlen);
+  why = decode_fails (&plain_keys, id, f, flen, 2000);
+  CHECK (strcmp (why, "length mismatch") == 0);
 
   /* Two zstd frames of 500 bytes each: plain_len 1000 but not one frame. */
   z1 = ZSTD_compress (z, sizeof z, plain, 500, 1);
@@ -487,6 +489,33 @@ test_forged_plain_frames (void)
   CHECK (!ZSTD_isError (zlen));
   flen = forge_plain_frame (f, 1, sizeof plain, z, z1 + zlen);
   decode_fails (&plain_keys, id, f, flen, sizeof plain);
+
+  /* A whole frame followed by an empty zstd frame, or by a skippable
+   * frame: the content is right, but the body is not a single frame. */
+  zlen = ZSTD_compress (z, sizeof z, plain, sizeof plain, 1);
+  CHECK (!ZSTD_isError (zlen));
+  z1 = ZSTD_compress (z + zlen, sizeof z - zlen, "", 0, 1);
+  CHECK (!ZSTD_isError (z1));
+  flen = forge_plain_frame (f, 1, sizeof plain, z, zlen + z1);
+  decode_fails (&plain_keys, id, f, flen, sizeof plain);
+  put_le32 (z + zlen, 0x184D2A50); /* skippable frame, 4 bytes of data */
+  put_le32 (z + zlen + 4, 4);
+  memset (z + zlen + 8, 0, 4);
+  flen = forge_plain_frame (f, 1, sizeof plain, z, zlen + 12);
+  decode_fails (&plain_keys, id, f, flen, sizeof plain);
+
+  /* Reserved header fields that are not zero. */
+  flen = forge_plain_frame (f, 0, sizeof plain, plain, sizeof plain);
+  decode_ok (&plain_keys, id, f, flen, plain, sizeof plain);
+  f[3] = 1; /* key epoch */
+  memcpy (f + flen - 8, &(uint64_t){ XXH3_64bits (f, flen - 8) }, 8);
+  why = decode_fails (&plain_keys, id, f, flen, sizeof plain);
+  CHECK (strcmp (why, "bad frame header") == 0);
+  flen = forge_plain_frame (f, 0, sizeof plain, plain, sizeof plain);
+  f[15] = 0x80; /* reserved */
+  memcpy (f + flen - 8, &(uint64_t){ XXH3_64bits (f, flen - 8) }, 8);
+  why = decode_fails (&plain_keys, id, f, flen, sizeof plain);
+  CHECK (strcmp (why, "bad frame header") == 0);
 
   /* No content size in the zstd frame. */
   CHECK (!ZSTD_isError (

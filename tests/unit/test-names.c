@@ -72,9 +72,9 @@ test_name_valid (void)
 static void
 test_ids (void)
 {
-  uint64_t before = (uint64_t) time (NULL);
+  uint64_t before = (uint64_t)time (NULL);
   uint64_t a = ox_snapshot_id_new (), b, c, parsed;
-  uint64_t after = (uint64_t) time (NULL);
+  uint64_t after = (uint64_t)time (NULL);
   char sa[17], sb[17];
   int differ = 0;
 
@@ -121,8 +121,7 @@ test_ids (void)
 }
 
 static void
-check_spec_ok (const char *spec, const char *vol, uint64_t id,
-               const char *tag)
+check_spec_ok (const char *spec, const char *vol, uint64_t id, const char *tag)
 {
   char *volume;
   uint64_t got_id;
@@ -143,7 +142,7 @@ check_spec_ok (const char *spec, const char *vol, uint64_t id,
 static void
 check_spec_bad (const char *spec, const char *expect)
 {
-  char *volume = (char *) "unset";
+  char *volume = (char *)"unset";
   uint64_t id = 1;
   const char *tag;
 
@@ -224,7 +223,7 @@ static void
 resolve_bad (struct ox_store *st, const struct ox_keys *k, const char *spec,
              const char *expect)
 {
-  struct ox_root *r = (struct ox_root *) 1;
+  struct ox_root *r = (struct ox_root *)1;
 
   reset_errors ();
   CHECK (ox_snapshot_resolve (st, k, spec, &r) == -1);
@@ -267,9 +266,9 @@ test_list_resolve_tags (struct ox_store *st, const struct ox_keys *k)
          == 0);
   CHECK (ox_store_put (st, "volumes/vm1/snapshots/00006553f90000000", "x", 1)
          == 0);
-  CHECK (ox_store_put (st, "volumes/vm1/snapshots/sub/00006553f9000001", "x",
-                       1)
-         == 0);
+  CHECK (
+      ox_store_put (st, "volumes/vm1/snapshots/sub/00006553f9000001", "x", 1)
+      == 0);
 
   CHECK (ox_snapshot_list (st, "vm1", &ids, &n) == 0);
   CHECK_EQ_INT (n, 3);
@@ -319,7 +318,8 @@ test_list_resolve_tags (struct ox_store *st, const struct ox_keys *k)
 
   /* A tag naming a snapshot of another volume does not resolve. */
   CHECK (ox_tag_put (st, "vm1", "foreign", other) == 0);
-  resolve_bad (st, k, "vm1:foreign", "snapshot vm1@00006553f9000000 not found");
+  resolve_bad (st, k, "vm1:foreign",
+               "snapshot vm1@00006553f9000000 not found");
 
   /* Bad tag names and ids. */
   reset_errors ();
@@ -332,19 +332,19 @@ test_list_resolve_tags (struct ox_store *st, const struct ox_keys *k)
 
   /* Tags with bad content are errors, not "absent". */
   const char *const bad[] = {
-    "snapshot 00006553f1000002",       /* no newline */
-    "snapshot 00006553f1000002\n\n",   /* extra */
-    "snapshot 00006553f100000\n",      /* short id */
-    "snapshot 00006553f100000g\n",     /* not hex */
-    "snapshot 0000000000000000\n",     /* zero */
-    "snapshot  00006553f1000002\n",    /* two spaces */
-    "Snapshot 00006553f1000002\n",     /* case */
+    "snapshot 00006553f1000002",     /* no newline */
+    "snapshot 00006553f1000002\n\n", /* extra */
+    "snapshot 00006553f100000\n",    /* short id */
+    "snapshot 00006553f100000g\n",   /* not hex */
+    "snapshot 0000000000000000\n",   /* zero */
+    "snapshot  00006553f1000002\n",  /* two spaces */
+    "Snapshot 00006553f1000002\n",   /* case */
     "",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    CHECK (ox_store_put (st, "volumes/vm1/tags/broken", bad[i],
-                         strlen (bad[i]))
-           == 0);
+    CHECK (
+        ox_store_put (st, "volumes/vm1/tags/broken", bad[i], strlen (bad[i]))
+        == 0);
     reset_errors ();
     errno = 0;
     CHECK (ox_tag_get (st, "vm1", "broken", &got) == -1);

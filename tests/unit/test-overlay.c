@@ -17,7 +17,7 @@
 
 #define BS OVERLAY_BLOCK_SIZE
 
-static char tmp[PATH_MAX];
+static char tmp[PATH_MAX - 64];
 
 static void
 path (char *out, const char *name)
@@ -30,7 +30,7 @@ write_file (const char *p, const void *data, size_t len)
 {
   int fd = open (p, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   CHECK (fd >= 0);
-  CHECK (write (fd, data, len) == (ssize_t) len);
+  CHECK (write (fd, data, len) == (ssize_t)len);
   close (fd);
 }
 
@@ -67,7 +67,7 @@ test_create (void)
   CHECK_EQ_INT (overlay_nblocks (ov), 2561);
   CHECK_EQ_INT (overlay_count_local (ov), 0);
   path (p, "ov/data");
-  CHECK (stat (p, &st) == 0 && (uint64_t) st.st_size == pin.volume_size);
+  CHECK (stat (p, &st) == 0 && (uint64_t)st.st_size == pin.volume_size);
   CHECK (st.st_blocks == 0); /* sparse */
   path (p, "ov/map");
   CHECK (stat (p, &st) == 0 && st.st_size == 4096);
@@ -101,7 +101,7 @@ test_persistence (void)
   CHECK (overlay_is_local (ov, 3));
   CHECK (!overlay_is_local (ov, 2) && !overlay_is_local (ov, 4));
   /* The short last block. */
-  CHECK_EQ_INT (overlay_pwrite (ov, b, 1000, 2560 * (uint64_t) BS), 0);
+  CHECK_EQ_INT (overlay_pwrite (ov, b, 1000, 2560 * (uint64_t)BS), 0);
   overlay_mark_local (ov, 2560, 5); /* clamped to the last block */
   CHECK_EQ_INT (overlay_count_local (ov), 2);
   CHECK (overlay_dirty (ov));
@@ -121,10 +121,10 @@ test_persistence (void)
   CHECK_EQ_INT (overlay_count_local (ov), 2);
   CHECK_EQ_INT (overlay_pread (ov, r, BS, 3 * BS), 0);
   CHECK_MEM (r, a, BS);
-  CHECK_EQ_INT (overlay_pread (ov, r, 1000, 2560 * (uint64_t) BS), 0);
+  CHECK_EQ_INT (overlay_pread (ov, r, 1000, 2560 * (uint64_t)BS), 0);
   CHECK_MEM (r, b, 1000);
   /* Reading past the end of the data file is an error, not zeros. */
-  CHECK_EQ_INT (overlay_pread (ov, r, BS, 2560 * (uint64_t) BS), -1);
+  CHECK_EQ_INT (overlay_pread (ov, r, BS, 2560 * (uint64_t)BS), -1);
   overlay_close (ov);
 }
 
@@ -140,7 +140,7 @@ test_punch (void)
   uint64_t len;
 
   make_pin (&pin, 10 * 1024 * 1024 + 1000);
-  path (dir, "ov");
+  path (dir, "punch");
   memset (a, 'C', sizeof a);
   memset (z, 0, sizeof z);
   CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
@@ -179,7 +179,7 @@ test_runs (void)
   static unsigned char model[N];
   unsigned seed = 42;
 
-  make_pin (&pin, (uint64_t) N * BS - 17);
+  make_pin (&pin, (uint64_t)N * BS - 17);
   path (dir, "runs");
   CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
   CHECK_EQ_INT (overlay_nblocks (ov), N);

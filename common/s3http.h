@@ -1,0 +1,98 @@
+/* ox: the S3 HTTP client: a pool of libcurl handles (connections are kept
+ * and reused), SigV4 on every attempt, timeouts with stall detection, and
+ * retries with capped exponential backoff and full jitter.
+ *
+ * Safe to use from many threads; at most cfg->connections requests are in
+ * flight at once (callers beyond that wait for a free handle).
+ */
+#ifndef OX_S3HTTP_H
+#define OX_S3HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "s3buf.h"
+#include "s3conf.h"
+#include "sigv4.h"
+
+struct ox_s3_client;
+
+struct ox_s3_stats {
+  uint64_t requests;       /* attempts sent, retries included */
+  uint64_t retries;        /* attempts that were repeated */
+  uint64_t bytes_sent;     /* request bodies */
+  uint64_t bytes_received; /* response bodies */
+};
+
+struct ox_s3_request {
+  const char *method; /* GET, PUT, HEAD, DELETE, POST */
+  const char *key;    /* object key in the bucket; NULL: the bucket */
+  const struct ox_sigv4_param *params;
+  size_t nparams;
+  const void *body; /* PUT and POST */
+  size_t body_len;
+  const char *body_sha256; /* hex SHA-256 of body if known, else NULL */
+  int content_md5;         /* send Content-MD5 of the body */
+  int range; /* send Range for [range_off, range_off+range_len) */
+  uint64_t range_off;
+  size_t range_len;
+  void *dest; /* a 2xx body goes here, at most dest_len bytes */
+  size_t dest_len;
+  size_t max_body;   /* else into the response buffer; 0 = no limit */
+  int error_in_body; /* a 200 answer may be an <Error> (multipart
+                        completion) */
+  const char *what;  /* the object as messages name it */
+};
+
+struct ox_s3_response {
+  long status;          /* HTTP status, 0 if none was received */
+  struct ox_s3buf body; /* body when not in dest (or of an error answer) */
+  size_t received;      /* bytes written to dest */
+  int overflow;         /* the server sent more than dest_len */
+  int has_length;
+  uint64_t content_length;
+  char etag[128];
+  char content_range[128];
+  char bucket_region[64];
+  char *code;    /* S3 error code, or NULL */
+  char *message; /* S3 error message, or NULL */
+  int tries;     /* attempts made */
+};
+
+/* A new client; it takes over what CFG holds (CFG is left zeroed).
+ * Returns NULL with an error. */
+struct ox_s3_client *ox_s3_client_new (struct ox_s3_config *cfg)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Close all connections and free the client (NULL is fine). */
+void ox_s3_client_free (struct ox_s3_client *c);
+
+/* The client's configuration. */
+const struct ox_s3_config *ox_s3_client_config (struct ox_s3_client *c)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Counters since the client was made. */
+void ox_s3_client_stats (struct ox_s3_client *c, struct ox_s3_stats *st)
+    __attribute__ ((__nonnull__ (1, 2)));
+
+/* Send REQ, retrying transient failures (connection errors, timeouts,
+ * short bodies, 5xx, 429, SlowDown, RequestTimeout) up to cfg->tries
+ * times. Returns 0 once a final HTTP answer arrived, whatever its status
+ * (RESP tells; an S3 error's Code and Message are parsed), or -1 with an
+ * error reported and errno set (EIO) when no usable answer came. Free
+ * RESP with ox_s3_response_free in either case. */
+int ox_s3_perform (struct ox_s3_client *c, const struct ox_s3_request *req,
+                   struct ox_s3_response *resp)
+    __attribute__ ((__nonnull__ (1, 2, 3)));
+
+/* Free what RESP holds. */
+void ox_s3_response_free (struct ox_s3_response *resp)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Report the failed answer RESP to REQ (status, S3 code and message, and
+ * a hint), set errno to EIO and return -1. */
+int ox_s3_report (const struct ox_s3_request *req,
+                  const struct ox_s3_response *resp)
+    __attribute__ ((__nonnull__ (1, 2)));
+
+#endif

@@ -1,0 +1,29 @@
+/* ox: extras of the s3:// store beyond common/store.h, for tests and
+ * benchmarks. The store itself is opened with ox_s3_store_open (store.h).
+ */
+#ifndef OX_S3STORE_H
+#define OX_S3STORE_H
+
+#include <stddef.h>
+
+#include "s3http.h"
+#include "store.h"
+
+/* Create the store's bucket (test servers; real buckets are made by their
+ * owners). An existing bucket owned by the caller is fine. Returns 0 or
+ * -1 with an error. */
+int ox_s3_create_bucket (struct ox_store *st)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Delete the N objects KEYS of an s3:// store with batched DeleteObjects
+ * requests (1000 keys each); missing keys are not an error. Returns 0, or
+ * -1 with an error (EINVAL if ST is not an s3:// store). */
+int ox_s3_delete_keys (struct ox_store *st, const char *const *keys, size_t n)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Requests made and bytes moved by an s3:// store since it was opened.
+ * Returns 0, or -1 (EINVAL) if ST is not an s3:// store. */
+int ox_s3_store_stats (struct ox_store *st, struct ox_s3_stats *stats)
+    __attribute__ ((__nonnull__ (1, 2)));
+
+#endif

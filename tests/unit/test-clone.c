@@ -1,0 +1,405 @@
+/* Unit tests for plugin/clone.c on a real file store made by oxsnap: the
+ * read path, copy-on-read, single-flight fetches, read-modify-write, zero,
+ * extents, readahead, and races between copy-on-read and writes. */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "basis.h"
+#include "clone.h"
+#include "keys.h"
+#include "names.h"
+#include "overlay.h"
+#include "store.h"
+#include "storecfg.h"
+#include "test.h"
+
+#ifndef OXSNAP
+#error "OXSNAP must name the oxsnap binary"
+#endif
+
+#define MiB (1024 * 1024)
+#define CHUNK 65536
+#define SIZE (8 * MiB + 12288) /* the last chunk is short */
+#define BS 4096
+
+static char tmp[1024];
+static unsigned char *image; /* the snapshot's bytes */
+
+/* The clone under test and what it is made of. */
+static struct ox_store *st;
+static struct ox_keys keys;
+static struct overlay *ov;
+static struct ox_basis *basis;
+static struct clone *cl;
+
+/* Chunk I of the image: zeros when I % 5 == 2, else random bytes. */
+static void
+make_image (const char *path)
+{
+  FILE *f;
+  unsigned seed = 1;
+
+  image = malloc (SIZE);
+  CHECK (image != NULL);
+  for (size_t i = 0; i < SIZE; i++)
+    image[i] = (i / CHUNK) % 5 == 2 ? 0 : rand_r (&seed) >> 7;
+  f = fopen (path, "wb");
+  CHECK (f && fwrite (image, 1, SIZE, f) == SIZE);
+  fclose (f);
+}
+
+static void
+run (const char *cmd)
+{
+  if (system (cmd) != 0) {
+    fprintf (stderr, "command failed: %s\n", cmd);
+    exit (1);
+  }
+}
+
+/* Open the clone of volume "vol" with a fresh overlay DIR. */
+static void
+open_clone (const char *name, int threads)
+{
+  struct ox_store_options so = { 0 };
+  struct ox_key_source src = { 0 };
+  struct clone_options co;
+  struct ox_root *root;
+  struct overlay_pin pin;
+  char store[PATH_MAX], dir[PATH_MAX];
+
+  snprintf (store, sizeof store, "%s/store", tmp);
+  snprintf (dir, sizeof dir, "%s/%s", tmp, name);
+  CHECK_EQ_INT (ox_store_open (store, &so, &st), 0);
+  CHECK_EQ_INT (ox_storecfg_open (st, &src, &keys), 0);
+  CHECK_EQ_INT (ox_snapshot_resolve (st, &keys, "vol", &root), 0);
+  CHECK_EQ_INT (overlay_pin_from_root (&keys, store, root, &pin), 0);
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  CHECK_EQ_INT (ox_basis_open (st, &keys, root, &basis), 0);
+  clone_options_default (&co);
+  co.flush_interval = 1;
+  CHECK_EQ_INT (clone_new (ov, basis, &co, &cl), 0);
+  CHECK_EQ_INT (clone_size (cl), SIZE);
+  if (threads)
+    CHECK_EQ_INT (clone_start_threads (cl), 0);
+}
+
+static void
+close_clone (void)
+{
+  clone_free (cl);
+  ox_basis_close (basis);
+  overlay_close (ov);
+  ox_store_close (st);
+}
+
+static void
+check_range (const unsigned char *model, uint64_t off, uint32_t len)
+{
+  unsigned char *buf = malloc (len);
+  CHECK (buf != NULL);
+  CHECK_EQ_INT (clone_pread (cl, NULL, buf, len, off), 0);
+  if (memcmp (buf, model + off, len) != 0) {
+    fprintf (stderr, "mismatch in %" PRIu64 "+%" PRIu32 "\n", off, len);
+    exit (1);
+  }
+  free (buf);
+}
+
+/* Reads, copy-on-read, no fetch for ZERO chunks or aligned writes. */
+static void
+test_basics (void)
+{
+  struct clone_stats s;
+  unsigned char *model = malloc (SIZE);
+  unsigned char blk[BS];
+
+  open_clone ("basic", 0);
+  memcpy (model, image, SIZE);
+
+  /* An aligned write into a chunk never read fetches nothing. */
+  memset (blk, 'w', BS);
+  CHECK_EQ_INT (clone_pwrite (cl, blk, BS, 3 * CHUNK + BS, 0), 0);
+  memcpy (model + 3 * CHUNK + BS, blk, BS);
+  /* Reading a ZERO chunk fetches nothing either. */
+  check_range (model, 2 * CHUNK, CHUNK);
+  clone_stats (cl, &s);
+  CHECK_EQ_INT (s.fetches, 0);
+
+  /* A read fetches its chunk once and copies it in. */
+  check_range (model, 3 * CHUNK, 100);
+  check_range (model, 3 * CHUNK, CHUNK);
+  clone_stats (cl, &s);
+  CHECK_EQ_INT (s.fetches, 1);
+  CHECK_EQ_INT (s.copied_blocks, CHUNK / BS - 1); /* not the written one */
+  CHECK_EQ_INT (overlay_count_local (ov), CHUNK / BS);
+
+  /* A partial write into a non-local block fetches its chunk. */
+  CHECK_EQ_INT (clone_pwrite (cl, "xyz", 3, 5 * CHUNK + 4095, 0), 0);
+  memcpy (model + 5 * CHUNK + 4095, "xyz", 3);
+  clone_stats (cl, &s);
+  CHECK_EQ_INT (s.fetches, 2);
+  check_range (model, 5 * CHUNK, CHUNK);
+  /* ... but not into a ZERO chunk. */
+  CHECK_EQ_INT (clone_pwrite (cl, "abc", 3, 7 * CHUNK + 10, 0), 0);
+  memcpy (model + 7 * CHUNK + 10, "abc", 3);
+  clone_stats (cl, &s);
+  CHECK_EQ_INT (s.fetches, 2);
+
+  /* Zero over several chunks with ragged edges. */
+  CHECK_EQ_INT (clone_zero (cl, 3 * CHUNK + 999, 10 * CHUNK + 77, 1), 0);
+  memset (model + 10 * CHUNK + 77, 0, 3 * CHUNK + 999);
+  check_range (model, 9 * CHUNK, 6 * CHUNK);
+  /* The short last chunk and block. */
+  CHECK_EQ_INT (clone_pwrite (cl, "end", 3, SIZE - 3, 0), 0);
+  memcpy (model + SIZE - 3, "end", 3);
+  check_range (model, SIZE - CHUNK, CHUNK);
+  CHECK_EQ_INT (clone_cache (cl, 4 * CHUNK, 20 * CHUNK), 0);
+  check_range (model, 0, SIZE);
+  /* Out of range. */
+  CHECK_EQ_INT (clone_pread (cl, NULL, blk, 2, SIZE - 1), -1);
+  CHECK_EQ_INT (clone_pwrite (cl, blk, 2, SIZE - 1, 0), -1);
+  CHECK_EQ_INT (clone_flush (cl), 0);
+  close_clone ();
+
+  /* Reopened: no fetch for what is local. */
+  open_clone ("basic", 0);
+  check_range (model, 0, 6 * CHUNK);
+  clone_stats (cl, &s);
+  CHECK_EQ_INT (s.fetches, 0);
+  check_range (model, 0, SIZE);
+  close_clone ();
+  free (model);
+}
+
+struct ext {
+  uint64_t off, len;
+  uint32_t type;
+};
+static struct ext exts[64];
+static int next;
+
+static int
+collect (void *opaque, uint64_t off, uint64_t len, uint32_t type)
+{
+  CHECK (next < 64);
+  exts[next++] = (struct ext){ off, len, type };
+  return 0;
+}
+
+static void
+test_extents (void)
+{
+  const uint32_t HZ = CLONE_EXTENT_HOLE | CLONE_EXTENT_ZERO;
+
+  open_clone ("extents", 0);
+  next = 0;
+  CHECK_EQ_INT (clone_extents (cl, 5 * CHUNK, 0, 0, collect, NULL), 0);
+  CHECK_EQ_INT (next, 3);
+  CHECK (exts[0].off == 0 && exts[0].len == 2 * CHUNK && exts[0].type == 0);
+  CHECK (exts[1].off == 2 * CHUNK && exts[1].len == CHUNK
+         && exts[1].type == HZ);
+  CHECK (exts[2].off == 3 * CHUNK && exts[2].len == 2 * CHUNK
+         && exts[2].type == 0);
+  /* A hole punched in data, data written in a ZERO chunk. */
+  CHECK_EQ_INT (clone_zero (cl, 2 * BS, BS, 0), 0);
+  CHECK_EQ_INT (clone_pwrite (cl, image, BS, 2 * CHUNK + BS, 0), 0);
+  next = 0;
+  CHECK_EQ_INT (clone_extents (cl, 3 * CHUNK - 100, 100, 0, collect, NULL), 0);
+  CHECK_EQ_INT (next, 6);
+  CHECK (exts[0].off == 100 && exts[0].len == BS - 100 && exts[0].type == 0);
+  CHECK (exts[1].off == BS && exts[1].len == 2 * BS && exts[1].type == HZ);
+  CHECK (exts[2].off == 3 * BS && exts[2].type == 0);
+  CHECK (exts[3].off == 2 * CHUNK && exts[3].len == BS && exts[3].type == HZ);
+  CHECK (exts[4].off == 2 * CHUNK + BS && exts[4].len == BS
+         && exts[4].type == 0);
+  CHECK (exts[5].off == 2 * CHUNK + 2 * BS && exts[5].type == HZ
+         && exts[5].off + exts[5].len == 3 * CHUNK);
+  /* REQ_ONE: one extent. */
+  next = 0;
+  CHECK_EQ_INT (clone_extents (cl, 3 * CHUNK, BS + 5, 1, collect, NULL), 0);
+  CHECK_EQ_INT (next, 1);
+  CHECK (exts[0].off == BS + 5 && exts[0].len == 2 * BS - 5);
+  close_clone ();
+}
+
+/* ---- concurrency --------------------------------------------------- */
+
+#define WRITERS 3
+#define READERS 3
+
+struct worker {
+  int id;
+  unsigned seed;
+  unsigned char *model; /* writers: the blocks they own */
+};
+
+/* Writer ID owns the blocks with (block % WRITERS) == ID and writes them
+ * (whole or in part) while readers copy chunks in; it checks each write. */
+static void *
+writer (void *arg)
+{
+  struct worker *w = arg;
+  unsigned char buf[BS], got[BS];
+
+  for (int i = 0; i < 1500; i++) {
+    uint64_t blk
+        = (rand_r (&w->seed) % (SIZE / BS / WRITERS)) * WRITERS + w->id;
+    uint64_t off = blk * BS;
+    uint32_t len = BS, skip = 0;
+
+    if (rand_r (&w->seed) % 2) { /* a partial block */
+      skip = rand_r (&w->seed) % 2000;
+      len = 1 + rand_r (&w->seed) % (BS - skip);
+    }
+    for (uint32_t j = 0; j < len; j++)
+      buf[j] = rand_r (&w->seed);
+    CHECK_EQ_INT (clone_pwrite (cl, buf, len, off + skip, 0), 0);
+    memcpy (w->model + off + skip, buf, len);
+    CHECK_EQ_INT (clone_pread (cl, NULL, got, BS, off), 0);
+    CHECK_MEM (got, w->model + off, BS);
+  }
+  return NULL;
+}
+
+/* Readers read whole chunks (copy-on-read) and check the blocks no writer
+ * can touch... there are none, so they only check the read succeeds. */
+static void *
+reader (void *arg)
+{
+  struct worker *w = arg;
+  struct clone_stream s;
+  unsigned char *buf = malloc (2 * CHUNK);
+
+  clone_stream_init (&s);
+  for (int i = 0; i < 400; i++) {
+    uint64_t ch = rand_r (&w->seed) % (SIZE / CHUNK - 1);
+    CHECK_EQ_INT (clone_pread (cl, &s, buf, 2 * CHUNK, ch * CHUNK), 0);
+  }
+  clone_stream_destroy (&s);
+  free (buf);
+  return NULL;
+}
+
+/* Copy-on-read never lands over a concurrent write. */
+static void
+test_races (void)
+{
+  for (int round = 0; round < 6; round++) {
+    pthread_t t[WRITERS + READERS];
+    struct worker w[WRITERS + READERS];
+    unsigned char *model = malloc (SIZE);
+    char name[32];
+
+    memcpy (model, image, SIZE);
+    snprintf (name, sizeof name, "races%d", round);
+    open_clone (name, 1);
+    for (int i = 0; i < WRITERS + READERS; i++) {
+      w[i] = (struct worker){ .id = i,
+                              .seed = 100 * round + i,
+                              .model = model };
+      CHECK (pthread_create (&t[i], NULL, i < WRITERS ? writer : reader, &w[i])
+             == 0);
+    }
+    for (int i = 0; i < WRITERS + READERS; i++)
+      pthread_join (t[i], NULL);
+    check_range (model, 0, SIZE);
+    CHECK_EQ_INT (clone_flush (cl), 0);
+    close_clone ();
+    open_clone (name, 0);
+    check_range (model, 0, SIZE);
+    close_clone ();
+    free (model);
+  }
+}
+
+/* Many threads missing the same chunks fetch each chunk once. */
+static void *
+same_chunks (void *arg)
+{
+  unsigned char *buf = malloc (CHUNK);
+  for (uint64_t ch = 0; ch < SIZE / CHUNK; ch++) {
+    CHECK_EQ_INT (clone_pread (cl, NULL, buf, CHUNK, ch * CHUNK), 0);
+    CHECK_MEM (buf, image + ch * CHUNK, CHUNK);
+  }
+  free (buf);
+  return NULL;
+}
+
+static void
+test_single_flight (void)
+{
+  pthread_t t[8];
+  struct clone_stats s;
+  uint64_t data_chunks = 0;
+
+  for (uint64_t ch = 0; ch <= SIZE / CHUNK; ch++)
+    data_chunks += ch % 5 != 2;
+  open_clone ("flight", 0);
+  for (int i = 0; i < 8; i++)
+    CHECK (pthread_create (&t[i], NULL, same_chunks, NULL) == 0);
+  for (int i = 0; i < 8; i++)
+    pthread_join (t[i], NULL);
+  clone_stats (cl, &s);
+  CHECK_EQ_INT (s.fetches, data_chunks - 1); /* the short one not read */
+  CHECK_EQ_INT (s.fetch_errors, 0);
+  close_clone ();
+}
+
+/* Sequential reads through a stream get prefetched. */
+static void
+test_readahead (void)
+{
+  struct clone_stream s;
+  struct clone_stats st_;
+  unsigned char *buf = malloc (SIZE);
+
+  open_clone ("ra", 1);
+  clone_stream_init (&s);
+  for (uint64_t off = 0; off < SIZE; off += 16384) {
+    uint32_t n = SIZE - off < 16384 ? SIZE - off : 16384;
+    CHECK_EQ_INT (clone_pread (cl, &s, buf + off, n, off), 0);
+  }
+  CHECK_MEM (buf, image, SIZE);
+  clone_stats (cl, &st_);
+  CHECK (st_.prefetches > 0);
+  clone_stream_destroy (&s);
+  close_clone ();
+  free (buf);
+}
+
+int
+main (void)
+{
+  const char *t = getenv ("TMPDIR");
+  char cmd[8192];
+
+  snprintf (tmp, sizeof tmp, "%s/test-clone.XXXXXX", t ? t : "/tmp");
+  CHECK (mkdtemp (tmp) != NULL);
+  snprintf (cmd, sizeof cmd, "%s/img", tmp);
+  make_image (cmd);
+  snprintf (cmd, sizeof cmd,
+            "'%s' init '%s/store' --no-encryption -q && '%s' snapshot "
+            "'%s/img' '%s/store' --volume vol --chunk-size %d -q "
+            "--no-progress >/dev/null",
+            OXSNAP, tmp, OXSNAP, tmp, tmp, CHUNK);
+  run (cmd);
+
+  test_basics ();
+  test_extents ();
+  test_single_flight ();
+  test_readahead ();
+  test_races ();
+
+  snprintf (cmd, sizeof cmd, "rm -rf '%s'", tmp);
+  run (cmd);
+  free (image);
+  return 0;
+}

@@ -1,0 +1,618 @@
+/* ox: the s3:// store against a real S3 server (Swift with s3api, started
+ * by tests/functional/test-s3-store.sh). Skips unless OX_S3_ENDPOINT is
+ * set; credentials and region come from the usual AWS_* variables.
+ * OX_S3_TEST_CA_BUNDLE, OX_S3_TEST_REGION, OX_S3_TEST_ADDRESSING,
+ * OX_S3_TEST_BWLIMIT and OX_S3_TEST_INSECURE set the store options.
+ *
+ *   test-s3store               the whole behaviour test
+ *   test-s3store probe URL     stat "ox-probe" of store URL, print the
+ *                              outcome (for the error-case tests)
+ *   test-s3store get URL KEY   get KEY, print its size and a sum of it
+ *   test-s3store put URL KEY SIZE   put SIZE bytes of a fixed pattern
+ *   test-s3store mkbucket URL  create the bucket of URL
+ *   test-s3store bench URL MIB CONNECTIONS   PUT/GET throughput
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "s3store.h"
+#include "store.h"
+#include "test.h"
+
+#define KIB 1024
+#define MIB (1024 * 1024)
+
+static int nerrors;
+static char last_error[2048];
+
+static void
+capture (enum ox_log_level level, const char *msg)
+{
+  if (level == OX_LOG_ERROR) {
+    nerrors++;
+    snprintf (last_error, sizeof last_error, "%s", msg);
+  }
+  if (level <= OX_LOG_WARNING)
+    fprintf (stderr, "%s: %s\n", level == OX_LOG_ERROR ? "error" : "warning",
+             msg);
+}
+
+static struct ox_store *
+open_store (const char *url, int connections)
+{
+  struct ox_store_options o = { 0 };
+  struct ox_store *st = NULL;
+
+  o.endpoint = getenv ("OX_S3_ENDPOINT");
+  o.ca_bundle = getenv ("OX_S3_TEST_CA_BUNDLE");
+  o.region = getenv ("OX_S3_TEST_REGION");
+  o.connections = connections;
+  if (getenv ("OX_S3_TEST_ADDRESSING"))
+    o.addressing = atoi (getenv ("OX_S3_TEST_ADDRESSING"));
+  if (getenv ("OX_S3_TEST_BWLIMIT"))
+    o.bwlimit = strtoull (getenv ("OX_S3_TEST_BWLIMIT"), NULL, 10);
+  o.insecure = getenv ("OX_S3_TEST_INSECURE") != NULL;
+  if (ox_store_open (url, &o, &st) == -1)
+    return NULL;
+  return st;
+}
+
+static void
+fill (unsigned char *p, size_t n, unsigned seed)
+{
+  size_t i;
+  uint32_t x = seed * 2654435761u + 1;
+
+  for (i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    p[i] = x >> 24;
+  }
+}
+
+static double
+now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* put, get, stat, get_range, del on small objects. */
+static void
+check_basic (struct ox_store *st)
+{
+  unsigned char data[1000], buf[1000];
+  void *got;
+  size_t len;
+  uint64_t size;
+  int i;
+
+  for (i = 0; i < 256; i++)
+    data[i] = i;
+  fill (data + 256, sizeof data - 256, 1);
+  CHECK (ox_store_put (st, "basic/one", data, sizeof data) == 0);
+  CHECK (ox_store_get (st, "basic/one", &got, &len) == 0);
+  CHECK_EQ_INT (len, sizeof data);
+  CHECK_MEM (got, data, sizeof data);
+  free (got);
+  CHECK (ox_store_stat (st, "basic/one", &size) == 0);
+  CHECK_EQ_INT (size, sizeof data);
+
+  /* Ranges: start, middle, the last byte, the whole object. */
+  CHECK (ox_store_get_range (st, "basic/one", 0, buf, 10) == 0);
+  CHECK_MEM (buf, data, 10);
+  CHECK (ox_store_get_range (st, "basic/one", 123, buf, 456) == 0);
+  CHECK_MEM (buf, data + 123, 456);
+  CHECK (ox_store_get_range (st, "basic/one", 999, buf, 1) == 0);
+  CHECK (buf[0] == data[999]);
+  CHECK (ox_store_get_range (st, "basic/one", 0, buf, 1000) == 0);
+  CHECK_MEM (buf, data, 1000);
+  CHECK (ox_store_get_range (st, "basic/one", 1000, buf, 0) == 0);
+
+  /* Past the end: an error (EIO), reported. */
+  nerrors = 0;
+  errno = 0;
+  CHECK (ox_store_get_range (st, "basic/one", 990, buf, 20) == -1);
+  CHECK_EQ_INT (errno, EIO);
+  CHECK_EQ_INT (nerrors, 1);
+  CHECK (strstr (last_error, "shorter") != NULL);
+  CHECK (strstr (last_error, "basic/one") != NULL);
+  nerrors = 0;
+  CHECK (ox_store_get_range (st, "basic/one", 1000, buf, 1) == -1);
+  CHECK_EQ_INT (errno, EIO);
+  CHECK_EQ_INT (nerrors, 1);
+  CHECK (ox_store_get_range (st, "basic/one", 1001, buf, 0) == -1);
+
+  /* Overwrite (allowed for tags). */
+  CHECK (ox_store_put (st, "basic/one", "xyz", 3) == 0);
+  CHECK (ox_store_get (st, "basic/one", &got, &len) == 0);
+  CHECK (len == 3 && memcmp (got, "xyz", 3) == 0);
+  free (got);
+
+  /* Empty object. */
+  CHECK (ox_store_put (st, "basic/empty", "", 0) == 0);
+  CHECK (ox_store_get (st, "basic/empty", &got, &len) == 0);
+  CHECK_EQ_INT (len, 0);
+  CHECK (got != NULL);
+  free (got);
+  CHECK (ox_store_stat (st, "basic/empty", &size) == 0 && size == 0);
+
+  /* Missing objects: ENOENT, nothing reported. */
+  nerrors = 0;
+  errno = 0;
+  CHECK (ox_store_stat (st, "basic/missing", &size) == -1);
+  CHECK_EQ_INT (errno, ENOENT);
+  errno = 0;
+  CHECK (ox_store_get (st, "basic/missing", &got, &len) == -1);
+  CHECK_EQ_INT (errno, ENOENT);
+  errno = 0;
+  CHECK (ox_store_get_range (st, "basic/missing", 0, buf, 10) == -1);
+  CHECK_EQ_INT (errno, ENOENT);
+  errno = 0;
+  CHECK (ox_store_del (st, "basic/missing") == -1);
+  CHECK_EQ_INT (errno, ENOENT);
+  CHECK_EQ_INT (nerrors, 0);
+
+  /* Delete. */
+  CHECK (ox_store_del (st, "basic/empty") == 0);
+  errno = 0;
+  CHECK (ox_store_stat (st, "basic/empty", &size) == -1 && errno == ENOENT);
+  CHECK (ox_store_del (st, "basic/empty") == -1 && errno == ENOENT);
+  CHECK_EQ_INT (nerrors, 0);
+
+  /* Keys that need encoding in the URL and the signature. */
+  CHECK (ox_store_put (st, "odd/a b+c%d&e=f?g~h", "odd", 3) == 0);
+  CHECK (ox_store_get (st, "odd/a b+c%d&e=f?g~h", &got, &len) == 0);
+  CHECK (len == 3 && memcmp (got, "odd", 3) == 0);
+  free (got);
+}
+
+struct collected {
+  char **keys;
+  uint64_t *sizes;
+  size_t n, cap;
+  int stop_after; /* return -1 after this many (0 = never) */
+};
+
+static int
+collect (void *opaque, const char *key, uint64_t size)
+{
+  struct collected *c = opaque;
+
+  if (c->n == c->cap) {
+    c->cap = c->cap ? 2 * c->cap : 64;
+    c->keys = realloc (c->keys, c->cap * sizeof *c->keys);
+    c->sizes = realloc (c->sizes, c->cap * sizeof *c->sizes);
+    CHECK (c->keys && c->sizes);
+  }
+  c->keys[c->n] = strdup (key);
+  c->sizes[c->n++] = size;
+  if (c->stop_after && c->n == (size_t)c->stop_after)
+    return -1;
+  return 0;
+}
+
+static void
+free_collected (struct collected *c)
+{
+  size_t i;
+
+  for (i = 0; i < c->n; i++)
+    free (c->keys[i]);
+  free (c->keys);
+  free (c->sizes);
+  memset (c, 0, sizeof *c);
+}
+
+#define NMANY 1010
+
+struct many {
+  struct ox_store *st;
+  int first, step;
+};
+
+static void *
+put_many (void *arg)
+{
+  struct many *m = arg;
+  char key[64], val[16];
+  int i;
+
+  for (i = m->first; i < NMANY; i += m->step) {
+    snprintf (key, sizeof key, "many/%05d", i);
+    snprintf (val, sizeof val, "%d", i);
+    CHECK (ox_store_put (m->st, key, val, strlen (val)) == 0);
+  }
+  return NULL;
+}
+
+/* More than 1000 keys: the listing continues over pages, in order. */
+static void
+check_list (struct ox_store *st)
+{
+  struct collected c = { 0 };
+  struct many m[8];
+  pthread_t t[8];
+  char want[64];
+  size_t i;
+  double start = now ();
+
+  for (i = 0; i < 8; i++) {
+    m[i] = (struct many){ st, (int)i, 8 };
+    CHECK (pthread_create (&t[i], NULL, put_many, &m[i]) == 0);
+  }
+  for (i = 0; i < 8; i++)
+    pthread_join (t[i], NULL);
+  printf ("%d small PUTs with 8 threads: %.2f s\n", NMANY, now () - start);
+
+  start = now ();
+  CHECK (ox_store_list (st, "many/", collect, &c) == 0);
+  printf ("listing %zu keys: %.2f s\n", c.n, now () - start);
+  CHECK_EQ_INT (c.n, NMANY);
+  for (i = 0; i < NMANY; i++) {
+    snprintf (want, sizeof want, "many/%05zu", i);
+    CHECK (strcmp (c.keys[i], want) == 0);
+    snprintf (want, sizeof want, "%zu", i);
+    CHECK_EQ_INT (c.sizes[i], strlen (want));
+  }
+  free_collected (&c);
+
+  /* The whole store: basic/, many/, odd/ in order, keys relative. */
+  CHECK (ox_store_list (st, "", collect, &c) == 0);
+  CHECK_EQ_INT (c.n, NMANY + 2);
+  CHECK (strcmp (c.keys[0], "basic/one") == 0);
+  CHECK (strcmp (c.keys[NMANY + 1], "odd/a b+c%d&e=f?g~h") == 0);
+  for (i = 1; i < c.n; i++)
+    CHECK (strcmp (c.keys[i - 1], c.keys[i]) < 0);
+  free_collected (&c);
+
+  /* A prefix with nothing under it; a callback that stops the listing. */
+  CHECK (ox_store_list (st, "nothing/", collect, &c) == 0);
+  CHECK_EQ_INT (c.n, 0);
+  c.stop_after = 3;
+  CHECK (ox_store_list (st, "many/", collect, &c) == -1);
+  CHECK_EQ_INT (c.n, 3);
+  free_collected (&c);
+}
+
+/* Batched delete of the 1100 keys (two requests) and of missing keys. */
+static void
+check_delete_keys (struct ox_store *st)
+{
+  struct collected c = { 0 };
+  struct ox_s3_stats s0, s1;
+  const char *missing[] = { "many/none", "other/none" };
+
+  CHECK (ox_store_list (st, "many/", collect, &c) == 0);
+  CHECK_EQ_INT (c.n, NMANY);
+  CHECK (ox_s3_store_stats (st, &s0) == 0);
+  CHECK (ox_s3_delete_keys (st, (const char *const *)c.keys, c.n - 1) == 0);
+  CHECK (ox_s3_store_stats (st, &s1) == 0);
+  CHECK_EQ_INT (s1.requests - s0.requests, 2);
+  free_collected (&c);
+  CHECK (ox_store_list (st, "many/", collect, &c) == 0);
+  CHECK_EQ_INT (c.n, 1);
+  CHECK (strcmp (c.keys[0], "many/01009") == 0);
+  free_collected (&c);
+  CHECK (ox_s3_delete_keys (st, missing, 2) == 0);
+  CHECK (ox_s3_delete_keys (st, missing, 0) == 0);
+}
+
+/* Another prefix of the same bucket sees nothing of this one. */
+static void
+check_prefix_isolation (const char *bucket_url)
+{
+  char url[512];
+  struct ox_store *other;
+  struct collected c = { 0 };
+  uint64_t size;
+
+  snprintf (url, sizeof url, "%s/other-prefix", bucket_url);
+  other = open_store (url, 2);
+  CHECK (other != NULL);
+  CHECK (ox_store_list (other, "", collect, &c) == 0);
+  CHECK_EQ_INT (c.n, 0);
+  CHECK (ox_store_stat (other, "basic/one", &size) == -1 && errno == ENOENT);
+  ox_store_close (other);
+}
+
+/* Objects above the threshold go up in parts (threshold and part size are
+ * lowered through the environment; the test server allows tiny parts). */
+static void
+check_multipart (const char *url)
+{
+  size_t len = 5 * MIB + 123;
+  unsigned char *data = malloc (len), *buf = malloc (len);
+  struct ox_store *st;
+  struct ox_s3_stats s0, s1;
+  void *got;
+  size_t glen;
+  uint64_t size;
+
+  CHECK (data && buf);
+  fill (data, len, 7);
+  setenv ("OX_S3_MULTIPART_THRESHOLD", "1048576", 1);
+  setenv ("OX_S3_PART_SIZE", "262144", 1);
+  st = open_store (url, 4);
+  CHECK (st != NULL);
+  CHECK (ox_s3_store_stats (st, &s0) == 0);
+  CHECK (ox_store_put (st, "big/multi", data, len) == 0);
+  CHECK (ox_s3_store_stats (st, &s1) == 0);
+  /* initiate + 21 parts + complete + HEAD */
+  printf ("multipart PUT of %zu bytes: %llu requests\n", len,
+          (unsigned long long)(s1.requests - s0.requests));
+  CHECK (s1.requests - s0.requests >= 24);
+  CHECK (ox_store_stat (st, "big/multi", &size) == 0);
+  CHECK_EQ_INT (size, len);
+  CHECK (ox_store_get (st, "big/multi", &got, &glen) == 0);
+  CHECK_EQ_INT (glen, len);
+  CHECK_MEM (got, data, len);
+  free (got);
+  /* A range across a part boundary. */
+  CHECK (ox_store_get_range (st, "big/multi", 262144 - 1000, buf, 5000) == 0);
+  CHECK_MEM (buf, data + 262144 - 1000, 5000);
+  /* Exactly at the threshold: a single PUT. */
+  CHECK (ox_s3_store_stats (st, &s0) == 0);
+  CHECK (ox_store_put (st, "big/single", data, MIB) == 0);
+  CHECK (ox_s3_store_stats (st, &s1) == 0);
+  CHECK_EQ_INT (s1.requests - s0.requests, 1);
+  CHECK (ox_store_get_range (st, "big/single", 0, buf, MIB) == 0);
+  CHECK_MEM (buf, data, MIB);
+  CHECK (ox_store_del (st, "big/multi") == 0);
+  CHECK (ox_store_del (st, "big/single") == 0);
+  ox_store_close (st);
+  unsetenv ("OX_S3_MULTIPART_THRESHOLD");
+  unsetenv ("OX_S3_PART_SIZE");
+  free (data);
+  free (buf);
+}
+
+struct worker {
+  struct ox_store *st;
+  int id;
+};
+
+/* Many threads, few connections: every byte comes back right. */
+static void *
+stress (void *arg)
+{
+  struct worker *w = arg;
+  unsigned char data[64 * KIB], buf[64 * KIB];
+  char key[64];
+  int i;
+
+  for (i = 0; i < 10; i++) {
+    snprintf (key, sizeof key, "stress/%d-%d", w->id, i);
+    fill (data, sizeof data, w->id * 100 + i);
+    CHECK (ox_store_put (w->st, key, data, sizeof data) == 0);
+    CHECK (ox_store_get_range (w->st, key, 1000, buf, 30000) == 0);
+    CHECK_MEM (buf, data + 1000, 30000);
+    CHECK (ox_store_del (w->st, key) == 0);
+  }
+  return NULL;
+}
+
+static void
+check_concurrency (const char *url)
+{
+  struct ox_store *st = open_store (url, 3);
+  struct worker w[12];
+  pthread_t t[12];
+  int i;
+
+  CHECK (st != NULL);
+  for (i = 0; i < 12; i++) {
+    w[i] = (struct worker){ st, i };
+    CHECK (pthread_create (&t[i], NULL, stress, &w[i]) == 0);
+  }
+  for (i = 0; i < 12; i++)
+    pthread_join (t[i], NULL);
+  ox_store_close (st);
+}
+
+static void
+make_bucket_url (char *bucket_url, size_t n)
+{
+  const char *b = getenv ("OX_S3_TEST_BUCKET");
+
+  if (b)
+    snprintf (bucket_url, n, "s3://%s", b);
+  else
+    snprintf (bucket_url, n, "s3://oxtest-%ld-%d", (long)time (NULL),
+              (int)getpid ());
+}
+
+static int
+full_test (void)
+{
+  char bucket_url[256], url[512];
+  struct ox_store *st;
+
+  make_bucket_url (bucket_url, sizeof bucket_url);
+  snprintf (url, sizeof url, "%s/store/one", bucket_url);
+  st = open_store (url, 8);
+  CHECK (st != NULL);
+  CHECK (strcmp (st->url, url) == 0);
+  CHECK (strcmp (st->ops->scheme, "s3") == 0);
+  CHECK (ox_s3_create_bucket (st) == 0);
+  CHECK (ox_s3_create_bucket (st) == 0); /* already ours: fine */
+  check_basic (st);
+  check_list (st);
+  check_delete_keys (st);
+  ox_store_close (st);
+  check_prefix_isolation (bucket_url);
+  check_multipart (url);
+  check_concurrency (url);
+  printf ("s3store: all checks passed against %s\n",
+          getenv ("OX_S3_ENDPOINT"));
+  return 0;
+}
+
+/* stat ox-probe and print the outcome. Exit 0 found, 2 ENOENT, 1 error. */
+static int
+probe (const char *url)
+{
+  struct ox_store *st = open_store (url, 2);
+  uint64_t size;
+  int r;
+
+  if (st == NULL)
+    return 1;
+  r = ox_store_stat (st, "ox-probe", &size);
+  if (r == 0)
+    printf ("found %llu\n", (unsigned long long)size);
+  else if (errno == ENOENT && nerrors == 0)
+    printf ("ENOENT\n");
+  ox_store_close (st);
+  return r == 0 ? 0 : errno == ENOENT && nerrors == 0 ? 2 : 1;
+}
+
+/* get KEY and print its size and a simple sum of its bytes. */
+static int
+get (const char *url, const char *key)
+{
+  struct ox_store *st = open_store (url, 2);
+  void *data;
+  size_t len, i;
+  uint64_t sum = 0;
+
+  if (st == NULL || ox_store_get (st, key, &data, &len) == -1) {
+    ox_store_close (st);
+    return 1;
+  }
+  for (i = 0; i < len; i++)
+    sum = sum * 31 + ((unsigned char *)data)[i];
+  printf ("%zu %llu\n", len, (unsigned long long)sum);
+  free (data);
+  ox_store_close (st);
+  return 0;
+}
+
+/* put KEY with SIZE bytes of a fixed pattern (for the retry tests). */
+static int
+put (const char *url, const char *key, const char *size_s)
+{
+  struct ox_store *st = open_store (url, 4);
+  size_t len = strtoull (size_s, NULL, 10);
+  unsigned char *data = malloc (len ? len : 1);
+  int r;
+
+  if (st == NULL || data == NULL)
+    return 1;
+  fill (data, len, 42);
+  r = ox_store_put (st, key, data, len);
+  free (data);
+  ox_store_close (st);
+  return r == 0 ? 0 : 1;
+}
+
+static int
+mkbucket (const char *url)
+{
+  struct ox_store *st = open_store (url, 1);
+  int r;
+
+  if (st == NULL)
+    return 1;
+  r = ox_s3_create_bucket (st);
+  ox_store_close (st);
+  return r == 0 ? 0 : 1;
+}
+
+struct bench_job {
+  struct ox_store *st;
+  unsigned char *data;
+  size_t len;
+  int index, get;
+};
+
+static void *
+bench_one (void *arg)
+{
+  struct bench_job *j = arg;
+  char key[64];
+
+  snprintf (key, sizeof key, "bench/%d", j->index);
+  if (j->get)
+    CHECK (ox_store_get_range (j->st, key, 0, j->data, j->len) == 0);
+  else
+    CHECK (ox_store_put (j->st, key, j->data, j->len) == 0);
+  return NULL;
+}
+
+/* PUT then GET MIB MiB as objects of 16 MiB, CONN at once. */
+static int
+bench (const char *url, const char *mib_s, const char *conn_s)
+{
+  int conn = atoi (conn_s), nobj = atoi (mib_s) / 16, i, pass;
+  size_t len = 16 * MIB;
+  struct ox_store *st = open_store (url, conn);
+  struct bench_job *jobs = calloc (nobj, sizeof *jobs);
+  pthread_t *t = calloc (nobj, sizeof *t);
+  double start, secs[2];
+
+  CHECK (st && jobs && t && nobj > 0);
+  for (i = 0; i < nobj; i++) {
+    jobs[i] = (struct bench_job){ st, malloc (len), len, i, 0 };
+    CHECK (jobs[i].data != NULL);
+    fill (jobs[i].data, len, i);
+  }
+  for (pass = 0; pass < 2; pass++) {
+    start = now ();
+    for (i = 0; i < nobj; i++) {
+      jobs[i].get = pass;
+      CHECK (pthread_create (&t[i], NULL, bench_one, &jobs[i]) == 0);
+    }
+    for (i = 0; i < nobj; i++)
+      pthread_join (t[i], NULL);
+    secs[pass] = now () - start;
+  }
+  printf ("%d MiB in 16 MiB objects, %d connections: PUT %.0f MiB/s, GET "
+          "%.0f MiB/s\n",
+          nobj * 16, conn, nobj * 16 / secs[0], nobj * 16 / secs[1]);
+  for (i = 0; i < nobj; i++)
+    free (jobs[i].data);
+  free (jobs);
+  free (t);
+  ox_store_close (st);
+  return 0;
+}
+
+int
+main (int argc, char *argv[])
+{
+  if (getenv ("OX_S3_ENDPOINT") == NULL) {
+    fprintf (stderr, "OX_S3_ENDPOINT is not set: skipping (run "
+                     "tests/functional/test-s3-store.sh)\n");
+    return 77;
+  }
+  ox_log_set_handler (capture);
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  if (argc == 1)
+    return full_test ();
+  if (argc == 3 && strcmp (argv[1], "probe") == 0)
+    return probe (argv[2]);
+  if (argc == 4 && strcmp (argv[1], "get") == 0)
+    return get (argv[2], argv[3]);
+  if (argc == 5 && strcmp (argv[1], "put") == 0)
+    return put (argv[2], argv[3], argv[4]);
+  if (argc == 3 && strcmp (argv[1], "mkbucket") == 0)
+    return mkbucket (argv[2]);
+  if (argc == 5 && strcmp (argv[1], "bench") == 0)
+    return bench (argv[2], argv[3], argv[4]);
+  fprintf (stderr,
+           "usage: %s [probe URL | get URL KEY | put URL KEY SIZE | "
+           "mkbucket URL | bench URL MIB CONNECTIONS]\n",
+           argv[0]);
+  return 1;
+}
