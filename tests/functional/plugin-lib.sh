@@ -102,7 +102,11 @@ make_store () {
 
 # The nbdkit command, with the sanitizer runtime preloaded in a sanitizer
 # build (nbdkit itself is not instrumented). Use "${NBDKIT[@]}".
+# Clients started by nbdkit --run inherit its environment: run them as
+# "$CLIENT_ENV client ..." so they do not load the sanitizer runtime too
+# (qemu-io hangs at exit with it preloaded).
 NBDKIT=(nbdkit)
+CLIENT_ENV="env -u LD_PRELOAD -u ASAN_OPTIONS"
 if [ "${OX_SANITIZE:-0}" = 1 ]; then
   NBDKIT=(env "LD_PRELOAD=$(gcc -print-file-name=libasan.so)"
           "ASAN_OPTIONS=detect_leaks=1:exitcode=99" nbdkit)

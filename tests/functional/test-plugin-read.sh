@@ -41,9 +41,9 @@ stop_server
 
 # Read-only (-r): clients cannot write; reads still fill the overlay.
 timeout 120 "${NBDKIT[@]}" -r -U - "$PLUGIN" store="$T/store" volume=vol \
-  overlay="$T/ro" --run "nbdinfo --is read-only \"\$uri\" &&
-    nbdcopy \"\$uri\" '$T/ro.img' &&
-    ! qemu-io -f raw -c 'write 0 4096' \"\$uri\" 2>/dev/null" \
+  overlay="$T/ro" --run "$CLIENT_ENV nbdinfo --is read-only \"\$uri\" &&
+    $CLIENT_ENV nbdcopy \"\$uri\" '$T/ro.img' &&
+    ! $CLIENT_ENV qemu-io -f raw -c 'write 0 4096' \"\$uri\" 2>/dev/null" \
   > "$T/ro.out" 2>&1 || { cat "$T/ro.out"; fail "read-only server"; }
 cmp "$T/src.img" "$T/ro.img"
 [ "$(stat -c %b "$T/ro/data")" -gt 0 ] || fail "-r did not copy on read"
