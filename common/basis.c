@@ -241,6 +241,27 @@ fetch_frame (struct ox_basis *b, uint64_t chunk_index,
 }
 
 int
+ox_basis_read_frames (struct ox_basis *b, uint64_t first_chunk,
+                      const struct ox_chunk_loc *locs, unsigned n, void *buf,
+                      uint64_t total)
+{
+  if (ox_store_get_range (b->st, locs[0].key, locs[0].offset, buf, total)
+      == -1) {
+    int err = errno;
+    ox_error ("segment %s: chunks %" PRIu64 "-%" PRIu64 " of snapshot %s "
+              "(frames at offset %" PRIu32 ", %" PRIu64 " bytes) could not "
+              "be read%s",
+              locs[0].key, first_chunk, first_chunk + n - 1, b->name,
+              locs[0].offset, total, err == ENOENT ? ": not found" : "");
+    errno = EIO;
+    return -1;
+  }
+  atomic_fetch_add (&b->fetches, 1);
+  atomic_fetch_add (&b->fetched_bytes, total);
+  return 0;
+}
+
+int
 ox_basis_read_chunk (struct ox_basis *b, struct ox_codec *c,
                      uint64_t chunk_index, void *buf, size_t *len)
 {

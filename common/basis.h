@@ -43,6 +43,13 @@ int ox_basis_lookup (struct ox_basis *b, uint64_t chunk_index,
 int ox_basis_read_chunk (struct ox_basis *b, struct ox_codec *c,
                          uint64_t chunk_index, void *buf, size_t *len);
 
+/* Read the N frames of LOCS, which lie back to back in one segment
+ * (TOTAL bytes from LOCS[0].offset), with one ranged read into BUF; they
+ * are chunks FIRST_CHUNK onwards (for messages). Returns 0 or -1. */
+int ox_basis_read_frames (struct ox_basis *b, uint64_t first_chunk,
+                          const struct ox_chunk_loc *locs, unsigned n,
+                          void *buf, uint64_t total);
+
 /* Decode FRAME (fetched by the caller for LOC, e.g. in a coalesced read)
  * into BUF; errors name the object and chunk. Returns 0 or -1. */
 int ox_basis_decode (struct ox_basis *b, struct ox_codec *c,

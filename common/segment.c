@@ -75,6 +75,7 @@ struct ox_segment_writer {
   uint8_t id[OX_SEGMENT_ID_LEN];
   uint8_t *buf; /* header, frames, then (when sealed) index and footer */
   size_t len, cap;
+  int borrowed; /* buf belongs to the caller (ox_segw_new_in) */
   size_t header_len;
   struct ox_segment_frame *frames;
   size_t nframes, frames_cap;
@@ -100,12 +101,19 @@ segw_reserve (struct ox_segment_writer *w, size_t extra)
   cap = w->cap ? w->cap : 4096;
   while (cap < w->len + extra)
     cap = cap > SIZE_MAX / 2 ? w->len + extra : cap * 2;
-  p = realloc (w->buf, cap);
+  if (w->borrowed) {
+    /* Outgrew the caller's buffer: continue in memory of our own. */
+    p = malloc (cap);
+    if (p && w->len)
+      memcpy (p, w->buf, w->len);
+  } else
+    p = realloc (w->buf, cap);
   if (p == NULL) {
     ox_error ("realloc: %m");
     return -1;
   }
   w->buf = p;
+  w->borrowed = 0;
   w->cap = cap;
   return 0;
 }
@@ -155,6 +163,13 @@ segw_write_header (struct ox_segment_writer *w, uint64_t snap_id,
 struct ox_segment_writer *
 ox_segw_new (const struct ox_keys *k, uint64_t snap_id, const char *volume)
 {
+  return ox_segw_new_in (k, snap_id, volume, NULL, 0);
+}
+
+struct ox_segment_writer *
+ox_segw_new_in (const struct ox_keys *k, uint64_t snap_id, const char *volume,
+                void *buf, size_t cap)
+{
   struct ox_segment_writer *w;
   size_t name_len = strlen (volume);
 
@@ -169,6 +184,11 @@ ox_segw_new (const struct ox_keys *k, uint64_t snap_id, const char *volume)
     return NULL;
   }
   w->keys = *k;
+  if (buf && cap) {
+    w->buf = buf;
+    w->cap = cap;
+    w->borrowed = 1;
+  }
   if (ox_random_bytes (w->id, sizeof w->id) == -1
       || segw_reserve (w, OX_SEGMENT_HEADER_FIXED + name_len) == -1) {
     ox_segw_free (w);
@@ -343,7 +363,8 @@ ox_segw_free (struct ox_segment_writer *w)
   if (w == NULL)
     return;
   ox_keys_wipe (&w->keys);
-  free (w->buf);
+  if (!w->borrowed)
+    free (w->buf);
   free (w->frames);
   free (w->refs);
   free (w);

@@ -30,6 +30,15 @@ struct ox_segment_writer *ox_segw_new (const struct ox_keys *k,
                                        uint64_t snap_id, const char *volume)
     __attribute__ ((__nonnull__ (1, 3)));
 
+/* Like ox_segw_new, but build the segment in BUF (CAP bytes), which the
+ * caller owns and may reuse after ox_segw_free; saves allocating and
+ * faulting in fresh memory per segment. A segment that outgrows CAP moves
+ * to memory of the writer's own (so BUF must not be assumed to hold it). */
+struct ox_segment_writer *ox_segw_new_in (const struct ox_keys *k,
+                                          uint64_t snap_id, const char *volume,
+                                          void *buf, size_t cap)
+    __attribute__ ((__nonnull__ (1, 3)));
+
 /* The segment's id. */
 const uint8_t *ox_segw_id (const struct ox_segment_writer *w);
 

@@ -8,112 +8,19 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "clone-int.h"
 #include "log.h"
 
-#define BS OVERLAY_BLOCK_SIZE
-#define BSHIFT OVERLAY_BLOCK_SHIFT
-#define NSTRIPES 64  /* per-chunk mutation locks, chosen by chunk index */
-#define RA_QUEUE 256 /* readahead requests waiting at most */
-#define RA_START 2   /* chunks ahead when a reader turns sequential */
-
-/* One fetch of a basis chunk in progress or done, shared by every request
- * that missed the chunk while it was in progress. */
-struct flight {
-  struct flight *next;
-  uint64_t chunk;
-  int done, err;
-  unsigned refs;
-  size_t len;
-  char buf[]; /* the chunk's bytes once done without error */
-};
-
-struct clone {
-  struct overlay *ov;
-  struct ox_basis *basis;
-  struct clone_options opts;
-  uint64_t size, nchunks;
-  uint32_t chunk_size;
-  unsigned chunk_shift;
-
-  pthread_mutex_t stripes[NSTRIPES];
-
-  pthread_mutex_t flight_lock; /* guards flights, flight refs and codecs */
-  pthread_cond_t flight_done;
-  struct flight *flights; /* in progress */
-  struct ox_codec **codecs;
-  size_t ncodecs, codecs_cap;
-
-  pthread_mutex_t ra_lock; /* guards the readahead queue and STOPPING */
-  pthread_cond_t ra_cond, stop_cond;
-  uint64_t ra_queue[RA_QUEUE];
-  size_t ra_head, ra_len;
-  int stopping, running;
-  pthread_t *workers;
-  unsigned nworkers;
-  pthread_t flusher;
-  int flusher_started;
-
-  uint64_t fetches, fetch_waits, fetch_errors, prefetches, copied_blocks;
-};
+__thread int clone_thread_missed;
 
 void
 clone_options_default (struct clone_options *o)
 {
   o->readahead_threads = 4;
-  o->readahead_max = 32;
+  o->readahead_max = 64;
   o->flush_interval = 5;
-}
-
-static void
-count (uint64_t *counter, uint64_t n)
-{
-  __atomic_fetch_add (counter, n, __ATOMIC_RELAXED);
-}
-
-/* ---- geometry ------------------------------------------------------ */
-
-static uint64_t
-chunk_start (const struct clone *c, uint64_t ch)
-{
-  return ch << c->chunk_shift;
-}
-
-/* Bytes of chunk CH (the last may be short). */
-static uint64_t
-chunk_len (const struct clone *c, uint64_t ch)
-{
-  uint64_t left = c->size - chunk_start (c, ch);
-  return left < c->chunk_size ? left : c->chunk_size;
-}
-
-/* Bytes of block BLK (the last may be short). */
-static uint64_t
-block_len (const struct clone *c, uint64_t blk)
-{
-  uint64_t left = c->size - (blk << BSHIFT);
-  return left < BS ? left : BS;
-}
-
-/* First block and number of blocks of chunk CH. */
-static void
-chunk_blocks (const struct clone *c, uint64_t ch, uint64_t *first, uint64_t *n)
-{
-  *first = chunk_start (c, ch) >> BSHIFT;
-  *n = (chunk_len (c, ch) + BS - 1) >> BSHIFT;
-}
-
-static int
-chunk_is_local (const struct clone *c, uint64_t ch)
-{
-  uint64_t first, n;
-  chunk_blocks (c, ch, &first, &n);
-  return overlay_run (c->ov, first, n, 1) == n;
-}
-
-static pthread_mutex_t *
-stripe (struct clone *c, uint64_t ch)
-{
-  return &c->stripes[ch % NSTRIPES];
+  o->on_demand_miss = NULL;
+  o->miss_opaque = NULL;
 }
 
 /* ---- creation ------------------------------------------------------ */
@@ -122,13 +29,20 @@ int
 clone_new (struct overlay *ov, struct ox_basis *b,
            const struct clone_options *opts, struct clone **out)
 {
-  const struct ox_root *r = ox_basis_root (b);
+  const struct ox_root *r = b ? ox_basis_root (b) : NULL;
+  const struct overlay_pin *pin = overlay_get_pin (ov);
+  uint32_t chunk_size = r ? r->chunk_size : pin->chunk_size;
   struct clone *c;
 
-  if (r->volume_size != overlay_size (ov) || r->chunk_size < BS
-      || (r->chunk_size & (r->chunk_size - 1))) {
+  if (r == NULL && !overlay_complete (ov)) {
+    ox_error ("overlay %s is not complete: it needs the store",
+              overlay_dir (ov));
+    return -1;
+  }
+  if ((r && r->volume_size != overlay_size (ov)) || chunk_size < BS
+      || (chunk_size & (chunk_size - 1))) {
     ox_error ("overlay %s does not fit snapshot %s@%016" PRIx64,
-              overlay_dir (ov), r->volume, r->snapshot_id);
+              overlay_dir (ov), pin->volume, pin->snapshot_id);
     return -1;
   }
   c = calloc (1, sizeof *c);
@@ -139,10 +53,10 @@ clone_new (struct overlay *ov, struct ox_basis *b,
   c->ov = ov;
   c->basis = b;
   c->opts = *opts;
-  c->size = r->volume_size;
-  c->chunk_size = r->chunk_size;
-  c->chunk_shift = __builtin_ctz (r->chunk_size);
-  c->nchunks = ox_root_nchunks (r);
+  c->size = overlay_size (ov);
+  c->chunk_size = chunk_size;
+  c->chunk_shift = __builtin_ctz (chunk_size);
+  c->nchunks = (c->size + chunk_size - 1) >> c->chunk_shift;
   for (int i = 0; i < NSTRIPES; i++)
     pthread_mutex_init (&c->stripes[i], NULL);
   pthread_mutex_init (&c->flight_lock, NULL);
@@ -191,8 +105,49 @@ clone_stats (struct clone *c, struct clone_stats *s)
   s->fetches = __atomic_load_n (&c->fetches, __ATOMIC_RELAXED);
   s->fetch_waits = __atomic_load_n (&c->fetch_waits, __ATOMIC_RELAXED);
   s->fetch_errors = __atomic_load_n (&c->fetch_errors, __ATOMIC_RELAXED);
-  s->prefetches = __atomic_load_n (&c->prefetches, __ATOMIC_RELAXED);
+  s->prefetches
+      = __atomic_load_n (&c->class_fetches[CLONE_READAHEAD], __ATOMIC_RELAXED);
   s->copied_blocks = __atomic_load_n (&c->copied_blocks, __ATOMIC_RELAXED);
+  for (int i = 0; i < CLONE_NCLASSES; i++) {
+    s->class_fetches[i]
+        = __atomic_load_n (&c->class_fetches[i], __ATOMIC_RELAXED);
+    s->class_bytes[i] = __atomic_load_n (&c->class_bytes[i], __ATOMIC_RELAXED);
+  }
+  s->local_reads = __atomic_load_n (&c->local_reads, __ATOMIC_RELAXED);
+  s->run_reads = __atomic_load_n (&c->run_reads, __ATOMIC_RELAXED);
+  s->basis_reads = __atomic_load_n (&c->basis_reads, __ATOMIC_RELAXED);
+}
+
+uint32_t
+clone_chunk_size (const struct clone *c)
+{
+  return c->chunk_size;
+}
+
+uint64_t
+clone_nchunks (const struct clone *c)
+{
+  return c->nchunks;
+}
+
+int
+clone_chunk_local (const struct clone *c, uint64_t ch)
+{
+  return chunk_is_local (c, ch);
+}
+
+unsigned
+clone_foreground_busy (const struct clone *c)
+{
+  return __atomic_load_n (&c->fg_active, __ATOMIC_ACQUIRE);
+}
+
+uint64_t
+clone_last_demand (const struct clone *c, uint64_t *ch)
+{
+  uint64_t seq = __atomic_load_n (&c->demand_seq, __ATOMIC_ACQUIRE);
+  *ch = __atomic_load_n (&c->last_demand, __ATOMIC_RELAXED);
+  return seq;
 }
 
 /* ---- codecs: a pool, as fetches run on many threads ---------------- */
@@ -272,18 +227,28 @@ flight_put (struct clone *c, struct flight *f)
     free (f);
 }
 
-/* Fetch, verify and decode chunk CH, as the leader of flight F, and copy
- * it into the overlay. Returns 0 or -1. */
+/* Fetch, verify and decode chunk CH (FRAME_LEN bytes in the store), as
+ * the leader of flight F for class CLS, and copy it into the overlay.
+ * Returns 0 or -1. */
 static int
-fetch_lead (struct clone *c, uint64_t ch, struct flight *f)
+fetch_lead (struct clone *c, uint64_t ch, struct flight *f,
+            enum clone_class cls, const struct ox_chunk_loc *loc,
+            const void *frame)
 {
   struct ox_codec *codec = codec_get (c);
   int r = -1;
 
-  if (codec) {
+  if (cls != CLONE_BACKGROUND)
+    __atomic_fetch_add (&c->fg_active, 1, __ATOMIC_ACQ_REL);
+  if (codec && frame) { /* fetched by the caller */
+    r = ox_basis_decode (c->basis, codec, ch, loc, frame, f->buf);
+    f->len = loc->plain_len;
+  } else if (codec)
     r = ox_basis_read_chunk (c->basis, codec, ch, f->buf, &f->len);
+  if (codec)
     codec_put (c, codec);
-  }
+  if (cls != CLONE_BACKGROUND)
+    __atomic_fetch_sub (&c->fg_active, 1, __ATOMIC_ACQ_REL);
   if (r == 0 && f->len != chunk_len (c, ch)) {
     ox_error ("chunk %" PRIu64 ": basis returned %zu bytes, expected %" PRIu64,
               ch, f->len, chunk_len (c, ch));
@@ -294,8 +259,62 @@ fetch_lead (struct clone *c, uint64_t ch, struct flight *f)
     return -1;
   }
   count (&c->fetches, 1);
+  count (&c->class_fetches[cls], 1);
+  count (&c->class_bytes[cls], loc->length);
   copy_in (c, ch, f);
   return 0;
+}
+
+/* A new flight for chunk CH, in the table, led by the caller (FLIGHT_LOCK
+ * held); NULL with errno ENOMEM. */
+static struct flight *
+flight_add (struct clone *c, uint64_t ch)
+{
+  struct flight *f = malloc (sizeof *f + c->chunk_size);
+
+  if (f == NULL) {
+    ox_error ("chunk %" PRIu64 ": cannot allocate %" PRIu32 " bytes: %m", ch,
+              c->chunk_size);
+    errno = ENOMEM;
+    return NULL;
+  }
+  f->chunk = ch;
+  f->done = f->err = 0;
+  f->refs = 2; /* the leader's and the table's */
+  f->len = 0;
+  f->next = c->flights;
+  c->flights = f;
+  return f;
+}
+
+/* The flight of chunk CH in progress, or NULL (FLIGHT_LOCK held). */
+static struct flight *
+flight_find (struct clone *c, uint64_t ch)
+{
+  struct flight *f;
+
+  for (f = c->flights; f; f = f->next)
+    if (f->chunk == ch)
+      break;
+  return f;
+}
+
+/* End flight F, which its leader finished with result R (0 or -1): take it
+ * out of the table and wake its waiters. The leader keeps its reference. */
+static void
+flight_end (struct clone *c, struct flight *f, int r)
+{
+  pthread_mutex_lock (&c->flight_lock);
+  for (struct flight **p = &c->flights; *p; p = &(*p)->next)
+    if (*p == f) {
+      *p = f->next;
+      break;
+    }
+  f->done = 1;
+  f->err = r ? EIO : 0;
+  f->refs--;
+  pthread_cond_broadcast (&c->flight_done);
+  pthread_mutex_unlock (&c->flight_lock);
 }
 
 /* Set *OUT to a reference to the bytes of basis chunk CH, fetching it
@@ -304,16 +323,15 @@ fetch_lead (struct clone *c, uint64_t ch, struct flight *f)
  * caller looked). The caller releases it with flight_put. Returns 0, or -1
  * with errno. */
 static int
-fetch_chunk (struct clone *c, uint64_t ch, struct flight **out)
+fetch_chunk (struct clone *c, uint64_t ch, enum clone_class cls,
+             const struct ox_chunk_loc *loc, struct flight **out)
 {
   struct flight *f;
   int r;
 
   *out = NULL;
   pthread_mutex_lock (&c->flight_lock);
-  for (f = c->flights; f; f = f->next)
-    if (f->chunk == ch)
-      break;
+  f = flight_find (c, ch);
   if (f) {
     f->refs++;
     count (&c->fetch_waits, 1);
@@ -334,35 +352,13 @@ fetch_chunk (struct clone *c, uint64_t ch, struct flight **out)
     pthread_mutex_unlock (&c->flight_lock);
     return 0;
   }
-  f = malloc (sizeof *f + c->chunk_size);
-  if (f == NULL) {
-    pthread_mutex_unlock (&c->flight_lock);
-    ox_error ("chunk %" PRIu64 ": cannot allocate %" PRIu32 " bytes: %m", ch,
-              c->chunk_size);
-    errno = ENOMEM;
+  f = flight_add (c, ch);
+  pthread_mutex_unlock (&c->flight_lock);
+  if (f == NULL)
     return -1;
-  }
-  f->chunk = ch;
-  f->done = f->err = 0;
-  f->refs = 2; /* ours and the table's */
-  f->len = 0;
-  f->next = c->flights;
-  c->flights = f;
-  pthread_mutex_unlock (&c->flight_lock);
 
-  r = fetch_lead (c, ch, f);
-
-  pthread_mutex_lock (&c->flight_lock);
-  for (struct flight **p = &c->flights; *p; p = &(*p)->next)
-    if (*p == f) {
-      *p = f->next;
-      break;
-    }
-  f->done = 1;
-  f->err = r ? EIO : 0;
-  f->refs--;
-  pthread_cond_broadcast (&c->flight_done);
-  pthread_mutex_unlock (&c->flight_lock);
+  r = fetch_lead (c, ch, f, cls, loc, NULL);
+  flight_end (c, f, r);
   if (r) {
     flight_put (c, f);
     errno = EIO;
@@ -372,216 +368,224 @@ fetch_chunk (struct clone *c, uint64_t ch, struct flight **out)
   return 0;
 }
 
-/* Get basis chunk CH for reading blocks that are not local: sets *F to a
- * flight, or to NULL for a ZERO chunk or one that is all local by now.
- * Returns 0 or -1 (errno EIO). */
+/* Look up chunk CH in the basis. Returns 0 or -1 (errno EIO). */
 static int
-basis_chunk (struct clone *c, uint64_t ch, struct flight **f)
+lookup (struct clone *c, uint64_t ch, struct ox_chunk_loc *loc)
+{
+  if (c->basis == NULL) {
+    /* Cannot happen: a detached clone has every block local. */
+    ox_error ("overlay %s: chunk %" PRIu64 " is not local in a detached "
+              "clone",
+              overlay_dir (c->ov), ch);
+    errno = EIO;
+    return -1;
+  }
+  if (ox_basis_lookup (c->basis, ch, loc) == -1) {
+    errno = EIO;
+    return -1;
+  }
+  return 0;
+}
+
+/* Get basis chunk CH for reading blocks that are not local, as a fetch of
+ * class CLS: sets *F to a flight, or to NULL for a ZERO chunk or one that
+ * is all local by now. Returns 0 or -1 (errno EIO). */
+static int
+basis_chunk (struct clone *c, uint64_t ch, enum clone_class cls,
+             struct flight **f)
 {
   struct ox_chunk_loc loc;
 
   *f = NULL;
-  if (ox_basis_lookup (c->basis, ch, &loc) == -1) {
-    errno = EIO;
+  if (lookup (c, ch, &loc) == -1)
     return -1;
-  }
   if (loc.zero)
     return 0;
-  return fetch_chunk (c, ch, f);
+  if (cls == CLONE_DEMAND) {
+    __atomic_store_n (&c->last_demand, ch, __ATOMIC_RELAXED);
+    __atomic_fetch_add (&c->demand_seq, 1, __ATOMIC_RELEASE);
+    if (c->opts.on_demand_miss)
+      c->opts.on_demand_miss (c->opts.miss_opaque, ch);
+  }
+  return fetch_chunk (c, ch, cls, &loc, f);
 }
 
-/* Bring chunk CH into the overlay unless it is local or ZERO. */
-static int
-ensure_chunk (struct clone *c, uint64_t ch)
+int
+clone_ensure_chunk (struct clone *c, uint64_t ch, enum clone_class cls)
 {
   struct flight *f;
 
   if (chunk_is_local (c, ch))
     return 0;
-  if (basis_chunk (c, ch, &f) == -1)
+  if (basis_chunk (c, ch, cls, &f) == -1)
     return -1;
   if (f)
     flight_put (c, f);
   return 0;
 }
 
-/* ---- readahead ----------------------------------------------------- */
-
-/* Queue chunk CH for a readahead thread (dropped when the queue is full). */
-static void
-ra_submit (struct clone *c, uint64_t ch)
-{
-  if (ch >= c->nchunks || chunk_is_local (c, ch))
-    return;
-  pthread_mutex_lock (&c->ra_lock);
-  if (c->running && !c->stopping && c->ra_len < RA_QUEUE) {
-    c->ra_queue[(c->ra_head + c->ra_len++) % RA_QUEUE] = ch;
-    pthread_cond_signal (&c->ra_cond);
-  }
-  pthread_mutex_unlock (&c->ra_lock);
-}
-
-static void *
-ra_worker (void *arg)
-{
-  struct clone *c = arg;
-
-  for (;;) {
-    uint64_t ch;
-
-    pthread_mutex_lock (&c->ra_lock);
-    while (c->ra_len == 0 && !c->stopping)
-      pthread_cond_wait (&c->ra_cond, &c->ra_lock);
-    if (c->stopping) {
-      pthread_mutex_unlock (&c->ra_lock);
-      return NULL;
-    }
-    ch = c->ra_queue[c->ra_head];
-    c->ra_head = (c->ra_head + 1) % RA_QUEUE;
-    c->ra_len--;
-    pthread_mutex_unlock (&c->ra_lock);
-
-    if (!chunk_is_local (c, ch)) {
-      uint64_t before = __atomic_load_n (&c->fetches, __ATOMIC_RELAXED);
-      if (ensure_chunk (c, ch) == 0
-          && __atomic_load_n (&c->fetches, __ATOMIC_RELAXED) != before)
-        count (&c->prefetches, 1);
-    }
-  }
-}
-
-void
-clone_stream_init (struct clone_stream *s)
-{
-  memset (s, 0, sizeof *s);
-  pthread_mutex_init (&s->lock, NULL);
-}
-
-void
-clone_stream_destroy (struct clone_stream *s)
-{
-  pthread_mutex_destroy (&s->lock);
-}
-
-/* Note a read of COUNT bytes at OFFSET by stream S: a reader that
- * continues where it stopped gets the chunks ahead of it prefetched, in a
- * window that doubles with each sequential read up to readahead_max. */
-static void
-ra_note (struct clone *c, struct clone_stream *s, uint64_t offset,
-         uint32_t count)
-{
-  uint64_t cur, from, to;
-
-  if (s == NULL || c->nworkers == 0 || c->opts.readahead_max == 0)
-    return;
-  pthread_mutex_lock (&s->lock);
-  if (offset != s->next_off) {
-    s->window = 0;
-    s->ra_next = 0;
-    s->next_off = offset + count;
-    pthread_mutex_unlock (&s->lock);
-    return;
-  }
-  s->next_off = offset + count;
-  s->window = s->window ? 2 * s->window : RA_START;
-  if (s->window > c->opts.readahead_max)
-    s->window = c->opts.readahead_max;
-  cur = (offset + count - 1) >> c->chunk_shift;
-  from = cur + 1 > s->ra_next ? cur + 1 : s->ra_next;
-  to = cur + s->window;
-  if (to >= c->nchunks)
-    to = c->nchunks - 1;
-  if (from <= to)
-    s->ra_next = to + 1;
-  pthread_mutex_unlock (&s->lock);
-
-  for (uint64_t ch = from; ch <= to; ch++)
-    ra_submit (c, ch);
-}
-
-/* ---- background flush ---------------------------------------------- */
-
-static void *
-flusher (void *arg)
-{
-  struct clone *c = arg;
-  struct timespec t;
-
-  pthread_mutex_lock (&c->ra_lock);
-  while (!c->stopping) {
-    clock_gettime (CLOCK_MONOTONIC, &t);
-    t.tv_sec += c->opts.flush_interval;
-    while (!c->stopping
-           && pthread_cond_timedwait (&c->stop_cond, &c->ra_lock, &t)
-                  != ETIMEDOUT)
-      ;
-    if (c->stopping)
-      break;
-    pthread_mutex_unlock (&c->ra_lock);
-    if (overlay_dirty (c->ov) && overlay_flush (c->ov) == -1)
-      ox_warning ("background flush of overlay %s failed",
-                  overlay_dir (c->ov));
-    pthread_mutex_lock (&c->ra_lock);
-  }
-  pthread_mutex_unlock (&c->ra_lock);
-  return NULL;
-}
-
 int
-clone_start_threads (struct clone *c)
+clone_chunk_loc (struct clone *c, uint64_t ch, struct ox_chunk_loc *loc)
 {
-  int err;
+  return lookup (c, ch, loc);
+}
 
-  pthread_mutex_lock (&c->ra_lock);
-  c->running = 1;
-  c->stopping = 0;
-  pthread_mutex_unlock (&c->ra_lock);
-  c->workers = calloc (c->opts.readahead_threads + 1, sizeof *c->workers);
-  if (c->workers == NULL) {
-    ox_error ("calloc: %m");
-    return -1;
-  }
-  for (unsigned i = 0; i < c->opts.readahead_threads; i++) {
-    err = pthread_create (&c->workers[i], NULL, ra_worker, c);
-    if (err) {
-      errno = err;
-      ox_error ("cannot start a readahead thread: %m");
+/* Make the blocks of ZERO chunk CH that are not local holes. */
+static int
+fill_zero (struct clone *c, uint64_t ch)
+{
+  uint64_t first, n, blk, end;
+  ACQUIRE_LOCK_FOR_CURRENT_SCOPE (stripe (c, ch));
+
+  chunk_blocks (c, ch, &first, &n);
+  end = first + n;
+  for (blk = first; blk < end;) {
+    uint64_t run, off, len;
+
+    blk += overlay_run (c->ov, blk, end - blk, 1);
+    if (blk >= end)
+      break;
+    run = overlay_run (c->ov, blk, end - blk, 0);
+    off = blk << BSHIFT;
+    len = (run << BSHIFT) < c->size - off ? run << BSHIFT : c->size - off;
+    if (overlay_punch (c->ov, off, len) == -1)
       return -1;
-    }
-    c->nworkers++;
-  }
-  if (c->opts.flush_interval > 0) {
-    err = pthread_create (&c->flusher, NULL, flusher, c);
-    if (err) {
-      errno = err;
-      ox_error ("cannot start the flush thread: %m");
-      return -1;
-    }
-    c->flusher_started = 1;
+    overlay_mark_local (c->ov, blk, run);
+    blk += run;
   }
   return 0;
 }
 
-void
-clone_stop_threads (struct clone *c)
+int
+clone_fill_chunk (struct clone *c, uint64_t ch)
 {
-  pthread_mutex_lock (&c->ra_lock);
-  c->stopping = 1;
-  c->ra_len = 0;
-  pthread_cond_broadcast (&c->ra_cond);
-  pthread_cond_broadcast (&c->stop_cond);
-  pthread_mutex_unlock (&c->ra_lock);
-  for (unsigned i = 0; i < c->nworkers; i++)
-    pthread_join (c->workers[i], NULL);
-  c->nworkers = 0;
-  free (c->workers);
-  c->workers = NULL;
-  if (c->flusher_started)
-    pthread_join (c->flusher, NULL);
-  c->flusher_started = 0;
-  pthread_mutex_lock (&c->ra_lock);
-  c->running = 0;
-  pthread_mutex_unlock (&c->ra_lock);
+  struct ox_chunk_loc loc;
+  struct flight *f;
+
+  if (ch >= c->nchunks || chunk_is_local (c, ch))
+    return 0;
+  if (lookup (c, ch, &loc) == -1)
+    return -1;
+  if (loc.zero)
+    return fill_zero (c, ch);
+  if (fetch_chunk (c, ch, CLONE_BACKGROUND, &loc, &f) == -1)
+    return -1;
+  if (f)
+    flight_put (c, f);
+  if (!chunk_is_local (c, ch)) { /* the copy-in failed (logged) */
+    errno = ENOSPC;
+    return -1;
+  }
+  return 0;
+}
+
+/* Fetch the N chunks from CH0, whose frames LOCS lie back to back in one
+ * segment (TOTAL bytes), with one ranged read, as class CLS: lead a flight
+ * for each that is neither local nor being fetched (so that readers of
+ * them wait for this read rather than fetch again), then decode and copy
+ * each in. If the read fails, each led chunk is fetched on its own. PACE
+ * (may be NULL) is called with the bytes about to be read. Returns the
+ * number of chunks that failed. */
+static unsigned
+fetch_frames (struct clone *c, uint64_t ch0, const struct ox_chunk_loc *locs,
+              unsigned n, uint64_t total, enum clone_class cls,
+              void (*pace) (void *, uint64_t), void *opaque)
+{
+  struct flight *fl[CLONE_RUN_MAX];
+  CLEANUP_FREE char *buf = NULL;
+  unsigned led = 0, failed = 0;
+  int got = 0;
+
+  pthread_mutex_lock (&c->flight_lock);
+  for (unsigned k = 0; k < n; k++) {
+    fl[k] = NULL;
+    if (flight_find (c, ch0 + k) == NULL && !chunk_is_local (c, ch0 + k)) {
+      fl[k] = flight_add (c, ch0 + k);
+      if (fl[k] == NULL)
+        failed++;
+      else
+        led++;
+    }
+  }
+  pthread_mutex_unlock (&c->flight_lock);
+  if (led == 0)
+    return failed;
+
+  if (pace)
+    pace (opaque, total);
+  if (n > 1 && (buf = malloc (total)) != NULL) {
+    if (cls != CLONE_BACKGROUND)
+      __atomic_fetch_add (&c->fg_active, 1, __ATOMIC_ACQ_REL);
+    got = ox_basis_read_frames (c->basis, ch0, locs, n, buf, total) == 0;
+    if (cls != CLONE_BACKGROUND)
+      __atomic_fetch_sub (&c->fg_active, 1, __ATOMIC_ACQ_REL);
+    if (got)
+      count (&c->run_reads, 1);
+    else
+      ox_warning ("reading chunks %" PRIu64 "-%" PRIu64 " one by one",
+                  ch0, ch0 + n - 1);
+  }
+  for (unsigned k = 0; k < n; k++) {
+    int r;
+
+    if (fl[k] == NULL)
+      continue;
+    r = fetch_lead (c, ch0 + k, fl[k], cls, &locs[k],
+                    got ? buf + (locs[k].offset - locs[0].offset) : NULL);
+    flight_end (c, fl[k], r);
+    flight_put (c, fl[k]);
+    if (r == 0 && !chunk_is_local (c, ch0 + k))
+      r = -1; /* the copy-in failed (logged) */
+    failed += r == -1;
+  }
+  return failed;
+}
+
+unsigned
+clone_fill_run (struct clone *c, uint64_t first, unsigned n,
+                enum clone_class cls, void (*pace) (void *, uint64_t),
+                void *opaque)
+{
+  struct ox_chunk_loc locs[CLONE_RUN_MAX];
+  unsigned failed = 0, i = 0, j;
+
+  if (n > CLONE_RUN_MAX)
+    n = CLONE_RUN_MAX;
+  if (first >= c->nchunks)
+    return 0;
+  if (n > c->nchunks - first)
+    n = c->nchunks - first;
+  while (i < n) {
+    uint64_t total;
+
+    if (chunk_is_local (c, first + i)) {
+      i++;
+      continue;
+    }
+    if (lookup (c, first + i, &locs[i]) == -1) {
+      failed++, i++;
+      continue;
+    }
+    if (locs[i].zero) {
+      if (cls == CLONE_BACKGROUND)
+        failed += fill_zero (c, first + i) == -1;
+      i++;
+      continue;
+    }
+    total = locs[i].length;
+    for (j = i + 1; j < n; j++) {
+      if (chunk_is_local (c, first + j) || lookup (c, first + j, &locs[j]) == -1
+          || locs[j].zero || strcmp (locs[j].key, locs[i].key) != 0
+          || locs[j].offset != locs[j - 1].offset + locs[j - 1].length
+          || total + locs[j].length > CLONE_RUN_BYTES)
+        break;
+      total += locs[j].length;
+    }
+    failed += fetch_frames (c, first + i, &locs[i], j - i, total, cls, pace,
+                            opaque);
+    i = j;
+  }
+  return failed;
 }
 
 /* ---- reads --------------------------------------------------------- */
@@ -624,9 +628,13 @@ read_piece (struct clone *c, uint64_t ch, char *buf, uint64_t off,
   struct flight *f;
   int r;
 
-  if (overlay_run (c->ov, blk, nblk, 1) == nblk)
+  if (overlay_run (c->ov, blk, nblk, 1) == nblk) {
+    count (&c->local_reads, 1);
     return overlay_pread (c->ov, buf, len, off);
-  if (basis_chunk (c, ch, &f) == -1)
+  }
+  count (&c->basis_reads, 1);
+  clone_thread_missed = 1;
+  if (basis_chunk (c, ch, CLONE_DEMAND, &f) == -1)
     return -1;
   r = read_mixed (c, buf, off, len, f, chunk_start (c, ch));
   if (f)
@@ -648,12 +656,12 @@ clone_pread (struct clone *c, struct clone_stream *stream, void *buf,
     ox_error ("read beyond the end of the volume");
     return -1;
   }
-  ra_note (c, stream, offset, count);
+  clone_ra_note (c, stream, offset, count);
   /* A request over several chunks fetches them in parallel. */
   first = offset >> c->chunk_shift;
   last = (end - 1) >> c->chunk_shift;
   for (uint64_t ch = first + 1; ch <= last; ch++)
-    ra_submit (c, ch);
+    clone_ra_submit (c, ch);
   for (uint64_t ch = first; ch <= last; ch++) {
     uint64_t s = chunk_start (c, ch), e = s + chunk_len (c, ch);
     uint64_t from = offset > s ? offset : s, to = end < e ? end : e;
@@ -747,7 +755,7 @@ write_piece (struct clone *c, uint64_t ch, const char *data, uint64_t off,
 
   if ((block_partial (c, b0, off, len) && !overlay_is_local (c->ov, b0))
       || (block_partial (c, b1, off, len) && !overlay_is_local (c->ov, b1))) {
-    if (basis_chunk (c, ch, &f) == -1)
+    if (basis_chunk (c, ch, CLONE_DEMAND, &f) == -1)
       return -1;
   }
   r = write_locked (c, ch, data, off, len, f);
@@ -816,9 +824,9 @@ clone_cache (struct clone *c, uint32_t count, uint64_t offset)
   first = offset >> c->chunk_shift;
   last = (offset + count - 1) >> c->chunk_shift;
   for (uint64_t ch = first + 1; ch <= last; ch++)
-    ra_submit (c, ch);
+    clone_ra_submit (c, ch);
   for (uint64_t ch = first; ch <= last; ch++)
-    if (ensure_chunk (c, ch) == -1)
+    if (clone_ensure_chunk (c, ch, CLONE_DEMAND) == -1)
       return -1;
   return 0;
 }
@@ -874,10 +882,8 @@ extent_at (struct clone *c, uint64_t off, uint64_t end, uint64_t *len,
     return 0;
   }
   run = overlay_run (c->ov, blk, nblk, 0);
-  if (ox_basis_lookup (c->basis, off >> c->chunk_shift, &loc) == -1) {
-    errno = EIO;
+  if (lookup (c, off >> c->chunk_shift, &loc) == -1)
     return -1;
-  }
   *len = ((blk + run) << BSHIFT < end ? (blk + run) << BSHIFT : end) - off;
   *type = loc.zero ? CLONE_EXTENT_HOLE | CLONE_EXTENT_ZERO : 0;
   return 0;

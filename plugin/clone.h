@@ -27,10 +27,21 @@
 
 struct clone;
 
+/* Who a fetch is for: a client (demand), readahead, or hydration. */
+enum clone_class {
+  CLONE_DEMAND,
+  CLONE_READAHEAD,
+  CLONE_BACKGROUND,
+  CLONE_NCLASSES
+};
+
 struct clone_options {
   unsigned readahead_threads; /* prefetching threads; 0 = no readahead */
   unsigned readahead_max;     /* chunks kept ahead of a sequential reader */
   unsigned flush_interval;    /* seconds between background flushes; 0 = off */
+  /* Called with each chunk a client's request misses (may be NULL). */
+  void (*on_demand_miss) (void *opaque, uint64_t chunk);
+  void *miss_opaque;
 };
 
 /* Per-reader state for sequential detection (one per NBD connection). */
@@ -48,6 +59,11 @@ struct clone_stats {
   uint64_t fetch_errors;  /* chunks that failed to fetch or verify */
   uint64_t prefetches;    /* of the fetches, made by readahead */
   uint64_t copied_blocks; /* blocks copied into the overlay on read */
+  uint64_t class_fetches[CLONE_NCLASSES]; /* fetches by class */
+  uint64_t class_bytes[CLONE_NCLASSES];   /* their bytes from the store */
+  uint64_t run_reads;   /* ranged reads of several frames at once */
+  uint64_t local_reads; /* read pieces served from the overlay alone */
+  uint64_t basis_reads; /* read pieces that needed the basis */
 };
 
 /* The default options. */
@@ -55,10 +71,12 @@ void clone_options_default (struct clone_options *o)
     __attribute__ ((__nonnull__ (1)));
 
 /* Combine overlay OV and basis B (which must describe the same volume and
- * outlive the clone). Starts no thread. Returns 0 or -1. */
+ * outlive the clone). B may be NULL only for a complete overlay: the clone
+ * is then detached and never needs the store. Starts no thread. Returns 0
+ * or -1. */
 int clone_new (struct overlay *ov, struct ox_basis *b,
                const struct clone_options *opts, struct clone **out)
-    __attribute__ ((__nonnull__ (1, 2, 3, 4)));
+    __attribute__ ((__nonnull__ (1, 3, 4)));
 
 /* Start the readahead and flusher threads (after nbdkit forks). */
 int clone_start_threads (struct clone *c) __attribute__ ((__nonnull__ (1)));
@@ -83,6 +101,11 @@ void clone_stream_destroy (struct clone_stream *s)
 int clone_pread (struct clone *c, struct clone_stream *stream, void *buf,
                  uint32_t count, uint64_t offset)
     __attribute__ ((__nonnull__ (1, 3)));
+
+/* Set to 1 on the calling thread by a clone_pread that needed the basis
+ * (a cold read); the caller resets it before the call to classify one
+ * read (statistics). */
+extern __thread int clone_thread_missed;
 
 /* Write COUNT bytes at OFFSET; with FUA, durable on return. */
 int clone_pwrite (struct clone *c, const void *buf, uint32_t count,
@@ -115,6 +138,57 @@ typedef int (*clone_extent_fn) (void *opaque, uint64_t offset, uint64_t len,
 int clone_extents (struct clone *c, uint32_t count, uint64_t offset,
                    int req_one, clone_extent_fn fn, void *opaque)
     __attribute__ ((__nonnull__ (1, 5)));
+
+/* Bytes per chunk of the volume. */
+uint32_t clone_chunk_size (const struct clone *c)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Number of chunks of the volume. */
+uint64_t clone_nchunks (const struct clone *c)
+    __attribute__ ((__nonnull__ (1)));
+
+/* True if every block of chunk CH is local. */
+int clone_chunk_local (const struct clone *c, uint64_t ch)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Where the store holds chunk CH (loc->zero for a ZERO chunk). Returns 0
+ * or -1 (errno EIO). */
+int clone_chunk_loc (struct clone *c, uint64_t ch, struct ox_chunk_loc *loc)
+    __attribute__ ((__nonnull__ (1, 3)));
+
+#define CLONE_RUN_MAX 64            /* chunks of clone_fill_run, at most */
+#define CLONE_RUN_BYTES (8u << 20) /* bytes of one ranged read, at most */
+
+/* Make the N chunks from FIRST local (at most CLONE_RUN_MAX; chunks local
+ * already are skipped) as fetches of class CLS, reading each run of
+ * frames that lie back to back in one segment with one ranged read of at
+ * most CLONE_RUN_BYTES; ZERO chunks become holes for CLONE_BACKGROUND and
+ * are left alone otherwise. Concurrent readers of these chunks wait for
+ * this fetch. PACE (may be NULL) is called with OPAQUE and the bytes of
+ * each read before it starts (rate limiting). Blocks a client wrote,
+ * trimmed or zeroed keep their bytes. Returns the number of chunks that
+ * failed (logged). */
+unsigned clone_fill_run (struct clone *c, uint64_t first, unsigned n,
+                         enum clone_class cls,
+                         void (*pace) (void *, uint64_t), void *opaque)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Make chunk CH local as background work: fetch it as CLONE_BACKGROUND
+ * (joining a fetch in progress) and copy it into the blocks that are not
+ * local, or for a ZERO chunk make those blocks holes; blocks a client
+ * wrote, trimmed or zeroed keep their bytes. Returns 0 or -1 (errno). */
+int clone_fill_chunk (struct clone *c, uint64_t ch)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Number of demand and readahead fetches in progress (background work
+ * yields while it is not 0). */
+unsigned clone_foreground_busy (const struct clone *c)
+    __attribute__ ((__nonnull__ (1)));
+
+/* The chunk of the latest demand miss in *CH; returns a number that
+ * changes with each demand miss (0: none yet). */
+uint64_t clone_last_demand (const struct clone *c, uint64_t *ch)
+    __attribute__ ((__nonnull__ (1, 2)));
 
 /* Counters since clone_new. */
 void clone_stats (struct clone *c, struct clone_stats *s)

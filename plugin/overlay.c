@@ -37,7 +37,8 @@ struct overlay {
   size_t npages;
   int data_dirty; /* atomic: written since the last flush */
   pthread_mutex_t flush_lock;
-  int failed; /* a sync failed: later flushes fail too */
+  int failed;             /* a sync failed: later flushes fail too */
+  struct overlay_pin pin; /* as in the header (guarded by flush_lock) */
 };
 
 /* Bytes of the map file for a volume of SIZE bytes. */
@@ -120,9 +121,11 @@ header_format (const struct overlay_pin *pin)
                              "snapshot=%s\n"
                              "root-digest=%s\n"
                              "volume-size=%" PRIu64 "\n"
-                             "chunk-size=%" PRIu32 "\n",
+                             "chunk-size=%" PRIu32 "\n"
+                             "%s",
                 OVERLAY_BLOCK_SIZE, store_id, pin->store_url, pin->volume,
-                snap, digest, pin->volume_size, pin->chunk_size)
+                snap, digest, pin->volume_size, pin->chunk_size,
+                pin->complete ? "complete=1\n" : "")
       < 0)
     return NULL;
   return s;
@@ -186,6 +189,12 @@ header_field (struct overlay_pin *pin, const char *key, const char *val)
     pin->chunk_size = v;
     return 128;
   }
+  if (strcmp (key, "complete") == 0) { /* optional */
+    if (strcmp (val, "1") != 0)
+      return 0;
+    pin->complete = 1;
+    return 256;
+  }
   return -1;
 }
 
@@ -227,7 +236,7 @@ header_parse (const char *dir, char *text, struct overlay_pin *pin)
     }
     seen |= bit;
   }
-  if (seen != 255) {
+  if ((seen & 255) != 255) {
     ox_error ("%s/" HEADER_NAME ": fields are missing", dir);
     return -1;
   }
@@ -610,9 +619,19 @@ overlay_open (const char *dir, const struct overlay_pin *pin,
     if (dir_check_empty (ov->dir_fd, dir) == -1
         || overlay_create (ov, pin) == -1)
       goto err;
-  } else if (pin_check (dir, &have, pin) == -1
-             || overlay_reopen (ov, pin) == -1)
-    goto err;
+    ov->pin = *pin;
+    ov->pin.complete = 0;
+  } else {
+    if (pin_check (dir, &have, pin) == -1 || overlay_reopen (ov, pin) == -1)
+      goto err;
+    ov->pin = have;
+    if (have.complete && overlay_count_local (ov) != ov->nblocks) {
+      ox_error ("overlay %s: corrupt overlay: the header says it is "
+                "complete but %" PRIu64 " blocks are not local",
+                dir, ov->nblocks - overlay_count_local (ov));
+      goto err;
+    }
+  }
   *out = ov;
   return 0;
 
@@ -643,6 +662,18 @@ const char *
 overlay_dir (const struct overlay *ov)
 {
   return ov->dir;
+}
+
+const struct overlay_pin *
+overlay_get_pin (const struct overlay *ov)
+{
+  return &ov->pin;
+}
+
+int
+overlay_complete (const struct overlay *ov)
+{
+  return __atomic_load_n (&ov->pin.complete, __ATOMIC_ACQUIRE);
 }
 
 uint64_t
@@ -938,4 +969,28 @@ overlay_flush (struct overlay *ov)
   r = flush_locked (ov);
   pthread_mutex_unlock (&ov->flush_lock);
   return r;
+}
+
+int
+overlay_set_complete (struct overlay *ov)
+{
+  struct overlay_pin pin;
+  ACQUIRE_LOCK_FOR_CURRENT_SCOPE (&ov->flush_lock);
+
+  if (ov->pin.complete)
+    return 0;
+  if (overlay_count_local (ov) != ov->nblocks) {
+    errno = EINVAL;
+    ox_error ("overlay %s is not complete yet", ov->dir);
+    return -1;
+  }
+  /* The map must say "all local" durably before the header does. */
+  if (flush_locked (ov) == -1)
+    return -1;
+  pin = ov->pin;
+  pin.complete = 1;
+  if (header_write (ov->dir_fd, ov->dir, &pin) == -1)
+    return -1;
+  __atomic_store_n (&ov->pin.complete, 1, __ATOMIC_RELEASE);
+  return 0;
 }

@@ -38,6 +38,7 @@ struct overlay_pin {
   uint8_t root_digest[OX_ID_LEN]; /* see overlay_root_digest */
   uint64_t volume_size;
   uint32_t chunk_size;
+  int complete; /* every block is local: the clone needs no store */
 };
 
 struct overlay;
@@ -70,6 +71,20 @@ void overlay_close (struct overlay *ov);
 
 /* The overlay's directory (for messages). */
 const char *overlay_dir (const struct overlay *ov);
+
+/* The pin the overlay was opened with (complete as in its header). */
+const struct overlay_pin *overlay_get_pin (const struct overlay *ov)
+    __attribute__ ((__nonnull__ (1)));
+
+/* True if the header records that every block is local (detached). */
+int overlay_complete (const struct overlay *ov)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Record in the header that every block is local, after making the data
+ * and map durable; refuses (-1) while any block is not local. From then
+ * on the overlay opens without the store. Returns 0 or -1. */
+int overlay_set_complete (struct overlay *ov)
+    __attribute__ ((__nonnull__ (1)));
 
 /* Volume size in bytes and number of blocks (the last may be short). */
 uint64_t overlay_size (const struct overlay *ov);

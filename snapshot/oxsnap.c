@@ -36,6 +36,8 @@ static const char usage_text[]
       "snapshots\n"
       "  info STORE VOLUME[@ID|:TAG]     show a snapshot's details\n"
       "  tag STORE VOLUME[@ID|:TAG] TAG  name a snapshot\n"
+      "  status OVERLAY_DIR              a clone's hydration progress and "
+      "counters\n"
       "\n"
       "STORE is file:///path, a directory path, or s3://bucket/prefix.\n"
       "VOLUME alone means its newest snapshot.\n"
@@ -138,7 +140,7 @@ static const struct {
   { "init", cmd_init },       { "snapshot", cmd_snapshot },
   { "restore", cmd_restore }, { "verify", cmd_verify },
   { "list", cmd_list },       { "info", cmd_info },
-  { "tag", cmd_tag },
+  { "tag", cmd_tag },         { "status", cmd_status },
 };
 
 int

@@ -8,9 +8,15 @@
  * Memory is bounded: at most WINDOW chunks are in flight between workers and
  * packer, and at most QUEUE_MAX sealed segments wait for upload. The root
  * is written only after every segment and page it references is durable.
+ *
+ * Chunks that lie wholly in a hole of the source never reach the workers:
+ * the packer records a run of them as ZERO in one go. Segments are built
+ * in a small pool of reused, aligned buffers (no fresh memory to fault in
+ * per segment, and the file store can write them with direct I/O).
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +34,10 @@
 #include "source.h"
 #include "units.h"
 
-#define QUEUE_MAX 2
+#define QUEUE_MAX 2    /* sealed segments waiting for an uploader */
+#define UPLOADS_MAX 64 /* objects waiting: segments and (small) pages */
+/* Segment buffers are aligned to (and sized in) huge pages. */
+#define SEG_BUF_ALIGN (2u << 20)
 
 enum slot_state { SLOT_EMPTY, SLOT_BUSY, SLOT_READY };
 
@@ -39,6 +48,21 @@ struct slot {
   uint8_t *frame;
   size_t frame_len;
   uint32_t plain_len;
+};
+
+/* A segment being built or uploaded, and the pool buffer it is built in. */
+struct seg {
+  struct ox_segment_writer *w;
+  uint8_t *buf;
+};
+
+/* An object waiting for an uploader: a segment to seal and store, or
+ * (w == NULL) an encoded page frame OBJ of OBJ_LEN bytes to store at KEY. */
+struct upload {
+  struct seg seg;
+  void *obj;
+  size_t obj_len;
+  char key[OX_KEY_MAX];
 };
 
 struct snap {
@@ -59,17 +83,21 @@ struct snap {
   struct slot *slots;
   uint64_t next_claim, next_pack;
 
-  /* Upload queue of sealed segment writers. */
-  struct ox_segment_writer *queue[QUEUE_MAX];
-  size_t qhead, qlen;
+  /* Upload queue (a ring); at most QUEUE_MAX of it are segments. */
+  struct upload queue[UPLOADS_MAX];
+  size_t qhead, qlen, qsegs;
   int uploading; /* segments being put right now */
   int no_more_segments;
+
+  /* Free segment buffers (guarded by lock), each seg_buf_cap bytes. */
+  uint8_t **pool;
+  size_t npool, seg_buf_cap;
 
   /* Packer state (packer thread only). */
   struct ox_idmap *dedup;
   uint8_t (*segids)[OX_SEGMENT_ID_LEN];
   size_t nsegs, segcap;
-  struct ox_segment_writer *cur;
+  struct seg cur;
   uint32_t cur_seg; /* index of cur in segids */
   struct ox_codec *page_codec;
   struct ox_page page;
@@ -92,7 +120,25 @@ fail (struct snap *s)
   pthread_mutex_unlock (&s->lock);
 }
 
-/* Read, check, hash and encode chunk IDX into SLOT. */
+/* True if chunk IDX lies wholly in a hole of the source. */
+static int
+chunk_is_hole (const struct snap *s, uint64_t idx)
+{
+  uint64_t off = idx * s->chunk_size;
+
+  return !source_has_data (&s->src, off, s->chunk_size);
+}
+
+/* The first chunk at or after IDX that is not wholly in a hole. */
+static uint64_t
+next_data_chunk (const struct snap *s, uint64_t idx)
+{
+  uint64_t off = source_next_data (&s->src, idx * s->chunk_size);
+
+  return off >= s->src.size ? s->nchunks : off / s->chunk_size;
+}
+
+/* Read, check, hash and encode chunk IDX (not a hole) into SLOT. */
 static int
 encode_chunk (struct snap *s, struct ox_codec *codec, uint8_t *buf,
               uint64_t idx, struct slot *slot)
@@ -103,10 +149,6 @@ encode_chunk (struct snap *s, struct ox_codec *codec, uint8_t *buf,
 
   slot->plain_len = (uint32_t)len;
   slot->zero = 0;
-  if (!source_has_data (&s->src, off, len)) {
-    slot->zero = 1;
-    return 0;
-  }
   if (source_read (&s->src, buf, len, off) == -1)
     return -1;
   if (ox_is_zero (buf, len)) {
@@ -136,9 +178,15 @@ worker (void *arg)
     int r;
 
     pthread_mutex_lock (&s->lock);
-    while (!s->failed && s->next_claim < s->nchunks
-           && s->next_claim >= s->next_pack + s->window)
+    for (;;) {
+      /* Holes are the packer's: skip them unread. */
+      if (s->next_claim < s->nchunks && chunk_is_hole (s, s->next_claim))
+        s->next_claim = next_data_chunk (s, s->next_claim);
+      if (s->failed || s->next_claim >= s->nchunks
+          || s->next_claim < s->next_pack + s->window)
+        break;
       pthread_cond_wait (&s->slot_free, &s->lock);
+    }
     if (s->failed || s->next_claim >= s->nchunks) {
       pthread_mutex_unlock (&s->lock);
       break;
@@ -155,7 +203,8 @@ worker (void *arg)
     }
     pthread_mutex_lock (&s->lock);
     slot->state = SLOT_READY;
-    pthread_cond_broadcast (&s->slot_ready);
+    if (idx == s->next_pack) /* what the packer waits for */
+      pthread_cond_signal (&s->slot_ready);
     pthread_mutex_unlock (&s->lock);
   }
 out:
@@ -170,10 +219,9 @@ uploader (void *arg)
   struct snap *s = arg;
 
   for (;;) {
-    struct ox_segment_writer *w;
+    struct upload u;
     const void *data;
     size_t len;
-    char key[OX_SEGMENT_KEY_MAX];
     int r;
 
     pthread_mutex_lock (&s->lock);
@@ -183,21 +231,30 @@ uploader (void *arg)
       pthread_mutex_unlock (&s->lock);
       return NULL;
     }
-    w = s->queue[s->qhead];
-    s->qhead = (s->qhead + 1) % QUEUE_MAX;
+    u = s->queue[s->qhead];
+    s->qhead = (s->qhead + 1) % UPLOADS_MAX;
     s->qlen--;
+    if (u.seg.w)
+      s->qsegs--;
     s->uploading++;
     pthread_cond_broadcast (&s->queue_cond);
     pthread_mutex_unlock (&s->lock);
 
-    r = ox_segw_seal (w, &data, &len);
-    if (r == 0) {
-      ox_segment_key (ox_segw_id (w), key);
-      r = ox_store_put (s->c->store, key, data, len);
+    if (u.seg.w) {
+      r = ox_segw_seal (u.seg.w, &data, &len);
+      if (r == 0) {
+        ox_segment_key (ox_segw_id (u.seg.w), u.key);
+        r = ox_store_put (s->c->store, u.key, data, len);
+      }
+      ox_segw_free (u.seg.w);
+    } else {
+      r = ox_store_put (s->c->store, u.key, u.obj, u.obj_len);
+      free (u.obj);
     }
-    ox_segw_free (w);
 
     pthread_mutex_lock (&s->lock);
+    if (u.seg.buf)
+      s->pool[s->npool++] = u.seg.buf;
     s->uploading--;
     pthread_cond_broadcast (&s->queue_cond);
     pthread_mutex_unlock (&s->lock);
@@ -208,38 +265,77 @@ uploader (void *arg)
   }
 }
 
-/* Hand the current segment to the uploaders (blocking while the queue is
- * full). */
+/* Hand U to the uploaders (blocking while the queue is full). On success
+ * the uploaders own what U points to; on failure the caller still does. */
 static int
-queue_segment (struct snap *s)
+queue_upload (struct snap *s, const struct upload *u)
 {
   int r = 0;
 
   pthread_mutex_lock (&s->lock);
-  while (!s->failed && s->qlen == QUEUE_MAX)
+  while (!s->failed
+         && (s->qlen == UPLOADS_MAX || (u->seg.w && s->qsegs == QUEUE_MAX)))
     pthread_cond_wait (&s->queue_cond, &s->lock);
   if (s->failed)
     r = -1;
   else {
-    s->queue[(s->qhead + s->qlen) % QUEUE_MAX] = s->cur;
+    s->queue[(s->qhead + s->qlen) % UPLOADS_MAX] = *u;
     s->qlen++;
-    s->cur = NULL;
+    if (u->seg.w)
+      s->qsegs++;
     pthread_cond_broadcast (&s->queue_cond);
   }
   pthread_mutex_unlock (&s->lock);
-  if (r == -1) {
-    ox_segw_free (s->cur);
-    s->cur = NULL;
-  }
   return r;
+}
+
+/* Hand the current segment to the uploaders. */
+static int
+queue_segment (struct snap *s)
+{
+  struct upload u;
+
+  memset (&u, 0, sizeof u);
+  u.seg = s->cur;
+  if (queue_upload (s, &u) == -1)
+    return -1; /* run_pipeline frees s->cur */
+  s->cur.w = NULL;
+  s->cur.buf = NULL;
+  return 0;
+}
+
+/* A free segment buffer from the pool, or a new one. */
+static uint8_t *
+pool_get (struct snap *s)
+{
+  void *buf = NULL;
+
+  pthread_mutex_lock (&s->lock);
+  if (s->npool > 0)
+    buf = s->pool[--s->npool];
+  pthread_mutex_unlock (&s->lock);
+  if (buf)
+    return buf;
+  if (posix_memalign (&buf, SEG_BUF_ALIGN, s->seg_buf_cap) != 0) {
+    ox_error ("out of memory for a segment buffer of %zu bytes",
+              s->seg_buf_cap);
+    return NULL;
+  }
+  /* Fewer page faults when huge pages are available (else no effect). */
+  madvise (buf, s->seg_buf_cap, MADV_HUGEPAGE);
+  return buf;
 }
 
 /* Start a new current segment. */
 static int
 new_segment (struct snap *s)
 {
-  s->cur = ox_segw_new (&s->c->keys, s->snap_id, s->c->volume);
-  if (!s->cur)
+  s->cur.buf = pool_get (s);
+  if (!s->cur.buf)
+    return -1;
+  s->cur.w = ox_segw_new_in (&s->c->keys, s->snap_id, s->c->volume, s->cur.buf,
+                             s->seg_buf_cap);
+  if (!s->cur.w)
     return -1;
   if (s->nsegs == s->segcap) {
     size_t ncap = s->segcap ? s->segcap * 2 : 64;
@@ -257,7 +353,7 @@ new_segment (struct snap *s)
             (ncap - s->segcap) * sizeof *s->page_local);
     s->segcap = ncap;
   }
-  memcpy (s->segids[s->nsegs], ox_segw_id (s->cur), OX_SEGMENT_ID_LEN);
+  memcpy (s->segids[s->nsegs], ox_segw_id (s->cur.w), OX_SEGMENT_ID_LEN);
   s->cur_seg = (uint32_t)s->nsegs++;
   return 0;
 }
@@ -274,14 +370,49 @@ page_segment (struct snap *s, uint32_t seg)
   return s->page_local[seg] - 1;
 }
 
-/* Store the current page and start the next. */
+/* Encode the current page into U (as ox_page_put would store it) and
+ * set its id. */
+static int
+encode_page (struct snap *s, struct upload *u, uint8_t id[OX_ID_LEN])
+{
+  void *plain = NULL;
+  size_t plain_len, cap;
+  int r = -1;
+
+  memset (u, 0, sizeof *u);
+  if (ox_page_encode (&s->page, &plain, &plain_len) == -1)
+    return -1;
+  ox_chunk_id (&s->c->keys, plain, plain_len, id);
+  cap = ox_frame_bound (plain_len);
+  u->obj = malloc (cap);
+  if (!u->obj)
+    ox_error ("out of memory");
+  else if (ox_frame_encode (s->page_codec, &s->c->keys, id, plain, plain_len,
+                            u->obj, cap, &u->obj_len)
+           == 0) {
+    ox_page_key (id, u->key);
+    r = 0;
+  }
+  free (plain);
+  if (r == -1) {
+    free (u->obj);
+    u->obj = NULL;
+  }
+  return r;
+}
+
+/* Store the current page (through the uploaders) and start the next. */
 static int
 flush_page (struct snap *s)
 {
-  if (ox_page_put (s->c->store, &s->c->keys, s->page_codec, &s->page,
-                   s->page_ids[s->npages_done])
-      == -1)
+  struct upload u;
+
+  if (encode_page (s, &u, s->page_ids[s->npages_done]) == -1)
     return -1;
+  if (queue_upload (s, &u) == -1) {
+    free (u.obj);
+    return -1;
+  }
   s->npages_done++;
   if (s->page_local)
     memset (s->page_local, 0, s->segcap * sizeof *s->page_local);
@@ -291,7 +422,8 @@ flush_page (struct snap *s)
   return 0;
 }
 
-/* Account for one chunk, in order: dedup, pack, record in the page. */
+/* Account for one chunk, in order: dedup, pack, record in the page. SLOT
+ * is NULL for a chunk in a hole of the source. */
 static int
 pack_chunk (struct snap *s, uint64_t idx, struct slot *slot)
 {
@@ -300,11 +432,11 @@ pack_chunk (struct snap *s, uint64_t idx, struct slot *slot)
   struct ox_idmap_value v;
 
   memset (e, 0, sizeof *e);
-  if (slot->zero)
+  if (!slot || slot->zero)
     e->flags = OX_CHUNK_ZERO;
   else {
     s->data_chunks++;
-    if (!s->cur && new_segment (s) == -1)
+    if (!s->cur.w && new_segment (s) == -1)
       return -1;
     found = ox_idmap_find (s->dedup, slot->id);
     if (found) {
@@ -313,14 +445,14 @@ pack_chunk (struct snap *s, uint64_t idx, struct slot *slot)
     } else {
       size_t need = slot->frame_len + OX_SEGMENT_FRAME_ENTRY_LEN
                     + OX_SEGMENT_REF_ENTRY_LEN;
-      if (ox_segw_nframes (s->cur) > 0
-          && ox_segw_size (s->cur) + need > s->c->segment_size) {
+      if (ox_segw_nframes (s->cur.w) > 0
+          && ox_segw_size (s->cur.w) + need > s->c->segment_size) {
         if (queue_segment (s) == -1 || new_segment (s) == -1)
           return -1;
       }
       v.segment = s->cur_seg;
       v.length = (uint32_t)slot->frame_len;
-      if (ox_segw_add_frame (s->cur, slot->id, slot->frame, slot->frame_len,
+      if (ox_segw_add_frame (s->cur.w, slot->id, slot->frame, slot->frame_len,
                              slot->plain_len, &v.offset)
               == -1
           || ox_idmap_insert (s->dedup, slot->id, &v) == -1)
@@ -328,7 +460,7 @@ pack_chunk (struct snap *s, uint64_t idx, struct slot *slot)
       s->new_chunks++;
       s->stored_bytes += slot->frame_len;
     }
-    if (ox_segw_add_ref (s->cur, idx, slot->id) == -1)
+    if (ox_segw_add_ref (s->cur.w, idx, slot->id) == -1)
       return -1;
     memcpy (e->id, slot->id, OX_ID_LEN);
     e->segment = page_segment (s, v.segment);
@@ -351,6 +483,19 @@ pack_all (struct snap *s)
   for (idx = 0; idx < s->nchunks; idx++) {
     struct slot *slot = &s->slots[idx % s->window];
 
+    if (chunk_is_hole (s, idx)) {
+      /* A run of holes: ZERO entries, then one wake-up for the workers. */
+      uint64_t end = next_data_chunk (s, idx);
+      for (; idx < end; idx++)
+        if (pack_chunk (s, idx, NULL) == -1)
+          return -1;
+      pthread_mutex_lock (&s->lock);
+      s->next_pack = idx--;
+      pthread_cond_broadcast (&s->slot_free);
+      pthread_mutex_unlock (&s->lock);
+      progress_update (&p, (idx + 1) * s->chunk_size);
+      continue;
+    }
     pthread_mutex_lock (&s->lock);
     while (!s->failed && slot->state != SLOT_READY)
       pthread_cond_wait (&s->slot_ready, &s->lock);
@@ -370,12 +515,12 @@ pack_all (struct snap *s)
   progress_end (&p);
   if (s->page.nentries > 0 && flush_page (s) == -1)
     return -1;
-  if (s->cur && queue_segment (s) == -1)
+  if (s->cur.w && queue_segment (s) == -1)
     return -1;
   return 0;
 }
 
-/* Wait until every queued segment is durable. Returns 0 or -1. */
+/* Wait until every queued segment and page is durable. Returns 0 or -1. */
 static int
 drain_uploads (struct snap *s)
 {
@@ -483,8 +628,14 @@ run_pipeline (struct snap *s)
 
   s->window = (size_t)jobs * 4;
   s->slots = calloc (s->window, sizeof *s->slots);
-  if (!s->slots)
+  /* At most one segment is being built, QUEUE_MAX wait and NUP upload. */
+  s->pool = calloc (1 + QUEUE_MAX + (size_t)nup, sizeof *s->pool);
+  s->seg_buf_cap = (s->c->segment_size + (1u << 20) + SEG_BUF_ALIGN - 1)
+                   & ~(size_t)(SEG_BUF_ALIGN - 1);
+  if (!s->slots || !s->pool) {
+    ox_error ("out of memory");
     return -1;
+  }
   for (size_t k = 0; k < s->window; k++)
     if (!(s->slots[k].frame = malloc (bound))) {
       ox_error ("out of memory");
@@ -518,12 +669,16 @@ run_pipeline (struct snap *s)
     pthread_join (ut[i], NULL);
   /* Anything still queued after a failure. */
   while (s->qlen > 0) {
-    ox_segw_free (s->queue[s->qhead]);
-    s->qhead = (s->qhead + 1) % QUEUE_MAX;
+    ox_segw_free (s->queue[s->qhead].seg.w);
+    free (s->queue[s->qhead].seg.buf);
+    free (s->queue[s->qhead].obj);
+    s->qhead = (s->qhead + 1) % UPLOADS_MAX;
     s->qlen--;
   }
-  ox_segw_free (s->cur);
-  s->cur = NULL;
+  ox_segw_free (s->cur.w);
+  free (s->cur.buf);
+  s->cur.w = NULL;
+  s->cur.buf = NULL;
   return r;
 }
 
@@ -536,6 +691,9 @@ snap_free (struct snap *s)
     for (k = 0; k < s->window; k++)
       free (s->slots[k].frame);
   free (s->slots);
+  while (s->npool > 0)
+    free (s->pool[--s->npool]);
+  free (s->pool);
   ox_idmap_free (s->dedup);
   free (s->segids);
   free (s->page_local);

@@ -84,6 +84,8 @@ source_open (struct source *s, const char *path)
     ox_error ("source %s is empty", path);
     goto fail;
   }
+  /* Read once, front to back: a larger readahead window. */
+  posix_fadvise (s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
   return 0;
 
 fail:
@@ -91,15 +93,12 @@ fail:
   return -1;
 }
 
-int
-source_has_data (const struct source *s, uint64_t offset, uint64_t len)
+/* Index of the first extent that ends after OFFSET (ndata if none). */
+static size_t
+first_extent_after (const struct source *s, uint64_t offset)
 {
   size_t lo = 0, hi = s->ndata;
-  uint64_t end = offset + len;
 
-  if (!s->data)
-    return 1;
-  /* Find the first extent that ends after OFFSET. */
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
     if (s->data[mid].end <= offset)
@@ -107,7 +106,31 @@ source_has_data (const struct source *s, uint64_t offset, uint64_t len)
     else
       hi = mid;
   }
-  return lo < s->ndata && s->data[lo].start < end;
+  return lo;
+}
+
+int
+source_has_data (const struct source *s, uint64_t offset, uint64_t len)
+{
+  size_t i;
+
+  if (!s->data)
+    return 1;
+  i = first_extent_after (s, offset);
+  return i < s->ndata && s->data[i].start < offset + len;
+}
+
+uint64_t
+source_next_data (const struct source *s, uint64_t offset)
+{
+  size_t i;
+
+  if (!s->data || offset >= s->size)
+    return offset < s->size ? offset : s->size;
+  i = first_extent_after (s, offset);
+  if (i == s->ndata)
+    return s->size;
+  return s->data[i].start > offset ? s->data[i].start : offset;
 }
 
 int

@@ -26,6 +26,10 @@ int source_open (struct source *s, const char *path);
  * range). Thread-safe after source_open. */
 int source_has_data (const struct source *s, uint64_t offset, uint64_t len);
 
+/* The first offset at or after OFFSET that may hold data (lies in an
+ * allocated range), or the source size when only holes follow. */
+uint64_t source_next_data (const struct source *s, uint64_t offset);
+
 /* Read LEN bytes at OFFSET (looping over short reads). Returns 0 or -1. */
 int source_read (const struct source *s, void *buf, size_t len,
                  uint64_t offset);

@@ -114,10 +114,16 @@ fi
 
 # Start the plugin in the background on $SOCK with the given parameters;
 # wait until it accepts connections. The log goes to $T/nbdkit.log.
+# Tests of the demand path count fetches and pages: background hydration
+# is off unless the parameters (or OX_TEST_HYDRATE=on) ask for it.
 start_server () {
+  local hyd=hydrate=${OX_TEST_HYDRATE:-off} a
+  for a in "$@"; do
+    case $a in hydrate=*) hyd= ;; esac
+  done
   rm -f "$SOCK" "$T/pid"
   # Not through a shell function: $! must be nbdkit itself.
-  "${NBDKIT[@]}" -f -v -U "$SOCK" -P "$T/pid" "$PLUGIN" "$@" \
+  "${NBDKIT[@]}" -f -v -U "$SOCK" -P "$T/pid" "$PLUGIN" "$@" $hyd \
     >>"$T/nbdkit.log" 2>&1 &
   SERVER_PID=$!
   local i
@@ -201,4 +207,31 @@ h.shutdown()
 stat_of () {
   grep -o "ox stats: .*" "$T/nbdkit.log" | tail -1 \
     | grep -o " $1=[0-9]*" | cut -d= -f2
+}
+
+# Wait until the overlay DIR records that it is complete (hydration done),
+# for at most SECONDS (default 120).
+wait_complete () {
+  local dir=$1 secs=${2:-120} i
+  for i in $(seq 1 $((secs * 10))); do
+    grep -qx "complete=1" "$dir/ox-overlay" 2>/dev/null && return 0
+    server_alive
+    sleep 0.1
+  done
+  fail "overlay $dir did not become complete in $secs s"
+}
+
+# Sum of KEY over the lines of a stats-file FILE.
+stats_sum () {
+  grep -o " $2=[0-9]*" "$1" | cut -d= -f2 | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# Number of chunks of IMAGE (CHUNK bytes each) that hold data (not zeros).
+data_chunks () {
+  $PY - "$1" "$2" <<'PYEOF'
+import sys
+d = open(sys.argv[1], "rb").read()
+c = int(sys.argv[2])
+print(sum(1 for i in range(0, len(d), c) if any(d[i:i + c])))
+PYEOF
 }

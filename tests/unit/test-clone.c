@@ -13,6 +13,7 @@
 
 #include "basis.h"
 #include "clone.h"
+#include "hydrate.h"
 #include "keys.h"
 #include "names.h"
 #include "overlay.h"
@@ -353,6 +354,135 @@ test_single_flight (void)
   close_clone ();
 }
 
+/* A writer for test_hydrate: like writer, and it also zeroes blocks. */
+static void *
+hwriter (void *arg)
+{
+  struct worker *w = arg;
+  unsigned char buf[BS], got[BS];
+
+  for (int i = 0; i < 600; i++) {
+    uint64_t blk
+        = (rand_r (&w->seed) % (SIZE / BS / WRITERS)) * WRITERS + w->id;
+    uint64_t off = blk * BS;
+    uint32_t len = BS, skip = 0;
+
+    if (rand_r (&w->seed) % 2) {
+      skip = rand_r (&w->seed) % 2000;
+      len = 1 + rand_r (&w->seed) % (BS - skip);
+    }
+    if (rand_r (&w->seed) % 4 == 0) {
+      CHECK_EQ_INT (clone_zero (cl, len, off + skip, 0), 0);
+      memset (w->model + off + skip, 0, len);
+    } else {
+      for (uint32_t j = 0; j < len; j++)
+        buf[j] = rand_r (&w->seed);
+      CHECK_EQ_INT (clone_pwrite (cl, buf, len, off + skip, 0), 0);
+      memcpy (w->model + off + skip, buf, len);
+    }
+    CHECK_EQ_INT (clone_pread (cl, NULL, got, BS, off), 0);
+    CHECK_MEM (got, w->model + off, BS);
+  }
+  return NULL;
+}
+
+/* Hydration makes every block local, fetching each chunk once, never
+ * over concurrent writes and zeroes; the complete overlay then opens
+ * without a basis (detached). */
+static void
+test_hydrate (void)
+{
+  uint64_t data_chunks = 0;
+
+  for (uint64_t ch = 0; ch <= SIZE / CHUNK; ch++)
+    data_chunks += ch % 5 != 2;
+  for (int round = 0; round < 4; round++) {
+    pthread_t t[WRITERS];
+    struct worker w[WRITERS];
+    unsigned char *model = malloc (SIZE);
+    struct hydrate_options ho;
+    struct hydrate *h;
+    struct hydrate_stats hs;
+    struct clone_stats cs;
+    struct overlay_pin pin;
+    struct clone_options co;
+    char name[32], dir[PATH_MAX];
+
+    memcpy (model, image, SIZE);
+    snprintf (name, sizeof name, "hydrate%d", round);
+    open_clone (name, 1);
+    hydrate_options_default (&ho);
+    ho.threads = 1 + round % 3;
+    ho.rate = round < 2 ? 4 << 20 : 0; /* still running while writing */
+    ho.coalesce = round % 2 ? 16 : 1;  /* coalesced reads, or not */
+    CHECK_EQ_INT (hydrate_new (cl, ov, &ho, &h), 0);
+    CHECK_EQ_INT (hydrate_start (h), 0);
+    for (int i = 0; i < WRITERS; i++) {
+      w[i] = (struct worker){ .id = i, .seed = 7 * round + i, .model = model };
+      CHECK (pthread_create (&t[i], NULL, hwriter, &w[i]) == 0);
+    }
+    for (int i = 0; i < WRITERS; i++)
+      pthread_join (t[i], NULL);
+    CHECK_EQ_INT (hydrate_wait (h, 60000), 1);
+    hydrate_stats (h, &hs);
+    CHECK_EQ_INT (hs.complete, 1);
+    CHECK_EQ_INT (overlay_complete (ov), 1);
+    CHECK_EQ_INT (overlay_count_local (ov), overlay_nblocks (ov));
+    clone_stats (cl, &cs);
+    if (ho.coalesce == 1)
+      CHECK_EQ_INT (cs.run_reads, 0);
+    CHECK (cs.fetches <= data_chunks);
+    CHECK_EQ_INT (cs.fetch_errors, 0);
+    check_range (model, 0, SIZE);
+    hydrate_free (h);
+    close_clone ();
+
+    /* Detached: no store, no basis. */
+    snprintf (dir, sizeof dir, "%s/%s", tmp, name);
+    CHECK_EQ_INT (overlay_probe (dir, &pin), 1);
+    CHECK_EQ_INT (pin.complete, 1);
+    CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+    clone_options_default (&co);
+    CHECK_EQ_INT (clone_new (ov, NULL, &co, &cl), 0);
+    check_range (model, 0, SIZE);
+    clone_stats (cl, &cs);
+    CHECK_EQ_INT (cs.fetches, 0);
+    clone_free (cl);
+    overlay_close (ov);
+    free (model);
+  }
+}
+
+/* Without clients, hydration reads runs of adjacent frames at once and
+ * fetches each data chunk exactly once. */
+static void
+test_hydrate_coalesced (void)
+{
+  uint64_t data_chunks = 0;
+  struct hydrate_options ho;
+  struct hydrate *h;
+  struct hydrate_stats hs;
+  struct clone_stats cs;
+
+  for (uint64_t ch = 0; ch <= SIZE / CHUNK; ch++)
+    data_chunks += ch % 5 != 2;
+  open_clone ("coalesced", 1);
+  hydrate_options_default (&ho);
+  ho.threads = 2;
+  CHECK_EQ_INT (hydrate_new (cl, ov, &ho, &h), 0);
+  CHECK_EQ_INT (hydrate_start (h), 0);
+  CHECK_EQ_INT (hydrate_wait (h, 60000), 1);
+  hydrate_stats (h, &hs);
+  CHECK_EQ_INT (hs.errors, 0);
+  clone_stats (cl, &cs);
+  CHECK (cs.run_reads > 0);
+  CHECK_EQ_INT (cs.fetches, data_chunks);
+  CHECK_EQ_INT (cs.class_fetches[CLONE_BACKGROUND], data_chunks);
+  check_range (image, 0, SIZE);
+  hydrate_free (h);
+  close_clone ();
+}
+
 /* Sequential reads through a stream get prefetched. */
 static void
 test_readahead (void)
@@ -397,6 +527,8 @@ main (void)
   test_single_flight ();
   test_readahead ();
   test_races ();
+  test_hydrate ();
+  test_hydrate_coalesced ();
 
   snprintf (cmd, sizeof cmd, "rm -rf '%s'", tmp);
   run (cmd);

@@ -319,6 +319,60 @@ test_foreign (void)
   CHECK_EQ_INT (overlay_open (dir, &pin, &ov), -1);
 }
 
+/* The complete flag: refused while blocks are not local, written only
+ * after the map is durable, read back by probe and open, and a header
+ * claiming completeness over a map that disagrees is refused. */
+static void
+test_complete (void)
+{
+  char dir[PATH_MAX], p[PATH_MAX];
+  struct overlay_pin pin, got;
+  struct overlay *ov;
+  char text[4096];
+  FILE *f;
+  size_t n;
+
+  make_pin (&pin, 1024 * 1024 + 100);
+  path (dir, "complete");
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  CHECK_EQ_INT (overlay_complete (ov), 0);
+  overlay_mark_local (ov, 0, overlay_nblocks (ov) - 1);
+  CHECK_EQ_INT (overlay_set_complete (ov), -1);
+  overlay_mark_local (ov, overlay_nblocks (ov) - 1, 1);
+  CHECK_EQ_INT (overlay_set_complete (ov), 0);
+  CHECK_EQ_INT (overlay_complete (ov), 1);
+  CHECK_EQ_INT (overlay_set_complete (ov), 0); /* again: nothing to do */
+  overlay_close (ov); /* without a flush: set_complete flushed */
+  CHECK_EQ_INT (overlay_probe (dir, &got), 1);
+  CHECK_EQ_INT (got.complete, 1);
+  got.complete = 0;
+  CHECK_MEM (&got, &pin, sizeof pin);
+  /* Opened with the store's pin (no complete flag) or the probed one. */
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  CHECK_EQ_INT (overlay_complete (ov), 1);
+  CHECK_EQ_INT (overlay_count_local (ov), overlay_nblocks (ov));
+  overlay_close (ov);
+
+  /* A header saying complete over a map that is not: corrupt. */
+  path (p, "complete/map");
+  f = fopen (p, "r+");
+  CHECK (f != NULL);
+  CHECK (fputc (0x7f, f) != EOF);
+  fclose (f);
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), -1);
+  /* An unknown value of the field is refused too. */
+  path (p, "complete/ox-overlay");
+  f = fopen (p, "r");
+  CHECK (f != NULL);
+  n = fread (text, 1, sizeof text - 1, f);
+  fclose (f);
+  text[n] = '\0';
+  CHECK (strstr (text, "complete=1\n") != NULL);
+  strstr (text, "complete=1\n")[9] = '2';
+  write_file (p, text, n);
+  CHECK_EQ_INT (overlay_probe (dir, &got), -1);
+}
+
 /* The pin digest changes with the manifest. */
 static void
 test_pin (void)
@@ -365,6 +419,7 @@ main (void)
   test_mismatch ();
   test_foreign ();
   test_pin ();
+  test_complete ();
   snprintf (cmd, sizeof cmd, "rm -rf '%s'", tmp);
   CHECK (system (cmd) == 0);
   return 0;

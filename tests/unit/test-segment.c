@@ -272,6 +272,59 @@ test_fresh_ids (const struct ox_keys *k)
   CHECK_EQ_INT (nerrors, 2);
 }
 
+/* A segment built in a caller's buffer equals one built in the writer's
+ * own memory, whether it fits the buffer or outgrows it; the buffer is
+ * not freed by the writer. */
+static void
+test_borrowed_buffer (const struct ox_keys *k, struct ox_codec *c)
+{
+  static uint8_t plain[3][4000];
+  uint8_t ids[3][OX_ID_LEN], frame[8192];
+  size_t caps[] = { 1 << 16, 200, 1 };
+
+  for (size_t i = 0; i < 3; i++) {
+    memset (plain[i], (int)i + 1, sizeof plain[i]);
+    ox_chunk_id (k, plain[i], sizeof plain[i], ids[i]);
+  }
+  for (size_t t = 0; t < sizeof caps / sizeof caps[0]; t++) {
+    uint8_t *buf = malloc (caps[t]);
+    struct ox_segment_writer *w
+        = ox_segw_new_in (k, SNAP, "vm1", buf, caps[t]);
+    struct ox_segment_index *idx = NULL;
+    const void *data;
+    size_t len, flen;
+    uint32_t off;
+
+    CHECK (buf && w);
+    for (size_t i = 0; i < 3; i++) {
+      CHECK (ox_frame_encode (c, k, ids[i], plain[i], sizeof plain[i], frame,
+                              sizeof frame, &flen)
+             == 0);
+      CHECK (ox_segw_add_frame (w, ids[i], frame, flen, sizeof plain[i], &off)
+             == 0);
+      CHECK (ox_segw_add_ref (w, i, ids[i]) == 0);
+    }
+    CHECK (ox_segw_seal (w, &data, &len) == 0);
+    CHECK ((data == buf) == (len <= caps[t]));
+    CHECK (ox_segment_parse (k, "borrowed", data, len, &idx) == 0);
+    CHECK (idx && idx->nframes == 3 && idx->nrefs == 3);
+    for (uint32_t i = 0; idx && i < idx->nframes; i++) {
+      uint8_t out[4000];
+      size_t olen;
+      const char *why;
+      CHECK (ox_frame_decode (c, k, idx->frames[i].id,
+                              (const uint8_t *)data + idx->frames[i].offset,
+                              idx->frames[i].length, out, sizeof out, &olen,
+                              &why)
+             == 0);
+      CHECK (olen == sizeof out && memcmp (out, plain[i], olen) == 0);
+    }
+    ox_segment_index_free (idx);
+    ox_segw_free (w);
+    free (buf); /* still ours: a double free would show under ASan */
+  }
+}
+
 /* Every byte of header, index and footer flipped; every truncation. */
 static void
 test_corruption (const struct ox_keys *k, struct ox_codec *c)
@@ -544,6 +597,8 @@ main (void)
     test_round_trip (&plain, c, nf);
   }
   test_fresh_ids (&enc);
+  test_borrowed_buffer (&enc, c);
+  test_borrowed_buffer (&plain, c);
   test_corruption (&enc, c);
   test_corruption (&plain, c);
   test_wrong_keys (&enc, &other, &enc2, c);

@@ -1,0 +1,465 @@
+/* ox: the plugin's statistics (see stats.h). */
+#include "stats.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+
+#define NBUCKETS 512    /* log-linear latency buckets, 8 per power of 2 */
+#define PERSIST_EVERY 5 /* seconds between writes of the totals file */
+#define TOTALS_NAME "stats"
+#define TOTALS_TMP "stats.tmp"
+
+/* Cumulative counters kept in the totals file across runs. */
+enum total {
+  T_DEMAND_FETCHES,
+  T_READAHEAD_FETCHES,
+  T_BACKGROUND_FETCHES,
+  T_DEMAND_BYTES,
+  T_READAHEAD_BYTES,
+  T_BACKGROUND_BYTES,
+  T_FETCH_ERRORS,
+  T_READS,
+  T_READ_BYTES,
+  T_WRITES,
+  T_WRITE_BYTES,
+  T_ZEROS,
+  T_FLUSHES,
+  T_ERRORS,
+  T_LOCAL_READS,
+  T_BASIS_READS,
+  T_RUNTIME,
+  NTOTALS
+};
+
+static const char *const total_names[NTOTALS] = {
+  "demand_fetches",
+  "readahead_fetches",
+  "background_fetches",
+  "demand_bytes",
+  "readahead_bytes",
+  "background_bytes",
+  "fetch_errors",
+  "reads",
+  "read_bytes",
+  "writes",
+  "write_bytes",
+  "zeros",
+  "flushes",
+  "errors",
+  "local_reads",
+  "basis_reads",
+  "runtime_s",
+};
+
+struct hist {
+  uint64_t n[NBUCKETS];
+  uint64_t max_us; /* since the last line */
+};
+
+struct pstats {
+  char *dir;
+  FILE *log;
+  struct clone *c;
+  struct overlay *ov;
+  struct hydrate *h;
+  uint64_t base[NTOTALS]; /* totals of earlier runs */
+  uint64_t runs;
+  uint64_t start_ns;
+
+  /* Requests of this run (atomic). */
+  uint64_t ops[PSTATS_NOPS], bytes[PSTATS_NOPS], errors;
+  struct hist lat[3]; /* reads, writes (incl. zeroes), cold reads */
+
+  /* The previous sample, for per-second differences (thread only). */
+  uint64_t prev[NTOTALS];
+  uint64_t prev_lat[3][NBUCKETS];
+  uint64_t prev_ns;
+  uint64_t rate[3]; /* bytes per second by class over the last interval */
+
+  pthread_mutex_t lock; /* guards STOPPING and the file writes */
+  pthread_cond_t cond;
+  int stopping, started;
+  pthread_t thread;
+};
+
+uint64_t
+pstats_now (void)
+{
+  struct timespec t;
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000 + (uint64_t)t.tv_nsec;
+}
+
+/* ---- latency histograms -------------------------------------------- */
+
+static unsigned
+bucket_of (uint64_t us)
+{
+  unsigned e, b;
+
+  if (us < 8)
+    return us;
+  e = 63 - __builtin_clzll (us);
+  b = (e - 2) * 8 + ((us >> (e - 3)) & 7);
+  return b < NBUCKETS ? b : NBUCKETS - 1;
+}
+
+/* The largest value of bucket B. */
+static uint64_t
+bucket_top (unsigned b)
+{
+  unsigned e, sub;
+
+  if (b < 8)
+    return b;
+  e = b / 8 + 2;
+  sub = b % 8;
+  return ((uint64_t)(8 + sub + 1) << (e - 3)) - 1;
+}
+
+/* The P-th percentile (0..100) of the N[] differences, in microseconds. */
+static uint64_t
+percentile (const uint64_t *n, uint64_t total, unsigned p)
+{
+  uint64_t want = (total * p + 99) / 100, seen = 0;
+
+  if (total == 0)
+    return 0;
+  if (want == 0)
+    want = 1;
+  for (unsigned b = 0; b < NBUCKETS; b++) {
+    seen += n[b];
+    if (seen >= want)
+      return bucket_top (b);
+  }
+  return bucket_top (NBUCKETS - 1);
+}
+
+/* Count a latency of US microseconds in H. */
+static void
+hist_add (struct hist *h, uint64_t us)
+{
+  uint64_t m = __atomic_load_n (&h->max_us, __ATOMIC_RELAXED);
+
+  __atomic_fetch_add (&h->n[bucket_of (us)], 1, __ATOMIC_RELAXED);
+  while (us > m
+         && !__atomic_compare_exchange_n (&h->max_us, &m, us, 1,
+                                          __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    ;
+}
+
+void
+pstats_request (struct pstats *ps, enum pstats_op op, uint64_t bytes,
+                uint64_t start_ns, int failed, int cold)
+{
+  uint64_t us;
+
+  if (ps == NULL)
+    return;
+  __atomic_fetch_add (&ps->ops[op], 1, __ATOMIC_RELAXED);
+  __atomic_fetch_add (&ps->bytes[op], bytes, __ATOMIC_RELAXED);
+  if (failed)
+    __atomic_fetch_add (&ps->errors, 1, __ATOMIC_RELAXED);
+  if (op == PSTATS_FLUSH)
+    return;
+  us = (pstats_now () - start_ns) / 1000;
+  hist_add (&ps->lat[op == PSTATS_READ ? 0 : 1], us);
+  if (op == PSTATS_READ && cold)
+    hist_add (&ps->lat[2], us);
+}
+
+/* ---- creation ------------------------------------------------------ */
+
+/* Load the totals of earlier runs from the overlay directory. */
+static void
+load_totals (struct pstats *ps)
+{
+  char path[4096], line[256];
+  FILE *f;
+
+  snprintf (path, sizeof path, "%s/" TOTALS_NAME, ps->dir);
+  f = fopen (path, "re");
+  if (f == NULL)
+    return;
+  while (fgets (line, sizeof line, f)) {
+    char *eq = strchr (line, '=');
+    if (eq == NULL)
+      continue;
+    *eq = '\0';
+    if (strcmp (line, "runs") == 0)
+      ps->runs = strtoull (eq + 1, NULL, 10);
+    for (int i = 0; i < NTOTALS; i++)
+      if (strcmp (line, total_names[i]) == 0)
+        ps->base[i] = strtoull (eq + 1, NULL, 10);
+  }
+  fclose (f);
+}
+
+int
+pstats_new (const char *overlay_dir, const char *log_file, struct pstats **out)
+{
+  struct pstats *ps = calloc (1, sizeof *ps);
+
+  if (ps == NULL || (ps->dir = strdup (overlay_dir)) == NULL) {
+    free (ps);
+    ox_error ("calloc: %m");
+    return -1;
+  }
+  if (log_file && (ps->log = fopen (log_file, "ae")) == NULL) {
+    ox_error ("stats file %s: %m", log_file);
+    free (ps->dir);
+    free (ps);
+    return -1;
+  }
+  if (ps->log)
+    setvbuf (ps->log, NULL, _IOLBF, 0);
+  load_totals (ps);
+  ps->runs++;
+  ps->start_ns = ps->prev_ns = pstats_now ();
+  pthread_mutex_init (&ps->lock, NULL);
+  {
+    pthread_condattr_t a;
+    pthread_condattr_init (&a);
+    pthread_condattr_setclock (&a, CLOCK_MONOTONIC);
+    pthread_cond_init (&ps->cond, &a);
+    pthread_condattr_destroy (&a);
+  }
+  *out = ps;
+  return 0;
+}
+
+void
+pstats_attach (struct pstats *ps, struct clone *c, struct overlay *ov,
+               struct hydrate *h)
+{
+  ps->c = c;
+  ps->ov = ov;
+  ps->h = h;
+}
+
+/* ---- sampling and writing ------------------------------------------ */
+
+/* This run's counters into T. */
+static void
+sample (struct pstats *ps, uint64_t *t, uint64_t now)
+{
+  struct clone_stats cs;
+
+  memset (&cs, 0, sizeof cs);
+  if (ps->c)
+    clone_stats (ps->c, &cs);
+  for (int i = 0; i < 3; i++) {
+    t[T_DEMAND_FETCHES + i] = cs.class_fetches[i];
+    t[T_DEMAND_BYTES + i] = cs.class_bytes[i];
+  }
+  t[T_FETCH_ERRORS] = cs.fetch_errors;
+  t[T_READS] = __atomic_load_n (&ps->ops[PSTATS_READ], __ATOMIC_RELAXED);
+  t[T_READ_BYTES]
+      = __atomic_load_n (&ps->bytes[PSTATS_READ], __ATOMIC_RELAXED);
+  t[T_WRITES] = __atomic_load_n (&ps->ops[PSTATS_WRITE], __ATOMIC_RELAXED);
+  t[T_WRITE_BYTES]
+      = __atomic_load_n (&ps->bytes[PSTATS_WRITE], __ATOMIC_RELAXED);
+  t[T_ZEROS] = __atomic_load_n (&ps->ops[PSTATS_ZERO], __ATOMIC_RELAXED);
+  t[T_FLUSHES] = __atomic_load_n (&ps->ops[PSTATS_FLUSH], __ATOMIC_RELAXED);
+  t[T_ERRORS] = __atomic_load_n (&ps->errors, __ATOMIC_RELAXED);
+  t[T_LOCAL_READS] = cs.local_reads;
+  t[T_BASIS_READS] = cs.basis_reads;
+  t[T_RUNTIME] = (now - ps->start_ns) / 1000000000;
+}
+
+/* Write the totals file (temporary file and rename; not synced: it is
+ * informational). Called with LOCK held. */
+static void
+write_totals (struct pstats *ps, const uint64_t *t)
+{
+  char path[4096], tmp[4096];
+  int complete = ps->ov ? overlay_complete (ps->ov) : 0;
+  FILE *f;
+
+  snprintf (path, sizeof path, "%s/" TOTALS_NAME, ps->dir);
+  snprintf (tmp, sizeof tmp, "%s/" TOTALS_TMP, ps->dir);
+  f = fopen (tmp, "we");
+  if (f == NULL) {
+    ox_warning ("%s: %m", tmp);
+    return;
+  }
+  fprintf (f, "updated=%lld\nruns=%" PRIu64 "\n", (long long)time (NULL),
+           ps->runs);
+  for (int i = 0; i < NTOTALS; i++)
+    fprintf (f, "%s=%" PRIu64 "\n", total_names[i], ps->base[i] + t[i]);
+  fprintf (f,
+           "demand_rate=%" PRIu64 "\nreadahead_rate=%" PRIu64
+           "\nbackground_rate=%" PRIu64 "\nhydrate=%s\ncomplete=%d\n",
+           ps->rate[0], ps->rate[1], ps->rate[2],
+           complete ? "done"
+           : ps->h  ? "on"
+                    : "off",
+           complete);
+  if (fclose (f) != 0 || rename (tmp, path) == -1)
+    ox_warning ("%s: %m", path);
+}
+
+/* Write one log line of what changed since the previous one. Called by
+ * the thread (or after it stopped) with LOCK held. */
+static void
+write_line (struct pstats *ps, uint64_t *t, uint64_t now)
+{
+  uint64_t d[NTOTALS], lat[3][NBUCKETS], nlat[3] = { 0, 0, 0 }, max[3];
+  uint64_t cold_all[NBUCKETS], ncold_all = 0;
+  double secs = (now - ps->prev_ns) / 1e9;
+  struct timespec wall;
+  struct hydrate_stats hs = { 0 };
+  FILE *f = ps->log;
+
+  for (int i = 0; i < NTOTALS; i++)
+    d[i] = t[i] - ps->prev[i];
+  for (int k = 0; k < 3; k++) {
+    for (unsigned b = 0; b < NBUCKETS; b++) {
+      uint64_t v = __atomic_load_n (&ps->lat[k].n[b], __ATOMIC_RELAXED);
+      lat[k][b] = v - ps->prev_lat[k][b];
+      ps->prev_lat[k][b] = v;
+      nlat[k] += lat[k][b];
+      if (k == 2) {
+        cold_all[b] = v;
+        ncold_all += v;
+      }
+    }
+    max[k] = __atomic_exchange_n (&ps->lat[k].max_us, 0, __ATOMIC_RELAXED);
+  }
+  for (int i = 0; i < 3; i++)
+    ps->rate[i] = secs > 0 ? (uint64_t)(d[T_DEMAND_BYTES + i] / secs) : 0;
+  memcpy (ps->prev, t, sizeof ps->prev);
+  ps->prev_ns = now;
+  if (f == NULL)
+    return;
+  if (ps->h)
+    hydrate_stats (ps->h, &hs);
+  clock_gettime (CLOCK_REALTIME, &wall);
+  fprintf (f, "time=%lld.%03ld interval_ms=%" PRIu64, (long long)wall.tv_sec,
+           wall.tv_nsec / 1000000, (uint64_t)(secs * 1000));
+  fprintf (f,
+           " demand_bytes=%" PRIu64 " readahead_bytes=%" PRIu64
+           " background_bytes=%" PRIu64 " demand_fetches=%" PRIu64
+           " readahead_fetches=%" PRIu64 " background_fetches=%" PRIu64,
+           d[T_DEMAND_BYTES], d[T_READAHEAD_BYTES], d[T_BACKGROUND_BYTES],
+           d[T_DEMAND_FETCHES], d[T_READAHEAD_FETCHES],
+           d[T_BACKGROUND_FETCHES]);
+  fprintf (f,
+           " reads=%" PRIu64 " read_bytes=%" PRIu64 " writes=%" PRIu64
+           " write_bytes=%" PRIu64 " zeros=%" PRIu64 " flushes=%" PRIu64,
+           d[T_READS], d[T_READ_BYTES], d[T_WRITES], d[T_WRITE_BYTES],
+           d[T_ZEROS], d[T_FLUSHES]);
+  fprintf (f,
+           " read_p50_us=%" PRIu64 " read_p99_us=%" PRIu64
+           " read_max_us=%" PRIu64 " write_p50_us=%" PRIu64
+           " write_p99_us=%" PRIu64 " write_max_us=%" PRIu64,
+           percentile (lat[0], nlat[0], 50), percentile (lat[0], nlat[0], 99),
+           max[0], percentile (lat[1], nlat[1], 50),
+           percentile (lat[1], nlat[1], 99), max[1]);
+  fprintf (f,
+           " cold_reads=%" PRIu64 " cold_p50_us=%" PRIu64
+           " cold_p99_us=%" PRIu64 " cold_max_us=%" PRIu64
+           " cold_reads_total=%" PRIu64 " cold_p99_total_us=%" PRIu64,
+           nlat[2], percentile (lat[2], nlat[2], 50),
+           percentile (lat[2], nlat[2], 99), max[2], ncold_all,
+           percentile (cold_all, ncold_all, 99));
+  fprintf (
+      f,
+      " errors=%" PRIu64 " fetch_errors=%" PRIu64 " hydrate_errors=%" PRIu64
+      " local_blocks=%" PRIu64 " total_blocks=%" PRIu64
+      " complete=%d total_fetch_bytes=%" PRIu64 "\n",
+      d[T_ERRORS], d[T_FETCH_ERRORS], hs.errors, overlay_count_local (ps->ov),
+      overlay_nblocks (ps->ov), overlay_complete (ps->ov),
+      t[T_DEMAND_BYTES] + t[T_READAHEAD_BYTES] + t[T_BACKGROUND_BYTES]);
+}
+
+static void *
+stats_thread (void *arg)
+{
+  struct pstats *ps = arg;
+  unsigned ticks = 0;
+  uint64_t t[NTOTALS];
+  struct timespec next;
+
+  clock_gettime (CLOCK_MONOTONIC, &next);
+  pthread_mutex_lock (&ps->lock);
+  while (!ps->stopping) {
+    uint64_t now;
+
+    next.tv_sec++;
+    while (!ps->stopping
+           && pthread_cond_timedwait (&ps->cond, &ps->lock, &next)
+                  != ETIMEDOUT)
+      ;
+    if (ps->stopping)
+      break;
+    now = pstats_now ();
+    sample (ps, t, now);
+    write_line (ps, t, now);
+    if (++ticks % PERSIST_EVERY == 0)
+      write_totals (ps, t);
+  }
+  pthread_mutex_unlock (&ps->lock);
+  return NULL;
+}
+
+int
+pstats_start (struct pstats *ps)
+{
+  int err;
+
+  ps->stopping = 0;
+  err = pthread_create (&ps->thread, NULL, stats_thread, ps);
+  if (err) {
+    errno = err;
+    ox_error ("cannot start the statistics thread: %m");
+    return -1;
+  }
+  ps->started = 1;
+  return 0;
+}
+
+void
+pstats_stop (struct pstats *ps)
+{
+  uint64_t t[NTOTALS], now;
+
+  pthread_mutex_lock (&ps->lock);
+  ps->stopping = 1;
+  pthread_cond_broadcast (&ps->cond);
+  pthread_mutex_unlock (&ps->lock);
+  if (ps->started)
+    pthread_join (ps->thread, NULL);
+  ps->started = 0;
+  if (ps->ov == NULL)
+    return;
+  pthread_mutex_lock (&ps->lock);
+  now = pstats_now ();
+  sample (ps, t, now);
+  write_line (ps, t, now);
+  write_totals (ps, t);
+  pthread_mutex_unlock (&ps->lock);
+}
+
+void
+pstats_free (struct pstats *ps)
+{
+  if (ps == NULL)
+    return;
+  if (ps->log)
+    fclose (ps->log);
+  pthread_mutex_destroy (&ps->lock);
+  pthread_cond_destroy (&ps->cond);
+  free (ps->dir);
+  free (ps);
+}

@@ -1,0 +1,48 @@
+/* ox: read traces: the order in which a clone first missed chunks (e.g.
+ * while its guest booted), recorded with record-trace=on and stored beside
+ * the snapshot as volumes/VOL/traces/<snapshot id>, so that a later clone
+ * of the same snapshot hydrates those chunks first, in that order.
+ *
+ * The object (little-endian): "OXTRACE1", u64 snapshot id, u64 number of
+ * chunks of the volume, u32 count, u32 zero, then COUNT u64 chunk
+ * indices. It is not authenticated: it only orders prefetching (chunks
+ * are fetched and verified as always), and a reader ignores indices out
+ * of range and a trace of another snapshot or geometry.
+ */
+#ifndef OX_TRACE_H
+#define OX_TRACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct trace;
+
+/* A recorder of the first MAX distinct chunks missed, of NCHUNKS. Returns
+ * NULL on ENOMEM. */
+struct trace *trace_new (uint64_t nchunks, uint32_t max);
+
+/* Record a demand miss of chunk CH (thread-safe; repeats are ignored). */
+void trace_note (struct trace *t, uint64_t ch)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Number of chunks recorded. */
+uint32_t trace_count (struct trace *t) __attribute__ ((__nonnull__ (1)));
+
+/* Store the trace for snapshot SNAPSHOT_ID of VOLUME (replacing an older
+ * one). Returns 0 or -1. */
+int trace_save (struct trace *t, struct ox_store *st, const char *volume,
+                uint64_t snapshot_id) __attribute__ ((__nonnull__ (1, 2, 3)));
+
+/* Free a recorder (NULL is fine). */
+void trace_free (struct trace *t);
+
+/* Load the trace of snapshot SNAPSHOT_ID of VOLUME (NCHUNKS chunks) into
+ * a malloc'd *CHUNKS of *N entries (*N = 0, *CHUNKS = NULL when there is
+ * none or it does not fit). Returns 0, or -1 when the store fails. */
+int trace_load (struct ox_store *st, const char *volume, uint64_t snapshot_id,
+                uint64_t nchunks, uint64_t **chunks, size_t *n)
+    __attribute__ ((__nonnull__ (1, 2, 5, 6)));
+
+#endif

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# nbdkit-ox-plugin: record-trace=on stores the order of a clone's first
+# reads beside the snapshot (volumes/VOL/traces/ID); a later clone of the
+# snapshot hydrates those chunks first, in that order, and still ends up
+# equal to the source. The store still verifies with a trace in it.
+source "$(dirname "$0")/plugin-lib.sh"
+requires nbdcopy
+
+SIZE=$((16 * 1024 * 1024))
+make_image "$T/src.img" $SIZE
+id=$(make_store "$T/src.img" vol 65536)
+
+# A "boot": data chunks read in a scattered order.
+start_server store="$T/store" volume=vol overlay="$T/ov1" hydrate=off \
+  record-trace=on readahead=0
+nbdpy "$T/src.img" > "$T/order" <<'PY'
+src = open(sys.argv[1], "rb").read()
+C = 65536
+chunks = [c for c in (200, 7, 130, 31, 250, 64, 3, 190, 99, 12)
+          if any(src[c * C:(c + 1) * C])]
+for c in chunks + chunks[:3]:          # repeats are recorded once
+    assert h.pread(4096, c * C + 8192) == src[c * C + 8192:c * C + 12288]
+print(" ".join(map(str, chunks)))
+PY
+stop_server
+grep -q "stored a read trace of $(wc -w < "$T/order") chunks" "$T/nbdkit.log" \
+  || fail "trace not stored"
+[ -s "$T/store/volumes/vol/traces/$id" ] || fail "no trace object"
+$OXSNAP verify "$T/store" > /dev/null || fail "verify with a trace"
+
+# A new clone hydrates the traced chunks first, in order.
+start_server store="$T/store" volume=vol overlay="$T/ov2" hydrate=on \
+  hydrate-threads=1 -D ox.hydrate=1
+wait_complete "$T/ov2"
+timeout 120 nbdcopy "$URI" "$T/copy.img"
+stop_server
+cmp "$T/src.img" "$T/copy.img" || fail "clone differs"
+grep -q "hydrating the $(wc -w < "$T/order") chunks of the read trace" \
+  "$T/nbdkit.log" || fail "trace not loaded"
+got=$(grep -o "hydrate: chunk [0-9]* local" "$T/nbdkit.log" \
+  | head -n "$(wc -w < "$T/order")" | awk '{ print $3 }' | tr '\n' ' ')
+[ "$got" = "$(cat "$T/order") " ] \
+  || fail "hydration order '$got', expected the trace '$(cat "$T/order")'"
+echo OK
