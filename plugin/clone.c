@@ -522,8 +522,8 @@ fetch_frames (struct clone *c, uint64_t ch0, const struct ox_chunk_loc *locs,
     if (got)
       count (&c->run_reads, 1);
     else
-      ox_warning ("reading chunks %" PRIu64 "-%" PRIu64 " one by one",
-                  ch0, ch0 + n - 1);
+      ox_warning ("reading chunks %" PRIu64 "-%" PRIu64 " one by one", ch0,
+                  ch0 + n - 1);
   }
   for (unsigned k = 0; k < n; k++) {
     int r;
@@ -574,8 +574,9 @@ clone_fill_run (struct clone *c, uint64_t first, unsigned n,
     }
     total = locs[i].length;
     for (j = i + 1; j < n; j++) {
-      if (chunk_is_local (c, first + j) || lookup (c, first + j, &locs[j]) == -1
-          || locs[j].zero || strcmp (locs[j].key, locs[i].key) != 0
+      if (chunk_is_local (c, first + j)
+          || lookup (c, first + j, &locs[j]) == -1 || locs[j].zero
+          || strcmp (locs[j].key, locs[i].key) != 0
           || locs[j].offset != locs[j - 1].offset + locs[j - 1].length
           || total + locs[j].length > CLONE_RUN_BYTES)
         break;

@@ -156,7 +156,7 @@ int clone_chunk_local (const struct clone *c, uint64_t ch)
 int clone_chunk_loc (struct clone *c, uint64_t ch, struct ox_chunk_loc *loc)
     __attribute__ ((__nonnull__ (1, 3)));
 
-#define CLONE_RUN_MAX 64            /* chunks of clone_fill_run, at most */
+#define CLONE_RUN_MAX 64           /* chunks of clone_fill_run, at most */
 #define CLONE_RUN_BYTES (8u << 20) /* bytes of one ranged read, at most */
 
 /* Make the N chunks from FIRST local (at most CLONE_RUN_MAX; chunks local
@@ -169,9 +169,8 @@ int clone_chunk_loc (struct clone *c, uint64_t ch, struct ox_chunk_loc *loc)
  * trimmed or zeroed keep their bytes. Returns the number of chunks that
  * failed (logged). */
 unsigned clone_fill_run (struct clone *c, uint64_t first, unsigned n,
-                         enum clone_class cls,
-                         void (*pace) (void *, uint64_t), void *opaque)
-    __attribute__ ((__nonnull__ (1)));
+                         enum clone_class cls, void (*pace) (void *, uint64_t),
+                         void *opaque) __attribute__ ((__nonnull__ (1)));
 
 /* Make chunk CH local as background work: fetch it as CLONE_BACKGROUND
  * (joining a fetch in progress) and copy it into the blocks that are not

@@ -40,13 +40,13 @@ struct hydrate_options {
 
 /* Counters since hydrate_new. */
 struct hydrate_stats {
-  uint64_t filled;  /* chunks made local by hydration */
-  uint64_t errors;  /* chunks that failed (retried later) */
-  uint64_t passes;  /* passes over the volume finished */
-  uint64_t cursor;  /* the next chunk of the sequential pass */
-  uint64_t yields;  /* times a worker waited for demand fetches */
-  uint64_t traced;  /* trace entries taken so far */
-  int complete;     /* the overlay is complete (detached) */
+  uint64_t filled; /* chunks made local by hydration */
+  uint64_t errors; /* chunks that failed (retried later) */
+  uint64_t passes; /* passes over the volume finished */
+  uint64_t cursor; /* the next chunk of the sequential pass */
+  uint64_t yields; /* times a worker waited for demand fetches */
+  uint64_t traced; /* trace entries taken so far */
+  int complete;    /* the overlay is complete (detached) */
 };
 
 /* The default options. */

@@ -515,11 +515,10 @@ ox_cleanup (void)
     struct hydrate_stats hs;
     hydrate_stop (hydrator);
     hydrate_stats (hydrator, &hs);
-    nbdkit_debug ("ox hydrate: filled=%" PRIu64 " errors=%" PRIu64
-                  " passes=%" PRIu64 " yields=%" PRIu64 " traced=%" PRIu64
-                  " complete=%d",
-                  hs.filled, hs.errors, hs.passes, hs.yields, hs.traced,
-                  hs.complete);
+    nbdkit_debug (
+        "ox hydrate: filled=%" PRIu64 " errors=%" PRIu64 " passes=%" PRIu64
+        " yields=%" PRIu64 " traced=%" PRIu64 " complete=%d",
+        hs.filled, hs.errors, hs.passes, hs.yields, hs.traced, hs.complete);
   }
   if (the_clone) {
     clone_stop_threads (the_clone);
@@ -535,16 +534,15 @@ ox_cleanup (void)
         "ox stats: fetches=%" PRIu64 " fetch_waits=%" PRIu64
         " fetch_errors=%" PRIu64 " prefetches=%" PRIu64
         " copied_blocks=%" PRIu64 " fetched_bytes=%" PRIu64
-        " store_reads=%" PRIu64 " run_reads=%" PRIu64
-        " pages_loaded=%" PRIu64 " demand_fetches=%" PRIu64
-        " readahead_fetches=%" PRIu64 " background_fetches=%" PRIu64
-        " local_blocks=%" PRIu64 " complete=%d detached=%d",
+        " store_reads=%" PRIu64 " run_reads=%" PRIu64 " pages_loaded=%" PRIu64
+        " demand_fetches=%" PRIu64 " readahead_fetches=%" PRIu64
+        " background_fetches=%" PRIu64 " local_blocks=%" PRIu64
+        " complete=%d detached=%d",
         cs.fetches, cs.fetch_waits, cs.fetch_errors, cs.prefetches,
         cs.copied_blocks, bs.fetched_bytes, bs.fetches, cs.run_reads,
-        bs.pages_loaded,
-        cs.class_fetches[CLONE_DEMAND], cs.class_fetches[CLONE_READAHEAD],
-        cs.class_fetches[CLONE_BACKGROUND], overlay_count_local (overlay),
-        overlay_complete (overlay), detached);
+        bs.pages_loaded, cs.class_fetches[CLONE_DEMAND],
+        cs.class_fetches[CLONE_READAHEAD], cs.class_fetches[CLONE_BACKGROUND],
+        overlay_count_local (overlay), overlay_complete (overlay), detached);
   }
   if (recorder && store && trace_count (recorder) > 0) {
     const struct overlay_pin *pin = overlay_get_pin (overlay);

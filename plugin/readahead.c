@@ -101,7 +101,8 @@ clone_ra_note (struct clone *c, struct clone_stream *s, uint64_t offset,
   if (to >= c->nchunks)
     to = c->nchunks - 1;
   /* Still more than half a window submitted ahead: wait for a batch. */
-  if (from > cur + 1 && from - (cur + 1) > s->window / 2 && to + 1 < c->nchunks)
+  if (from > cur + 1 && from - (cur + 1) > s->window / 2
+      && to + 1 < c->nchunks)
     from = to + 1;
   if (from <= to)
     s->ra_next = to + 1;
