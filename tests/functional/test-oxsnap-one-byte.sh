@@ -9,7 +9,7 @@ ox init "$T/store"
 
 printf 'x' >"$T/one"
 printf '\0' >"$T/zero"
-head -c 4097 /dev/urandom >"$T/page-plus-one"
+{ head -c 4096 /dev/urandom; printf 'y'; } >"$T/page-plus-one" # the last chunk is never all zeros
 for f in one zero page-plus-one; do
   ox snapshot "$T/$f" "$T/store" --volume "$f" --chunk-size 4K >/dev/null
   ox restore "$T/store" "$f" "$T/$f.out"
