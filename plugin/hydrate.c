@@ -71,7 +71,7 @@ hydrate_options_default (struct hydrate_options *o)
   o->debug = NULL;
   o->trace = NULL;
   o->ntrace = 0;
-  o->coalesce = 16;
+  o->coalesce = 32;
 }
 
 /* A progress message for the debug callback. */
