@@ -25,7 +25,9 @@ struct flight {
   int done, err;
   unsigned refs;
   size_t len;
-  char buf[]; /* the chunk's bytes once done without error */
+  /* The chunk's bytes once done without error; block-aligned, so that
+   * hydration can write them with direct I/O. */
+  char buf[] __attribute__ ((__aligned__ (OVERLAY_BLOCK_SIZE)));
 };
 
 struct clone {

@@ -191,7 +191,8 @@ codec_put (struct clone *c, struct ox_codec *codec)
  * their bytes: the chunk's lock orders this against writes. A failure
  * (a full file system) only leaves blocks to the basis. */
 static void
-copy_in (struct clone *c, uint64_t ch, const struct flight *f)
+copy_in (struct clone *c, uint64_t ch, const struct flight *f,
+         enum clone_class cls)
 {
   uint64_t first, n, blk, end, base = chunk_start (c, ch);
   ACQUIRE_LOCK_FOR_CURRENT_SCOPE (stripe (c, ch));
@@ -207,7 +208,11 @@ copy_in (struct clone *c, uint64_t ch, const struct flight *f)
     run = overlay_run (c->ov, blk, end - blk, 0);
     off = blk << BSHIFT;
     len = (run << BSHIFT) < c->size - off ? run << BSHIFT : c->size - off;
-    if (overlay_pwrite (c->ov, f->buf + (off - base), len, off) == -1)
+    /* Background data is not read again soon: keep it out of the cache. */
+    if ((cls == CLONE_BACKGROUND
+             ? overlay_pwrite_bulk (c->ov, f->buf + (off - base), len, off)
+             : overlay_pwrite (c->ov, f->buf + (off - base), len, off))
+        == -1)
       return;
     overlay_mark_local (c->ov, blk, run);
     count (&c->copied_blocks, run);
@@ -261,7 +266,7 @@ fetch_lead (struct clone *c, uint64_t ch, struct flight *f,
   count (&c->fetches, 1);
   count (&c->class_fetches[cls], 1);
   count (&c->class_bytes[cls], loc->length);
-  copy_in (c, ch, f);
+  copy_in (c, ch, f, cls);
   return 0;
 }
 
@@ -270,7 +275,10 @@ fetch_lead (struct clone *c, uint64_t ch, struct flight *f,
 static struct flight *
 flight_add (struct clone *c, uint64_t ch)
 {
-  struct flight *f = malloc (sizeof *f + c->chunk_size);
+  size_t size
+      = (sizeof (struct flight) + c->chunk_size + OVERLAY_BLOCK_SIZE - 1)
+        & ~(size_t)(OVERLAY_BLOCK_SIZE - 1);
+  struct flight *f = aligned_alloc (OVERLAY_BLOCK_SIZE, size);
 
   if (f == NULL) {
     ox_error ("chunk %" PRIu64 ": cannot allocate %" PRIu32 " bytes: %m", ch,

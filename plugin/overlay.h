@@ -114,6 +114,13 @@ int overlay_pread (struct overlay *ov, void *buf, size_t count,
 int overlay_pwrite (struct overlay *ov, const void *buf, size_t count,
                     uint64_t offset);
 
+/* Like overlay_pwrite, for bulk data not read again soon (hydration):
+ * bypasses the page cache (O_DIRECT) when BUF, COUNT and OFFSET are 4 KiB
+ * aligned and the file system allows it, else writes through it. The
+ * data is durable after the next overlay_flush either way. */
+int overlay_pwrite_bulk (struct overlay *ov, const void *buf, size_t count,
+                         uint64_t offset);
+
 /* Make COUNT bytes at OFFSET of the data file read as zeros, punching a
  * hole where the file system can. Returns 0 or -1 (errno). */
 int overlay_punch (struct overlay *ov, uint64_t offset, uint64_t count);
