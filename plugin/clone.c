@@ -186,13 +186,14 @@ codec_put (struct clone *c, struct ox_codec *codec)
 
 /* ---- fetching chunks once ------------------------------------------ */
 
-/* Copy the blocks of chunk CH that are not local yet from F into the
- * overlay and mark them local. Blocks that became local meanwhile keep
- * their bytes: the chunk's lock orders this against writes. A failure
- * (a full file system) only leaves blocks to the basis. */
-static void
-copy_in (struct clone *c, uint64_t ch, const struct flight *f,
-         enum clone_class cls)
+/* Fill the blocks of chunk CH that are not local yet and mark them local:
+ * with the chunk's bytes from F (copy-on-read), or as holes when F is NULL
+ * (a ZERO chunk). Blocks that became local meanwhile keep their bytes: the
+ * chunk's lock orders this against writes. Returns 0, or -1 when the
+ * overlay's file system fails (logged; the blocks stay with the basis). */
+static int
+fill_gaps (struct clone *c, uint64_t ch, const struct flight *f,
+           enum clone_class cls)
 {
   uint64_t first, n, blk, end, base = chunk_start (c, ch);
   ACQUIRE_LOCK_FOR_CURRENT_SCOPE (stripe (c, ch));
@@ -201,6 +202,7 @@ copy_in (struct clone *c, uint64_t ch, const struct flight *f,
   end = first + n;
   for (blk = first; blk < end;) {
     uint64_t run, off, len;
+    int r;
 
     blk += overlay_run (c->ov, blk, end - blk, 1);
     if (blk >= end)
@@ -208,16 +210,20 @@ copy_in (struct clone *c, uint64_t ch, const struct flight *f,
     run = overlay_run (c->ov, blk, end - blk, 0);
     off = blk << BSHIFT;
     len = (run << BSHIFT) < c->size - off ? run << BSHIFT : c->size - off;
-    /* Background data is not read again soon: keep it out of the cache. */
-    if ((cls == CLONE_BACKGROUND
-             ? overlay_pwrite_bulk (c->ov, f->buf + (off - base), len, off)
-             : overlay_pwrite (c->ov, f->buf + (off - base), len, off))
-        == -1)
-      return;
+    if (f == NULL)
+      r = overlay_punch (c->ov, off, len);
+    else if (cls == CLONE_BACKGROUND) /* not read again soon: uncached */
+      r = overlay_pwrite_bulk (c->ov, f->buf + (off - base), len, off);
+    else
+      r = overlay_pwrite (c->ov, f->buf + (off - base), len, off);
+    if (r == -1)
+      return -1;
     overlay_mark_local (c->ov, blk, run);
-    count (&c->copied_blocks, run);
+    if (f)
+      count (&c->copied_blocks, run);
     blk += run;
   }
+  return 0;
 }
 
 /* Release a reference to F. */
@@ -266,7 +272,7 @@ fetch_lead (struct clone *c, uint64_t ch, struct flight *f,
   count (&c->fetches, 1);
   count (&c->class_fetches[cls], 1);
   count (&c->class_bytes[cls], loc->length);
-  copy_in (c, ch, f, cls);
+  fill_gaps (c, ch, f, cls); /* a failure leaves blocks to the basis */
   return 0;
 }
 
@@ -438,32 +444,6 @@ clone_chunk_loc (struct clone *c, uint64_t ch, struct ox_chunk_loc *loc)
   return lookup (c, ch, loc);
 }
 
-/* Make the blocks of ZERO chunk CH that are not local holes. */
-static int
-fill_zero (struct clone *c, uint64_t ch)
-{
-  uint64_t first, n, blk, end;
-  ACQUIRE_LOCK_FOR_CURRENT_SCOPE (stripe (c, ch));
-
-  chunk_blocks (c, ch, &first, &n);
-  end = first + n;
-  for (blk = first; blk < end;) {
-    uint64_t run, off, len;
-
-    blk += overlay_run (c->ov, blk, end - blk, 1);
-    if (blk >= end)
-      break;
-    run = overlay_run (c->ov, blk, end - blk, 0);
-    off = blk << BSHIFT;
-    len = (run << BSHIFT) < c->size - off ? run << BSHIFT : c->size - off;
-    if (overlay_punch (c->ov, off, len) == -1)
-      return -1;
-    overlay_mark_local (c->ov, blk, run);
-    blk += run;
-  }
-  return 0;
-}
-
 int
 clone_fill_chunk (struct clone *c, uint64_t ch)
 {
@@ -475,7 +455,7 @@ clone_fill_chunk (struct clone *c, uint64_t ch)
   if (lookup (c, ch, &loc) == -1)
     return -1;
   if (loc.zero)
-    return fill_zero (c, ch);
+    return fill_gaps (c, ch, NULL, CLONE_BACKGROUND);
   if (fetch_chunk (c, ch, CLONE_BACKGROUND, &loc, &f) == -1)
     return -1;
   if (f)
@@ -576,7 +556,7 @@ clone_fill_run (struct clone *c, uint64_t first, unsigned n,
     }
     if (locs[i].zero) {
       if (cls == CLONE_BACKGROUND)
-        failed += fill_zero (c, first + i) == -1;
+        failed += fill_gaps (c, first + i, NULL, cls) == -1;
       i++;
       continue;
     }

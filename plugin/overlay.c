@@ -16,14 +16,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fullio.h"
 #include "keys.h"
 #include "log.h"
 #include "names.h"
+#include "ovheader.h"
 
-#define HEADER_NAME "ox-overlay"
-#define HEADER_TMP "ox-overlay.tmp"
-#define HEADER_MAGIC "ox-overlay 1"
-#define HEADER_MAX 16384
 #define MAP_PAGE 4096u
 #define WORDS_PER_PAGE (MAP_PAGE / 8)
 
@@ -50,286 +48,6 @@ map_len_for (uint64_t size)
   uint64_t nblocks = (size + OVERLAY_BLOCK_SIZE - 1) >> OVERLAY_BLOCK_SHIFT;
   uint64_t bytes = (nblocks + 7) / 8;
   return (bytes + MAP_PAGE - 1) / MAP_PAGE * MAP_PAGE;
-}
-
-/* ---- the header ---------------------------------------------------- */
-
-static uint8_t *
-put_le (uint8_t *p, uint64_t v, unsigned bytes)
-{
-  for (unsigned i = 0; i < bytes; i++)
-    *p++ = v >> (8 * i);
-  return p;
-}
-
-int
-overlay_pin_from_root (const struct ox_keys *k, const char *url,
-                       const struct ox_root *r, struct overlay_pin *pin)
-{
-  static const char label[] = "ox v1 overlay pin";
-  size_t name_len = strlen (r->volume);
-  size_t len = sizeof label + 8 + 8 + 4 + 4 + 4 + 2 + name_len
-               + (size_t)r->npages * OX_ID_LEN;
-  CLEANUP_FREE uint8_t *buf = malloc (len);
-  uint8_t *p = buf;
-
-  if (strlen (url) >= sizeof pin->store_url || strchr (url, '\n')) {
-    ox_error ("store URL unusable in an overlay header: %s", url);
-    return -1;
-  }
-  if (buf == NULL) {
-    ox_error ("malloc: %m");
-    return -1;
-  }
-  memcpy (p, label, sizeof label), p += sizeof label;
-  p = put_le (p, r->snapshot_id, 8);
-  p = put_le (p, r->volume_size, 8);
-  p = put_le (p, r->chunk_size, 4);
-  p = put_le (p, r->chunks_per_page, 4);
-  p = put_le (p, r->npages, 4);
-  p = put_le (p, name_len, 2);
-  memcpy (p, r->volume, name_len), p += name_len;
-  if (r->npages)
-    memcpy (p, r->pages, (size_t)r->npages * OX_ID_LEN);
-
-  memset (pin, 0, sizeof *pin);
-  strcpy (pin->store_url, url);
-  memcpy (pin->store_id, k->store_id, OX_STORE_ID_LEN);
-  strcpy (pin->volume, r->volume);
-  pin->snapshot_id = r->snapshot_id;
-  ox_mac (k, buf, len, pin->root_digest);
-  pin->volume_size = r->volume_size;
-  pin->chunk_size = r->chunk_size;
-  return 0;
-}
-
-/* Format PIN as the header text into a malloc'd string. */
-static char *
-header_format (const struct overlay_pin *pin)
-{
-  char store_id[2 * OX_STORE_ID_LEN + 1], digest[2 * OX_ID_LEN + 1];
-  char snap[17];
-  char *s;
-
-  ox_hex (pin->store_id, OX_STORE_ID_LEN, store_id);
-  ox_hex (pin->root_digest, OX_ID_LEN, digest);
-  ox_snapshot_id_format (pin->snapshot_id, snap);
-  if (asprintf (&s,
-                HEADER_MAGIC "\n"
-                             "block-size=%u\n"
-                             "store-id=%s\n"
-                             "store-url=%s\n"
-                             "volume=%s\n"
-                             "snapshot=%s\n"
-                             "root-digest=%s\n"
-                             "volume-size=%" PRIu64 "\n"
-                             "chunk-size=%" PRIu32 "\n"
-                             "%s",
-                OVERLAY_BLOCK_SIZE, store_id, pin->store_url, pin->volume,
-                snap, digest, pin->volume_size, pin->chunk_size,
-                pin->complete ? "complete=1\n" : "")
-      < 0)
-    return NULL;
-  return s;
-}
-
-/* Parse a decimal without sign or junk. */
-static int
-parse_u64 (const char *s, uint64_t *v)
-{
-  char *end;
-  if (*s < '0' || *s > '9')
-    return -1;
-  errno = 0;
-  *v = strtoull (s, &end, 10);
-  return errno || *end ? -1 : 0;
-}
-
-/* Set one header field from KEY=VAL. Returns the field's bit, or 0 when
- * the value is invalid, or -1 for an unknown key. */
-static int
-header_field (struct overlay_pin *pin, const char *key, const char *val)
-{
-  uint64_t v;
-
-  if (strcmp (key, "block-size") == 0)
-    return parse_u64 (val, &v) == 0 && v == OVERLAY_BLOCK_SIZE ? 1 : 0;
-  if (strcmp (key, "store-id") == 0)
-    return strlen (val) == 2 * OX_STORE_ID_LEN
-                   && ox_unhex (val, pin->store_id, OX_STORE_ID_LEN) == 0
-               ? 2
-               : 0;
-  if (strcmp (key, "store-url") == 0) {
-    if (strlen (val) >= sizeof pin->store_url)
-      return 0;
-    strcpy (pin->store_url, val);
-    return 4;
-  }
-  if (strcmp (key, "volume") == 0) {
-    if (strlen (val) > OX_NAME_MAX || !ox_name_valid (val))
-      return 0;
-    strcpy (pin->volume, val);
-    return 8;
-  }
-  if (strcmp (key, "snapshot") == 0)
-    return ox_snapshot_id_parse (val, &pin->snapshot_id) == 0 ? 16 : 0;
-  if (strcmp (key, "root-digest") == 0)
-    return strlen (val) == 2 * OX_ID_LEN
-                   && ox_unhex (val, pin->root_digest, OX_ID_LEN) == 0
-               ? 32
-               : 0;
-  if (strcmp (key, "volume-size") == 0) {
-    if (parse_u64 (val, &v) || v == 0 || v > (UINT64_C (1) << 62))
-      return 0;
-    pin->volume_size = v;
-    return 64;
-  }
-  if (strcmp (key, "chunk-size") == 0) {
-    if (parse_u64 (val, &v) || v < OVERLAY_BLOCK_SIZE || v > (64u << 20)
-        || (v & (v - 1)))
-      return 0;
-    pin->chunk_size = v;
-    return 128;
-  }
-  if (strcmp (key, "complete") == 0) { /* optional */
-    if (strcmp (val, "1") != 0)
-      return 0;
-    pin->complete = 1;
-    return 256;
-  }
-  return -1;
-}
-
-/* Parse header TEXT (NUL-terminated) of the overlay in DIR. */
-static int
-header_parse (const char *dir, char *text, struct overlay_pin *pin)
-{
-  char *line, *save = NULL;
-  unsigned seen = 0;
-
-  memset (pin, 0, sizeof *pin);
-  line = strtok_r (text, "\n", &save);
-  if (line == NULL || strncmp (line, "ox-overlay ", 11) != 0) {
-    ox_error ("%s/" HEADER_NAME ": not an ox overlay header", dir);
-    return -1;
-  }
-  if (strcmp (line, HEADER_MAGIC) != 0) {
-    ox_error ("%s/" HEADER_NAME ": unknown overlay format version \"%s\"", dir,
-              line + 11);
-    return -1;
-  }
-  while ((line = strtok_r (NULL, "\n", &save)) != NULL) {
-    char *eq = strchr (line, '=');
-    int bit;
-    if (eq == NULL) {
-      ox_error ("%s/" HEADER_NAME ": corrupt line \"%s\"", dir, line);
-      return -1;
-    }
-    *eq = '\0';
-    bit = header_field (pin, line, eq + 1);
-    if (bit < 0) {
-      ox_error ("%s/" HEADER_NAME ": unknown field \"%s\"", dir, line);
-      return -1;
-    }
-    if (bit == 0 || (seen & bit)) {
-      ox_error ("%s/" HEADER_NAME ": invalid or repeated field \"%s\"", dir,
-                line);
-      return -1;
-    }
-    seen |= bit;
-  }
-  if ((seen & 255) != 255) {
-    ox_error ("%s/" HEADER_NAME ": fields are missing", dir);
-    return -1;
-  }
-  return 0;
-}
-
-/* Read the header at DIR_FD into PIN. Returns 1, 0 if absent, or -1. */
-static int
-header_read (int dir_fd, const char *dir, struct overlay_pin *pin)
-{
-  CLEANUP_CLOSE int fd = openat (dir_fd, HEADER_NAME, O_RDONLY | O_CLOEXEC);
-  char text[HEADER_MAX + 1];
-  size_t len = 0;
-
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return 0;
-    ox_error ("%s/" HEADER_NAME ": %m", dir);
-    return -1;
-  }
-  for (;;) {
-    ssize_t r = read (fd, text + len, sizeof text - 1 - len);
-    if (r < 0) {
-      if (errno == EINTR)
-        continue;
-      ox_error ("%s/" HEADER_NAME ": read: %m", dir);
-      return -1;
-    }
-    if (r == 0)
-      break;
-    len += r;
-    if (len == sizeof text - 1) {
-      ox_error ("%s/" HEADER_NAME ": header is too long", dir);
-      return -1;
-    }
-  }
-  text[len] = '\0';
-  if (strlen (text) != len) {
-    ox_error ("%s/" HEADER_NAME ": header holds a NUL byte", dir);
-    return -1;
-  }
-  return header_parse (dir, text, pin) == 0 ? 1 : -1;
-}
-
-/* Write all of BUF to FD at OFFSET. Returns 0 or -1 (errno). */
-static int
-full_pwrite (int fd, const void *buf, size_t count, uint64_t offset)
-{
-  const char *p = buf;
-  while (count > 0) {
-    ssize_t r = pwrite (fd, p, count, offset);
-    if (r < 0) {
-      if (errno == EINTR)
-        continue;
-      return -1;
-    }
-    p += r, count -= r, offset += r;
-  }
-  return 0;
-}
-
-/* Write the header for PIN atomically (temporary file, fsync, rename,
- * fsync the directory). */
-static int
-header_write (int dir_fd, const char *dir, const struct overlay_pin *pin)
-{
-  CLEANUP_FREE char *text = header_format (pin);
-  int fd;
-
-  if (text == NULL) {
-    ox_error ("asprintf: %m");
-    return -1;
-  }
-  fd = openat (dir_fd, HEADER_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-               0600);
-  if (fd < 0) {
-    ox_error ("%s/" HEADER_TMP ": %m", dir);
-    return -1;
-  }
-  if (full_pwrite (fd, text, strlen (text), 0) == -1 || fsync (fd) == -1) {
-    ox_error ("%s/" HEADER_TMP ": write: %m", dir);
-    close (fd);
-    return -1;
-  }
-  close (fd);
-  if (renameat (dir_fd, HEADER_TMP, dir_fd, HEADER_NAME) == -1
-      || fsync (dir_fd) == -1) {
-    ox_error ("%s/" HEADER_NAME ": %m", dir);
-    return -1;
-  }
-  return 0;
 }
 
 /* ---- opening and creating ------------------------------------------ */
@@ -365,7 +83,7 @@ overlay_probe (const char *dir, struct overlay_pin *pin)
   CLEANUP_CLOSE int fd = dir_open (dir, 0);
   if (fd < 0)
     return errno == ENOENT ? 0 : -1;
-  return header_read (fd, dir, pin);
+  return ovheader_read (fd, dir, pin);
 }
 
 /* Refuse a directory that holds anything but leftovers of an interrupted
@@ -454,7 +172,7 @@ overlay_create (struct overlay *ov, const struct overlay_pin *pin)
                             map_len_for (pin->volume_size), 1);
   if (ov->map_fd < 0)
     return -1;
-  if (header_write (ov->dir_fd, ov->dir, pin) == -1)
+  if (ovheader_write (ov->dir_fd, ov->dir, pin) == -1)
     return -1;
   ox_debug ("created overlay %s for %s@%016" PRIx64, ov->dir, pin->volume,
             pin->snapshot_id);
@@ -626,7 +344,7 @@ overlay_open (const char *dir, const struct overlay_pin *pin,
       ox_error ("overlay %s: flock: %m", dir);
     goto err;
   }
-  r = header_read (ov->dir_fd, dir, &have);
+  r = ovheader_read (ov->dir_fd, dir, &have);
   if (r < 0)
     goto err;
   if (r == 0) {
@@ -806,7 +524,7 @@ overlay_pwrite (struct overlay *ov, const void *buf, size_t count,
                 uint64_t offset)
 {
   __atomic_store_n (&ov->data_dirty, 1, __ATOMIC_RELEASE);
-  if (full_pwrite (ov->data_fd, buf, count, offset) == -1) {
+  if (ox_pwrite_full (ov->data_fd, buf, count, offset) == -1) {
     ox_error ("%s/data: write of %zu bytes at %" PRIu64 ": %m", ov->dir, count,
               offset);
     return -1;
@@ -993,8 +711,8 @@ flush_locked (struct overlay *ov)
     goto failed;
   }
   for (size_t i = 0; i < n; i++)
-    if (full_pwrite (ov->map_fd, copy + i * MAP_PAGE, MAP_PAGE,
-                     (uint64_t)pages[i] * MAP_PAGE)
+    if (ox_pwrite_full (ov->map_fd, copy + i * MAP_PAGE, MAP_PAGE,
+                        (uint64_t)pages[i] * MAP_PAGE)
         == -1) {
       ox_error ("%s/map: write: %m", ov->dir);
       goto failed;
@@ -1039,7 +757,7 @@ overlay_set_complete (struct overlay *ov)
     return -1;
   pin = ov->pin;
   pin.complete = 1;
-  if (header_write (ov->dir_fd, ov->dir, &pin) == -1)
+  if (ovheader_write (ov->dir_fd, ov->dir, &pin) == -1)
     return -1;
   __atomic_store_n (&ov->pin.complete, 1, __ATOMIC_RELEASE);
   return 0;
