@@ -126,7 +126,7 @@ read_le () {
 
 # The object key (relative path) of the only/first segment of store dir $1.
 first_segment () {
-  (cd "$1" && find segments -type f ! -name '*.tmp*' | sort | head -n1)
+  (cd "$1" && find segments -type f ! -name '*.tmp*' | sort | sed -n 1p)
 }
 
 # count_segments STORE_DIR: how many sealed segment objects it holds.

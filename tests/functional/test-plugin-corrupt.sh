@@ -10,7 +10,7 @@ import random, sys
 open(sys.argv[1], "wb").write(random.Random(5).randbytes(4 << 20))
 PY
 make_store "$T/src.img" vol 65536 >/dev/null
-seg=$(find "$T/store/segments" -type f | head -1)
+seg=$(find "$T/store/segments" -type f -print -quit)
 [ -n "$seg" ] || fail "no segment object"
 segsize=$(stat -c %s "$seg")
 # Flip one byte in the middle of the frames.
