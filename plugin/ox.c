@@ -408,7 +408,7 @@ start_hydration (const struct overlay_pin *pin)
   size_t n = 0;
   int r;
 
-  if (trace_load (store, pin->volume, pin->snapshot_id,
+  if (trace_load (store, &keys, pin->volume, pin->snapshot_id,
                   clone_nchunks (the_clone), &chunks, &n)
       == -1)
     nbdkit_debug ("no read trace: the store failed; hydrating in order");
@@ -546,7 +546,8 @@ ox_cleanup (void)
   }
   if (recorder && store && trace_count (recorder) > 0) {
     const struct overlay_pin *pin = overlay_get_pin (overlay);
-    if (trace_save (recorder, store, pin->volume, pin->snapshot_id) == 0)
+    if (trace_save (recorder, store, &keys, pin->volume, pin->snapshot_id)
+        == 0)
       nbdkit_debug ("stored a read trace of %" PRIu32 " chunks",
                     trace_count (recorder));
     else

@@ -9,11 +9,13 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "frame.h"
 #include "le.h"
 #include "log.h"
 
-#define MAGIC "OXTRACE1"
-#define HEADER 32
+#define MAGIC "OXTRACE2"
+#define PREFIX (8 + OX_ID_LEN) /* magic, then the body's id */
+#define BODY_HEADER 24
 
 struct trace {
   pthread_mutex_t lock;
@@ -69,29 +71,42 @@ trace_key (char *key, size_t size, const char *volume, uint64_t snapshot_id)
 }
 
 int
-trace_save (struct trace *t, struct ox_store *st, const char *volume,
-            uint64_t snapshot_id)
+trace_save (struct trace *t, struct ox_store *st, const struct ox_keys *k,
+            const char *volume, uint64_t snapshot_id)
 {
   char key[512];
-  CLEANUP_FREE uint8_t *buf = NULL;
-  size_t len;
+  CLEANUP_FREE uint8_t *body = NULL, *obj = NULL;
+  struct ox_codec *codec = NULL;
+  size_t len, cap, flen;
+  int r = -1;
   ACQUIRE_LOCK_FOR_CURRENT_SCOPE (&t->lock);
 
-  len = HEADER + (size_t)t->count * 8;
-  buf = malloc (len);
-  if (buf == NULL) {
-    ox_error ("malloc: %m");
-    return -1;
+  len = BODY_HEADER + (size_t)t->count * 8;
+  cap = PREFIX + ox_frame_bound (len);
+  body = malloc (len);
+  obj = malloc (cap);
+  codec = ox_codec_new (0);
+  if (body == NULL || obj == NULL || codec == NULL) {
+    ox_error ("cannot store the read trace: out of memory");
+    goto out;
   }
-  memcpy (buf, MAGIC, 8);
-  put_le64 (buf + 8, snapshot_id);
-  put_le64 (buf + 16, t->nchunks);
-  put_le32 (buf + 24, t->count);
-  put_le32 (buf + 28, 0);
+  put_le64 (body, snapshot_id);
+  put_le64 (body + 8, t->nchunks);
+  put_le32 (body + 16, t->count);
+  put_le32 (body + 20, 0);
   for (uint32_t i = 0; i < t->count; i++)
-    put_le64 (buf + HEADER + 8 * (size_t)i, t->order[i]);
+    put_le64 (body + BODY_HEADER + 8 * (size_t)i, t->order[i]);
+  memcpy (obj, MAGIC, 8);
+  ox_chunk_id (k, body, len, obj + 8);
+  if (ox_frame_encode (codec, k, obj + 8, body, len, obj + PREFIX,
+                       cap - PREFIX, &flen)
+      == -1)
+    goto out;
   trace_key (key, sizeof key, volume, snapshot_id);
-  return ox_store_put (st, key, buf, len);
+  r = ox_store_put (st, key, obj, PREFIX + flen);
+out:
+  ox_codec_free (codec);
+  return r;
 }
 
 void
@@ -107,28 +122,53 @@ trace_free (struct trace *t)
 }
 
 int
-trace_load (struct ox_store *st, const char *volume, uint64_t snapshot_id,
-            uint64_t nchunks, uint64_t **chunks, size_t *n)
+trace_load (struct ox_store *st, const struct ox_keys *k, const char *volume,
+            uint64_t snapshot_id, uint64_t nchunks, uint64_t **chunks,
+            size_t *n)
 {
   char key[512];
-  CLEANUP_FREE uint8_t *buf = NULL;
+  CLEANUP_FREE uint8_t *obj = NULL, *body = NULL;
+  struct ox_codec *codec = NULL;
+  const char *why = "not a trace";
   void *data = NULL;
-  size_t len, count, j = 0;
+  size_t len, blen = 0, count, j = 0;
+  int64_t plain;
 
   *chunks = NULL;
   *n = 0;
   trace_key (key, sizeof key, volume, snapshot_id);
   if (ox_store_get (st, key, &data, &len) == -1)
     return errno == ENOENT ? 0 : -1;
-  buf = data;
-  if (len < HEADER || memcmp (buf, MAGIC, 8) != 0
-      || get_le64 (buf + 8) != snapshot_id || get_le64 (buf + 16) != nchunks
-      || (len - HEADER) / 8 != get_le32 (buf + 24)
-      || (len - HEADER) % 8 != 0) {
-    ox_warning ("trace %s does not fit this snapshot; ignored", key);
-    return 0;
+  obj = data;
+  if (len < PREFIX || memcmp (obj, MAGIC, 8) != 0)
+    goto ignore;
+  plain = ox_frame_plain_len (obj + PREFIX, len - PREFIX, &why);
+  if (plain < BODY_HEADER || (plain - BODY_HEADER) % 8 != 0
+      || (uint64_t)plain > BODY_HEADER + 8 * (uint64_t)UINT32_MAX) {
+    if (plain >= 0)
+      why = "bad length";
+    goto ignore;
   }
-  count = get_le32 (buf + 24);
+  body = malloc ((size_t)plain);
+  codec = ox_codec_new (0);
+  if (body == NULL || codec == NULL) {
+    ox_codec_free (codec);
+    ox_error ("cannot load the read trace: out of memory");
+    return -1;
+  }
+  if (ox_frame_decode (codec, k, obj + 8, obj + PREFIX, len - PREFIX, body,
+                       (size_t)plain, &blen, &why)
+      == -1) {
+    ox_codec_free (codec);
+    goto ignore;
+  }
+  ox_codec_free (codec);
+  count = get_le32 (body + 16);
+  if (blen != (size_t)plain || get_le64 (body) != snapshot_id
+      || get_le64 (body + 8) != nchunks || count != (blen - BODY_HEADER) / 8) {
+    why = "made for another snapshot or geometry";
+    goto ignore;
+  }
   if (count == 0)
     return 0;
   *chunks = malloc (count * 8);
@@ -137,10 +177,14 @@ trace_load (struct ox_store *st, const char *volume, uint64_t snapshot_id,
     return -1;
   }
   for (size_t i = 0; i < count; i++) {
-    uint64_t ch = get_le64 (buf + HEADER + 8 * i);
+    uint64_t ch = get_le64 (body + BODY_HEADER + 8 * i);
     if (ch < nchunks)
       (*chunks)[j++] = ch;
   }
   *n = j;
+  return 0;
+
+ignore:
+  ox_warning ("read trace %s ignored: %s", key, why);
   return 0;
 }

@@ -3,11 +3,11 @@
  * the snapshot as volumes/VOL/traces/<snapshot id>, so that a later clone
  * of the same snapshot hydrates those chunks first, in that order.
  *
- * The object (little-endian): "OXTRACE1", u64 snapshot id, u64 number of
- * chunks of the volume, u32 count, u32 zero, then COUNT u64 chunk
- * indices. It is not authenticated: it only orders prefetching (chunks
- * are fetched and verified as always), and a reader ignores indices out
- * of range and a trace of another snapshot or geometry.
+ * The object is "OXTRACE2", the id of the body, then the body as a frame
+ * (docs/FORMAT.md, section 9): encrypted and authenticated in an encrypted
+ * store, checksummed in a plain one. A trace that fails to decode or does
+ * not fit the snapshot is ignored with a warning: it only orders
+ * prefetching.
  */
 #ifndef OX_TRACE_H
 #define OX_TRACE_H
@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keys.h"
 #include "store.h"
 
 struct trace;
@@ -31,18 +32,21 @@ void trace_note (struct trace *t, uint64_t ch)
 uint32_t trace_count (struct trace *t) __attribute__ ((__nonnull__ (1)));
 
 /* Store the trace for snapshot SNAPSHOT_ID of VOLUME (replacing an older
- * one). Returns 0 or -1. */
-int trace_save (struct trace *t, struct ox_store *st, const char *volume,
-                uint64_t snapshot_id) __attribute__ ((__nonnull__ (1, 2, 3)));
+ * one), sealed with the store's keys K. Returns 0 or -1. */
+int trace_save (struct trace *t, struct ox_store *st, const struct ox_keys *k,
+                const char *volume, uint64_t snapshot_id)
+    __attribute__ ((__nonnull__ (1, 2, 3, 4)));
 
 /* Free a recorder (NULL is fine). */
 void trace_free (struct trace *t);
 
-/* Load the trace of snapshot SNAPSHOT_ID of VOLUME (NCHUNKS chunks) into
- * a malloc'd *CHUNKS of *N entries (*N = 0, *CHUNKS = NULL when there is
- * none or it does not fit). Returns 0, or -1 when the store fails. */
-int trace_load (struct ox_store *st, const char *volume, uint64_t snapshot_id,
-                uint64_t nchunks, uint64_t **chunks, size_t *n)
-    __attribute__ ((__nonnull__ (1, 2, 5, 6)));
+/* Load and verify (keys K) the trace of snapshot SNAPSHOT_ID of VOLUME
+ * (NCHUNKS chunks) into a malloc'd *CHUNKS of *N entries (*N = 0, *CHUNKS
+ * = NULL when there is none, or it fails to verify or does not fit: then
+ * with a warning). Returns 0, or -1 when the store fails. */
+int trace_load (struct ox_store *st, const struct ox_keys *k,
+                const char *volume, uint64_t snapshot_id, uint64_t nchunks,
+                uint64_t **chunks, size_t *n)
+    __attribute__ ((__nonnull__ (1, 2, 3, 6, 7)));
 
 #endif
