@@ -23,6 +23,7 @@
 #define NICE 10 /* background threads' CPU priority (nice) */
 #endif
 #define RECENT_NS 100000000 /* demand this recent: one background fetch */
+#define DEMAND_RUN 4        /* ... of this many chunks at most */
 #define FLUSH_CHUNKS_BYTES (64u << 20) /* flush after hydrating this much */
 
 /* The background share: a token bucket that keeps up to a second of
@@ -155,9 +156,10 @@ timed_wait (struct hydrate *h, unsigned ms)
 
 /* The next chunk to fill, or NONE when this pass is out of chunks (LOCK
  * held), and in *N how many chunks from it to fill: the trace first, then
- * chunks after a new demand miss, then runs of the sequential pass. */
+ * chunks after a new demand miss, then runs of at most MAX chunks of the
+ * sequential pass. */
 static uint64_t
-pick (struct hydrate *h, unsigned *n)
+pick (struct hydrate *h, unsigned max, unsigned *n)
 {
   uint64_t d, seq = clone_last_demand (h->c, &d);
 
@@ -183,7 +185,7 @@ pick (struct hydrate *h, unsigned *n)
     uint64_t ch = h->cursor++;
     if (clone_chunk_local (h->c, ch))
       continue;
-    while (*n < h->opts.coalesce && h->cursor < h->nchunks
+    while (*n < max && h->cursor < h->nchunks
            && !clone_chunk_local (h->c, h->cursor)) {
       h->cursor++;
       (*n)++;
@@ -345,7 +347,9 @@ worker (void *arg)
     }
     if (h->stopping)
       break;
-    ch = pick (h, &n);
+    /* While clients miss chunks, short background reads: a client's GET
+     * then never queues at the server behind megabytes of ours. */
+    ch = pick (h, demand_recent (h) ? DEMAND_RUN : h->opts.coalesce, &n);
     if (ch == NONE) {
       if (h->busy == 0 && !h->checking)
         pass_done (h);
