@@ -16,6 +16,7 @@
 #define RA_QUEUE 256 /* readahead requests waiting at most */
 #define RA_START 2   /* chunks ahead when a reader turns sequential */
 #define RA_GROUP 16  /* adjacent chunks a readahead thread reads at once */
+#define BUF_POOL 16  /* free chunk buffers kept for reuse, at most */
 
 /* One fetch of a basis chunk in progress or done, shared by every request
  * that missed the chunk while it was in progress. */
@@ -25,9 +26,11 @@ struct flight {
   int done, err;
   unsigned refs;
   size_t len;
-  /* The chunk's bytes once done without error; block-aligned, so that
-   * hydration can write them with direct I/O. */
-  char buf[] __attribute__ ((__aligned__ (OVERLAY_BLOCK_SIZE)));
+  /* The chunk's bytes once done without error, from the clone's pool of
+   * block-aligned buffers (so that hydration can write them with direct
+   * I/O); taken by the leader only when it decodes, so that registering a
+   * long run of flights costs no memory. */
+  char *buf;
 };
 
 struct clone {
@@ -45,6 +48,8 @@ struct clone {
   struct flight *flights; /* in progress */
   struct ox_codec **codecs;
   size_t ncodecs, codecs_cap;
+  char *bufs[BUF_POOL]; /* free chunk buffers */
+  size_t nbufs;
 
   pthread_mutex_t ra_lock; /* guards the readahead queue and STOPPING */
   pthread_cond_t ra_cond, stop_cond;

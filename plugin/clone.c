@@ -82,6 +82,8 @@ clone_free (struct clone *c)
   clone_stop_threads (c);
   for (size_t i = 0; i < c->ncodecs; i++)
     ox_codec_free (c->codecs[i]);
+  for (size_t i = 0; i < c->nbufs; i++)
+    free (c->bufs[i]);
   free (c->codecs);
   for (int i = 0; i < NSTRIPES; i++)
     pthread_mutex_destroy (&c->stripes[i]);
@@ -184,6 +186,39 @@ codec_put (struct clone *c, struct ox_codec *codec)
   pthread_mutex_unlock (&c->flight_lock);
 }
 
+/* ---- chunk buffers: a small pool (fresh memory faults in slowly) ---- */
+
+/* A block-aligned buffer of a chunk's size, or NULL (logged). */
+static char *
+buf_get (struct clone *c)
+{
+  char *b = NULL;
+  size_t size = ((size_t)c->chunk_size + BS - 1) & ~(size_t)(BS - 1);
+
+  pthread_mutex_lock (&c->flight_lock);
+  if (c->nbufs > 0)
+    b = c->bufs[--c->nbufs];
+  pthread_mutex_unlock (&c->flight_lock);
+  if (b == NULL && (b = aligned_alloc (BS, size)) == NULL)
+    ox_error ("cannot allocate %zu bytes for a chunk: %m", size);
+  return b;
+}
+
+/* Return buffer B (NULL is fine) to the pool, or free it. */
+static void
+buf_put (struct clone *c, char *b)
+{
+  if (b == NULL)
+    return;
+  pthread_mutex_lock (&c->flight_lock);
+  if (c->nbufs < BUF_POOL) {
+    c->bufs[c->nbufs++] = b;
+    b = NULL;
+  }
+  pthread_mutex_unlock (&c->flight_lock);
+  free (b);
+}
+
 /* ---- fetching chunks once ------------------------------------------ */
 
 /* Fill the blocks of chunk CH that are not local yet and mark them local:
@@ -234,8 +269,10 @@ flight_put (struct clone *c, struct flight *f)
   pthread_mutex_lock (&c->flight_lock);
   last = --f->refs == 0;
   pthread_mutex_unlock (&c->flight_lock);
-  if (last)
+  if (last) {
+    buf_put (c, f->buf);
     free (f);
+  }
 }
 
 /* Fetch, verify and decode chunk CH (FRAME_LEN bytes in the store), as
@@ -249,6 +286,11 @@ fetch_lead (struct clone *c, uint64_t ch, struct flight *f,
   struct ox_codec *codec = codec_get (c);
   int r = -1;
 
+  f->buf = buf_get (c);
+  if (f->buf == NULL && codec) {
+    codec_put (c, codec);
+    codec = NULL;
+  }
   if (cls != CLONE_BACKGROUND)
     __atomic_fetch_add (&c->fg_active, 1, __ATOMIC_ACQ_REL);
   if (codec && frame) { /* fetched by the caller */
@@ -281,14 +323,10 @@ fetch_lead (struct clone *c, uint64_t ch, struct flight *f,
 static struct flight *
 flight_add (struct clone *c, uint64_t ch)
 {
-  size_t size
-      = (sizeof (struct flight) + c->chunk_size + OVERLAY_BLOCK_SIZE - 1)
-        & ~(size_t)(OVERLAY_BLOCK_SIZE - 1);
-  struct flight *f = aligned_alloc (OVERLAY_BLOCK_SIZE, size);
+  struct flight *f = malloc (sizeof *f);
 
   if (f == NULL) {
-    ox_error ("chunk %" PRIu64 ": cannot allocate %" PRIu32 " bytes: %m", ch,
-              c->chunk_size);
+    ox_error ("chunk %" PRIu64 ": cannot allocate a fetch: %m", ch);
     errno = ENOMEM;
     return NULL;
   }
@@ -296,6 +334,7 @@ flight_add (struct clone *c, uint64_t ch)
   f->done = f->err = 0;
   f->refs = 2; /* the leader's and the table's */
   f->len = 0;
+  f->buf = NULL;
   f->next = c->flights;
   c->flights = f;
   return f;
