@@ -65,6 +65,7 @@ struct clone {
   uint64_t class_fetches[CLONE_NCLASSES], class_bytes[CLONE_NCLASSES];
   uint64_t local_reads, basis_reads, run_reads;
   unsigned fg_active;   /* demand and readahead fetches being led */
+  uint64_t fg_seq;      /* bumped with each demand or readahead fetch */
   uint64_t last_demand; /* the chunk of the latest demand miss */
   uint64_t demand_seq;  /* bumped with each demand miss */
 };

@@ -145,6 +145,12 @@ clone_foreground_busy (const struct clone *c)
 }
 
 uint64_t
+clone_foreground_seq (const struct clone *c)
+{
+  return __atomic_load_n (&c->fg_seq, __ATOMIC_ACQUIRE);
+}
+
+uint64_t
 clone_last_demand (const struct clone *c, uint64_t *ch)
 {
   uint64_t seq = __atomic_load_n (&c->demand_seq, __ATOMIC_ACQUIRE);
@@ -291,8 +297,10 @@ fetch_lead (struct clone *c, uint64_t ch, struct flight *f,
     codec_put (c, codec);
     codec = NULL;
   }
-  if (cls != CLONE_BACKGROUND)
+  if (cls != CLONE_BACKGROUND) {
     __atomic_fetch_add (&c->fg_active, 1, __ATOMIC_ACQ_REL);
+    __atomic_fetch_add (&c->fg_seq, 1, __ATOMIC_RELEASE);
+  }
   if (codec && frame) { /* fetched by the caller */
     r = ox_basis_decode (c->basis, codec, ch, loc, frame, f->buf);
     f->len = loc->plain_len;

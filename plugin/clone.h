@@ -184,6 +184,11 @@ int clone_fill_chunk (struct clone *c, uint64_t ch)
 unsigned clone_foreground_busy (const struct clone *c)
     __attribute__ ((__nonnull__ (1)));
 
+/* A number that changes with each demand or readahead fetch (0: none
+ * yet): background work sees from it that clients are reading. */
+uint64_t clone_foreground_seq (const struct clone *c)
+    __attribute__ ((__nonnull__ (1)));
+
 /* The chunk of the latest demand miss in *CH; returns a number that
  * changes with each demand miss (0: none yet). */
 uint64_t clone_last_demand (const struct clone *c, uint64_t *ch)

@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,12 +14,9 @@
 #include "log.h"
 
 #define NONE UINT64_MAX
-#define YIELD_NS 2000000   /* how long a worker sleeps while demand runs */
-#define RETRY_MIN_MS 1000  /* pause before retrying failed chunks */
-#define RETRY_MAX_MS 30000 /* ... doubling up to this */
-#ifndef NICE
-#define NICE 10 /* background threads' CPU priority (nice) */
-#endif
+#define YIELD_NS 2000000    /* how long a worker sleeps while demand runs */
+#define RETRY_MIN_MS 1000   /* pause before retrying failed chunks */
+#define RETRY_MAX_MS 30000  /* ... doubling up to this */
 #define RECENT_NS 100000000 /* demand this recent: one background fetch */
 #define DEMAND_RUN 4        /* ... of this many chunks at most */
 #define FLUSH_CHUNKS_BYTES (64u << 20) /* flush after hydrating this much */
@@ -246,11 +241,12 @@ now_ns (void)
   return (uint64_t)t.tv_sec * 1000000000 + (uint64_t)t.tv_nsec;
 }
 
-/* True if a client missed a chunk in the last RECENT_NS (LOCK held). */
+/* True if a client's read needed the store (a demand miss, or readahead
+ * for a sequential reader) in the last RECENT_NS (LOCK held). */
 static int
 demand_recent (struct hydrate *h)
 {
-  uint64_t d, seq = clone_last_demand (h->c, &d), now = now_ns ();
+  uint64_t seq = clone_foreground_seq (h->c), now = now_ns ();
 
   if (seq != h->recent_seq) {
     h->recent_seq = seq;
@@ -327,10 +323,9 @@ worker (void *arg)
 {
   struct hydrate *h = arg;
 
-  /* Decoding competes with client requests for the CPU: let them win. */
-  if (setpriority (PRIO_PROCESS, (id_t)syscall (SYS_gettid), NICE) == -1)
-    hdebug (h, "hydrate: cannot lower the thread's priority: %m");
-
+  /* Not niced: a client may be waiting for a chunk that this worker is
+   * fetching (single flight), and must not wait behind a low priority.
+   * Clients come first by the yielding below instead. */
   pthread_mutex_lock (&h->lock);
   while (!h->stopping && !h->complete) {
     uint64_t ch;
