@@ -27,9 +27,9 @@ struct flight {
   unsigned refs;
   size_t len;
   /* The chunk's bytes once done without error, from the clone's pool of
-   * block-aligned buffers (so that hydration can write them with direct
-   * I/O); taken by the leader only when it decodes, so that registering a
-   * long run of flights costs no memory. */
+   * block-aligned buffers (page-aligned copies are cheapest for the
+   * kernel); taken by the leader only when it decodes, so that registering
+   * a long run of flights costs no memory. */
   char *buf;
 };
 

@@ -281,6 +281,18 @@ flight_put (struct clone *c, struct flight *f)
   }
 }
 
+/* Let the waiters of flight F use its bytes (decoded and verified), while
+ * its leader still copies them in; F stays in the table until then. */
+static void
+flight_publish (struct clone *c, struct flight *f)
+{
+  pthread_mutex_lock (&c->flight_lock);
+  f->done = 1;
+  f->err = 0;
+  pthread_cond_broadcast (&c->flight_done);
+  pthread_mutex_unlock (&c->flight_lock);
+}
+
 /* Fetch, verify and decode chunk CH (FRAME_LEN bytes in the store), as
  * the leader of flight F for class CLS, and copy it into the overlay.
  * Returns 0 or -1. */
@@ -322,6 +334,7 @@ fetch_lead (struct clone *c, uint64_t ch, struct flight *f,
   count (&c->fetches, 1);
   count (&c->class_fetches[cls], 1);
   count (&c->class_bytes[cls], loc->length);
+  flight_publish (c, f);     /* waiters need not wait for the copy-in */
   fill_gaps (c, ch, f, cls); /* a failure leaves blocks to the basis */
   return 0;
 }
@@ -361,7 +374,8 @@ flight_find (struct clone *c, uint64_t ch)
 }
 
 /* End flight F, which its leader finished with result R (0 or -1): take it
- * out of the table and wake its waiters. The leader keeps its reference. */
+ * out of the table and wake its waiters (unless published already). The
+ * leader keeps its reference. */
 static void
 flight_end (struct clone *c, struct flight *f, int r)
 {
@@ -371,8 +385,10 @@ flight_end (struct clone *c, struct flight *f, int r)
       *p = f->next;
       break;
     }
-  f->done = 1;
-  f->err = r ? EIO : 0;
+  if (!f->done) {
+    f->done = 1;
+    f->err = r ? EIO : 0;
+  }
   f->refs--;
   pthread_cond_broadcast (&c->flight_done);
   pthread_mutex_unlock (&c->flight_lock);
@@ -531,6 +547,10 @@ fetch_frames (struct clone *c, uint64_t ch0, const struct ox_chunk_loc *locs,
   unsigned led = 0, failed = 0;
   int got = 0;
 
+  /* Wait for the rate before registering: readers of these chunks must
+   * not wait behind the rate limit. */
+  if (pace)
+    pace (opaque, total);
   pthread_mutex_lock (&c->flight_lock);
   for (unsigned k = 0; k < n; k++) {
     fl[k] = NULL;
@@ -546,8 +566,6 @@ fetch_frames (struct clone *c, uint64_t ch0, const struct ox_chunk_loc *locs,
   if (led == 0)
     return failed;
 
-  if (pace)
-    pace (opaque, total);
   if (n > 1 && (buf = malloc (total)) != NULL) {
     if (cls != CLONE_BACKGROUND)
       __atomic_fetch_add (&c->fg_active, 1, __ATOMIC_ACQ_REL);

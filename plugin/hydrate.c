@@ -272,9 +272,10 @@ yield_to_demand (struct hydrate *h)
     h->yields++;
 }
 
-/* Take N bytes from bucket B, sleeping as long as the rate requires. */
+/* Take N bytes from bucket B, sleeping as long as the rate requires or
+ * until *STOP is set (checked every 100 ms). */
 static void
-bucket_take (struct bucket *b, uint64_t n)
+bucket_take (struct bucket *b, uint64_t n, const int *stop)
 {
   uint64_t now = now_ns ();
   double wait;
@@ -290,10 +291,12 @@ bucket_take (struct bucket *b, uint64_t n)
   b->credit -= n;
   wait = b->credit < 0 ? -b->credit / b->rate : 0;
   pthread_mutex_unlock (&b->lock);
-  if (wait > 0) {
-    struct timespec t = { (time_t)wait, (long)((wait - (time_t)wait) * 1e9) };
+  while (wait > 0 && !__atomic_load_n (stop, __ATOMIC_ACQUIRE)) {
+    double slice = wait < 0.1 ? wait : 0.1;
+    struct timespec t = { 0, (long)(slice * 1e9) };
     while (nanosleep (&t, &t) == -1 && errno == EINTR)
       ;
+    wait -= slice;
   }
 }
 
@@ -301,7 +304,8 @@ bucket_take (struct bucket *b, uint64_t n)
 static void
 pace (void *opaque, uint64_t bytes)
 {
-  bucket_take (opaque, bytes);
+  struct hydrate *h = opaque;
+  bucket_take (&h->rl, bytes, &h->stopping);
 }
 
 /* Fill the N chunks from FIRST (without LOCK), coalescing runs of adjacent
@@ -309,8 +313,7 @@ pace (void *opaque, uint64_t bytes)
 static unsigned
 fill (struct hydrate *h, uint64_t first, unsigned n)
 {
-  unsigned failed
-      = clone_fill_run (h->c, first, n, CLONE_BACKGROUND, pace, &h->rl);
+  unsigned failed = clone_fill_run (h->c, first, n, CLONE_BACKGROUND, pace, h);
 
   for (unsigned k = 0; k < n; k++)
     hdebug (h, "hydrate: chunk %" PRIu64 " %s", first + k,
@@ -388,7 +391,7 @@ hydrate_start (struct hydrate *h)
 
   if (h->complete || h->threads)
     return 0;
-  h->stopping = 0;
+  __atomic_store_n (&h->stopping, 0, __ATOMIC_RELEASE);
   h->threads = calloc (h->opts.threads, sizeof *h->threads);
   if (h->threads == NULL) {
     ox_error ("calloc: %m");
@@ -415,7 +418,7 @@ void
 hydrate_stop (struct hydrate *h)
 {
   pthread_mutex_lock (&h->lock);
-  h->stopping = 1;
+  __atomic_store_n (&h->stopping, 1, __ATOMIC_RELEASE);
   pthread_cond_broadcast (&h->cond);
   pthread_mutex_unlock (&h->lock);
   for (unsigned i = 0; i < h->nthreads; i++)

@@ -28,8 +28,6 @@
 struct overlay {
   char *dir;
   int dir_fd, data_fd, map_fd;
-  int direct_fd; /* the data file opened with O_DIRECT, or -1 */
-  int direct_ok; /* atomic: direct_fd works (cleared on EINVAL) */
   uint64_t size, nblocks;
   uint64_t *bits;  /* map, 1 bit per block, atomic words */
   size_t nwords;   /* = map_len / 8 */
@@ -150,16 +148,6 @@ file_create (int dir_fd, const char *dir, const char *name, uint64_t len,
   return fd;
 }
 
-/* Open the data file a second time with O_DIRECT for bulk writes, where
- * the file system allows it (not on tmpfs, say: then every write is
- * buffered). */
-static void
-open_direct (struct overlay *ov)
-{
-  ov->direct_fd = openat (ov->dir_fd, "data", O_RDWR | O_DIRECT | O_CLOEXEC);
-  ov->direct_ok = ov->direct_fd >= 0;
-}
-
 /* Create a fresh overlay for PIN in the (empty) directory. */
 static int
 overlay_create (struct overlay *ov, const struct overlay_pin *pin)
@@ -167,7 +155,6 @@ overlay_create (struct overlay *ov, const struct overlay_pin *pin)
   ov->data_fd = file_create (ov->dir_fd, ov->dir, "data", pin->volume_size, 0);
   if (ov->data_fd < 0)
     return -1;
-  open_direct (ov);
   ov->map_fd = file_create (ov->dir_fd, ov->dir, "map",
                             map_len_for (pin->volume_size), 1);
   if (ov->map_fd < 0)
@@ -283,7 +270,6 @@ overlay_reopen (struct overlay *ov, const struct overlay_pin *pin)
   ov->data_fd = file_open (ov->dir_fd, ov->dir, "data", pin->volume_size);
   if (ov->data_fd < 0)
     return -1;
-  open_direct (ov);
   ov->map_fd
       = file_open (ov->dir_fd, ov->dir, "map", map_len_for (pin->volume_size));
   if (ov->map_fd < 0)
@@ -300,7 +286,7 @@ overlay_alloc (const char *dir, uint64_t size)
 
   if (ov == NULL)
     return NULL;
-  ov->dir_fd = ov->data_fd = ov->map_fd = ov->direct_fd = -1;
+  ov->dir_fd = ov->data_fd = ov->map_fd = -1;
   ov->size = size;
   ov->nblocks = (size + OVERLAY_BLOCK_SIZE - 1) >> OVERLAY_BLOCK_SHIFT;
   ov->nwords = map_len / 8;
@@ -379,8 +365,6 @@ overlay_close (struct overlay *ov)
     return;
   if (ov->data_fd >= 0)
     close (ov->data_fd);
-  if (ov->direct_fd >= 0)
-    close (ov->direct_fd);
   if (ov->map_fd >= 0)
     close (ov->map_fd);
   if (ov->dir_fd >= 0)
@@ -536,33 +520,28 @@ int
 overlay_pwrite_bulk (struct overlay *ov, const void *buf, size_t count,
                      uint64_t offset)
 {
-  const char *p = buf;
-
-  if (!__atomic_load_n (&ov->direct_ok, __ATOMIC_RELAXED)
-      || (uintptr_t)buf % OVERLAY_BLOCK_SIZE || count % OVERLAY_BLOCK_SIZE
-      || offset % OVERLAY_BLOCK_SIZE)
-    return overlay_pwrite (ov, buf, count, offset);
-  __atomic_store_n (&ov->data_dirty, 1, __ATOMIC_RELEASE);
-  while (count > 0) {
-    ssize_t n = pwrite (ov->direct_fd, p, count, (off_t)offset);
-    if (n == -1 && errno == EINTR)
-      continue;
-    if (n == -1 && errno == EINVAL) { /* refused after all: buffered */
-      __atomic_store_n (&ov->direct_ok, 0, __ATOMIC_RELAXED);
-      return overlay_pwrite (ov, p, count, offset);
-    }
-    if (n == -1) {
-      ox_error ("%s/data: write of %zu bytes at %" PRIu64 ": %m", ov->dir,
+  if (overlay_pwrite (ov, buf, count, offset) == -1)
+    return -1;
+  /* Write the range back now and wait for it, then drop it from the page
+   * cache. Not O_DIRECT: mixed with buffered client writes in the same
+   * large folio, direct I/O can leave stale cached data behind. A
+   * writeback error reported here is not reported again by the next fsync
+   * of this file, and may belong to a client's write in the same pages: so
+   * it poisons the overlay like a failed fsync. */
+  if (sync_file_range (ov->data_fd, (off_t)offset, (off_t)count,
+                       SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE
+                           | SYNC_FILE_RANGE_WAIT_AFTER)
+      == -1) {
+    if (errno == EIO || errno == ENOSPC) {
+      ox_error ("%s/data: writeback of %zu bytes at %" PRIu64 ": %m", ov->dir,
                 count, offset);
+      __atomic_store_n (&ov->failed, 1, __ATOMIC_RELEASE);
       return -1;
     }
-    if (n == 0 || n % OVERLAY_BLOCK_SIZE) /* unaligned rest: buffered */
-      return overlay_pwrite (ov, p + n, count - (size_t)n,
-                             offset + (uint64_t)n);
-    p += n;
-    count -= (size_t)n;
-    offset += (uint64_t)n;
+    return 0; /* not supported here: the data stays cached */
   }
+  (void)posix_fadvise (ov->data_fd, (off_t)offset, (off_t)count,
+                       POSIX_FADV_DONTNEED);
   return 0;
 }
 
@@ -690,7 +669,7 @@ flush_locked (struct overlay *ov)
   CLEANUP_FREE uint8_t *copy = NULL;
   size_t n;
 
-  if (ov->failed) {
+  if (__atomic_load_n (&ov->failed, __ATOMIC_ACQUIRE)) {
     errno = EIO;
     ox_error ("%s: an earlier sync failed; the overlay cannot be made "
               "durable",
@@ -724,7 +703,7 @@ flush_locked (struct overlay *ov)
   return 0;
 
 failed:
-  ov->failed = 1;
+  __atomic_store_n (&ov->failed, 1, __ATOMIC_RELEASE);
   errno = EIO;
   return -1;
 }

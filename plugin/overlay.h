@@ -115,9 +115,10 @@ int overlay_pwrite (struct overlay *ov, const void *buf, size_t count,
                     uint64_t offset);
 
 /* Like overlay_pwrite, for bulk data not read again soon (hydration):
- * bypasses the page cache (O_DIRECT) when BUF, COUNT and OFFSET are 4 KiB
- * aligned and the file system allows it, else writes through it. The
- * data is durable after the next overlay_flush either way. */
+ * then writes the range back to disk, waits, and drops it from the page
+ * cache, so that bulk data neither piles up dirty nor evicts what clients
+ * use. A writeback error fails the call and poisons the overlay (every
+ * later flush fails). Returns 0 or -1 (errno). */
 int overlay_pwrite_bulk (struct overlay *ov, const void *buf, size_t count,
                          uint64_t offset);
 

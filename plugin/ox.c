@@ -50,7 +50,6 @@ static struct ox_store_options store_opts;
 static struct clone_options clone_opts;
 static struct hydrate_options hydrate_opts;
 static int hydrate_on = 1, hydrate_rate_set, record_trace;
-#define TRACE_MAX 65536 /* chunks recorded at most */
 
 /* State, from .get_ready to .cleanup. */
 static struct ox_store *store;
@@ -448,7 +447,7 @@ open_attached (void)
     return -1;
   }
   if (record_trace) {
-    recorder = trace_new (ox_root_nchunks (root), TRACE_MAX);
+    recorder = trace_new (ox_root_nchunks (root), TRACE_MAX_CHUNKS);
     if (recorder == NULL) {
       ox_root_free (root);
       nbdkit_error ("malloc: %m");

@@ -33,9 +33,9 @@ trace_new (uint64_t nchunks, uint32_t max)
   if (t == NULL)
     return NULL;
   t->nchunks = nchunks;
-  t->max = max;
+  t->max = max < TRACE_MAX_CHUNKS ? max : TRACE_MAX_CHUNKS;
   t->seen = calloc ((nchunks + 63) / 64, 8);
-  t->order = calloc (max ? max : 1, 8);
+  t->order = calloc (t->max ? t->max : 1, 8);
   if (t->seen == NULL || t->order == NULL) {
     trace_free (t);
     return NULL;
@@ -132,11 +132,19 @@ trace_load (struct ox_store *st, const struct ox_keys *k, const char *volume,
   const char *why = "not a trace";
   void *data = NULL;
   size_t len, blen = 0, count, j = 0;
+  uint64_t size;
   int64_t plain;
 
   *chunks = NULL;
   *n = 0;
   trace_key (key, sizeof key, volume, snapshot_id);
+  if (ox_store_stat (st, key, &size) == -1)
+    return errno == ENOENT ? 0 : -1;
+  if (size > PREFIX + ox_frame_bound (BODY_HEADER + 8 * TRACE_MAX_CHUNKS)) {
+    ox_warning ("read trace %s ignored: %" PRIu64 " bytes is too large", key,
+                size);
+    return 0;
+  }
   if (ox_store_get (st, key, &data, &len) == -1)
     return errno == ENOENT ? 0 : -1;
   obj = data;

@@ -20,7 +20,10 @@
 
 struct trace;
 
-/* A recorder of the first MAX distinct chunks missed, of NCHUNKS. Returns
+#define TRACE_MAX_CHUNKS 65536 /* chunks a trace holds at most */
+
+/* A recorder of the first MAX (<= TRACE_MAX_CHUNKS) distinct chunks
+ * missed, of NCHUNKS. Returns
  * NULL on ENOMEM. */
 struct trace *trace_new (uint64_t nchunks, uint32_t max);
 

@@ -168,10 +168,10 @@ test_punch (void)
   overlay_close (ov);
 }
 
-/* Bulk writes (direct I/O where possible) and buffered writes of the same
- * file agree: aligned and unaligned buffers, offsets and lengths, the short
- * last block, overwrites in both directions, and the bytes survive a
- * flush and reopen. */
+/* Bulk writes (written back and dropped from the cache) and plain writes
+ * of the same file agree: aligned and unaligned buffers, offsets and
+ * lengths, the short last block, overwrites in both directions, and the
+ * bytes survive a flush and reopen. */
 static void
 test_bulk (void)
 {
