@@ -5,10 +5,12 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "monotime.h"
 #include "ratelimit.h"
 
 #define NS 1000000000.0
 #define MIN_BURST 16384.0
+#define DEFAULT_BURST_S 0.25
 
 struct ox_ratelimit {
   pthread_mutex_t lock;
@@ -16,14 +18,17 @@ struct ox_ratelimit {
   double tokens;    /* may be negative: the debt still to wait for */
   uint64_t last_ns; /* when tokens was last brought up to date */
   int started;      /* last_ns is valid */
+  double burst_s;   /* seconds of tokens kept at most */
 };
 
-static struct ox_ratelimit global = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0 };
+static struct ox_ratelimit global
+    = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, DEFAULT_BURST_S };
 
+/* Tokens RL keeps at most at RATE. */
 static double
-burst (uint64_t rate)
+burst (const struct ox_ratelimit *rl, uint64_t rate)
 {
-  double b = rate / 4.0;
+  double b = rate * rl->burst_s;
   return b < MIN_BURST ? MIN_BURST : b;
 }
 
@@ -36,7 +41,8 @@ ox_ratelimit_new (uint64_t rate)
     return NULL;
   pthread_mutex_init (&rl->lock, NULL);
   rl->rate = rate;
-  rl->tokens = burst (rate);
+  rl->burst_s = DEFAULT_BURST_S;
+  rl->tokens = burst (rl, rate);
   return rl;
 }
 
@@ -59,10 +65,10 @@ static void
 set_rate_locked (struct ox_ratelimit *rl, uint64_t rate)
 {
   if (rl->rate == 0)
-    rl->tokens = burst (rate);
+    rl->tokens = burst (rl, rate);
   rl->rate = rate;
-  if (rate && rl->tokens > burst (rate))
-    rl->tokens = burst (rate);
+  if (rate && rl->tokens > burst (rl, rate))
+    rl->tokens = burst (rl, rate);
 }
 
 void
@@ -70,6 +76,15 @@ ox_ratelimit_set_rate (struct ox_ratelimit *rl, uint64_t rate)
 {
   ACQUIRE_LOCK_FOR_CURRENT_SCOPE (&rl->lock);
   set_rate_locked (rl, rate);
+}
+
+void
+ox_ratelimit_set_burst (struct ox_ratelimit *rl, double seconds)
+{
+  ACQUIRE_LOCK_FOR_CURRENT_SCOPE (&rl->lock);
+  rl->burst_s = seconds;
+  if (rl->rate && rl->tokens > burst (rl, rl->rate))
+    rl->tokens = burst (rl, rl->rate);
 }
 
 void
@@ -97,8 +112,8 @@ ox_ratelimit_reserve (struct ox_ratelimit *rl, size_t n, uint64_t now_ns)
     return 0;
   if (rl->started && now_ns > rl->last_ns) {
     rl->tokens += (now_ns - rl->last_ns) / NS * rl->rate;
-    if (rl->tokens > burst (rl->rate))
-      rl->tokens = burst (rl->rate);
+    if (rl->tokens > burst (rl, rl->rate))
+      rl->tokens = burst (rl, rl->rate);
   }
   if (!rl->started || now_ns > rl->last_ns)
     rl->last_ns = now_ns;
@@ -110,19 +125,10 @@ ox_ratelimit_reserve (struct ox_ratelimit *rl, size_t n, uint64_t now_ns)
   return wait > 1e18 ? (uint64_t)1e18 : (uint64_t)wait;
 }
 
-static uint64_t
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 void
 ox_ratelimit_take (struct ox_ratelimit *rl, size_t n)
 {
-  uint64_t wait = ox_ratelimit_reserve (rl, n, now_ns ());
+  uint64_t wait = ox_ratelimit_reserve (rl, n, ox_now_ns ());
   struct timespec ts;
 
   if (wait == 0)

@@ -2,8 +2,9 @@
  *
  * Transfers take tokens for the bytes they move; when the bucket is in
  * debt the taker sleeps until the debt is paid at the configured rate.
- * The bucket holds at most a quarter second of tokens (at least 16 KiB),
- * so an idle period does not allow a long burst afterwards.
+ * The bucket holds at most a quarter second of tokens (at least 16 KiB;
+ * see ox_ratelimit_set_burst), so an idle period does not allow a long
+ * burst afterwards.
  */
 #ifndef OX_RATELIMIT_H
 #define OX_RATELIMIT_H
@@ -25,6 +26,13 @@ struct ox_ratelimit *ox_ratelimit_global (void);
 
 /* Change the rate (0 = no limit). */
 void ox_ratelimit_set_rate (struct ox_ratelimit *rl, uint64_t rate)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Keep at most SECONDS of unused tokens (default 0.25, at least 16 KiB):
+ * more lets a taker that paused make up for it, so that the rate holds on
+ * average over a few seconds rather than only capping. Does not add
+ * tokens. */
+void ox_ratelimit_set_burst (struct ox_ratelimit *rl, double seconds)
     __attribute__ ((__nonnull__ (1)));
 
 /* Lower the rate to RATE if RATE is non-zero and the bucket has no limit

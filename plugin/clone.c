@@ -10,6 +10,7 @@
 #include "cleanup.h"
 #include "clone-int.h"
 #include "log.h"
+#include "monotime.h"
 
 __thread int clone_thread_missed;
 
@@ -63,13 +64,7 @@ clone_new (struct overlay *ov, struct ox_basis *b,
   pthread_cond_init (&c->flight_done, NULL);
   pthread_mutex_init (&c->ra_lock, NULL);
   pthread_cond_init (&c->ra_cond, NULL);
-  {
-    pthread_condattr_t a;
-    pthread_condattr_init (&a);
-    pthread_condattr_setclock (&a, CLOCK_MONOTONIC);
-    pthread_cond_init (&c->stop_cond, &a);
-    pthread_condattr_destroy (&a);
-  }
+  ox_cond_init_monotonic (&c->stop_cond);
   *out = c;
   return 0;
 }

@@ -12,6 +12,8 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "monotime.h"
+#include "ratelimit.h"
 
 #define NONE UINT64_MAX
 #define YIELD_NS 2000000    /* how long a worker sleeps while demand runs */
@@ -21,21 +23,14 @@
 #define DEMAND_RUN 4        /* ... of this many chunks at most */
 #define FLUSH_CHUNKS_BYTES (64u << 20) /* flush after hydrating this much */
 
-/* The background share: a token bucket that keeps up to a second of
- * unused allowance, so that time lost yielding to clients is made up and
- * the rate holds over a few seconds (not only as a cap). */
-struct bucket {
-  pthread_mutex_t lock;
-  uint64_t rate; /* bytes per second; 0 = no limit */
-  double credit; /* bytes that may go now (negative: the wait) */
-  uint64_t last_ns;
-};
-
 struct hydrate {
   struct clone *c;
   struct overlay *ov;
   struct hydrate_options opts;
-  struct bucket rl;
+  /* The background share: keeps up to a second of unused allowance, so
+   * that time lost yielding to clients is made up and the rate holds over
+   * a few seconds (not only as a cap). */
+  struct ox_ratelimit *rl;
   uint64_t nchunks;
 
   pthread_mutex_t lock; /* guards everything below */
@@ -95,9 +90,13 @@ hydrate_new (struct clone *c, struct overlay *ov,
     ox_error ("calloc: %m");
     return -1;
   }
-  pthread_mutex_init (&h->rl.lock, NULL);
-  h->rl.rate = opts->rate;
-  h->rl.credit = opts->rate / 4.0;
+  h->rl = ox_ratelimit_new (opts->rate);
+  if (h->rl == NULL) {
+    free (h);
+    ox_error ("calloc: %m");
+    return -1;
+  }
+  ox_ratelimit_set_burst (h->rl, 1.0);
   h->c = c;
   h->ov = ov;
   h->opts = *opts;
@@ -112,7 +111,7 @@ hydrate_new (struct clone *c, struct overlay *ov,
   if (opts->ntrace) {
     h->trace = malloc (opts->ntrace * sizeof *h->trace);
     if (h->trace == NULL) {
-      pthread_mutex_destroy (&h->rl.lock);
+      ox_ratelimit_free (h->rl);
       free (h);
       ox_error ("malloc: %m");
       return -1;
@@ -122,13 +121,7 @@ hydrate_new (struct clone *c, struct overlay *ov,
   }
   h->complete = overlay_complete (ov);
   pthread_mutex_init (&h->lock, NULL);
-  {
-    pthread_condattr_t a;
-    pthread_condattr_init (&a);
-    pthread_condattr_setclock (&a, CLOCK_MONOTONIC);
-    pthread_cond_init (&h->cond, &a);
-    pthread_condattr_destroy (&a);
-  }
+  ox_cond_init_monotonic (&h->cond);
   *out = h;
   return 0;
 }
@@ -139,13 +132,7 @@ timed_wait (struct hydrate *h, unsigned ms)
 {
   struct timespec t;
 
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  t.tv_sec += ms / 1000;
-  t.tv_nsec += (long)(ms % 1000) * 1000000;
-  if (t.tv_nsec >= 1000000000) {
-    t.tv_sec++;
-    t.tv_nsec -= 1000000000;
-  }
+  ox_deadline (&t, (uint64_t)ms * 1000000);
   pthread_cond_timedwait (&h->cond, &h->lock, &t);
 }
 
@@ -233,20 +220,12 @@ pass_done (struct hydrate *h)
   h->checking = 0;
 }
 
-static uint64_t
-now_ns (void)
-{
-  struct timespec t;
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000000000 + (uint64_t)t.tv_nsec;
-}
-
 /* True if a client's read needed the store (a demand miss, or readahead
  * for a sequential reader) in the last RECENT_NS (LOCK held). */
 static int
 demand_recent (struct hydrate *h)
 {
-  uint64_t seq = clone_foreground_seq (h->c), now = now_ns ();
+  uint64_t seq = clone_foreground_seq (h->c), now = ox_now_ns ();
 
   if (seq != h->recent_seq) {
     h->recent_seq = seq;
@@ -272,40 +251,22 @@ yield_to_demand (struct hydrate *h)
     h->yields++;
 }
 
-/* Take N bytes from bucket B, sleeping as long as the rate requires or
- * until *STOP is set (checked every 100 ms). */
-static void
-bucket_take (struct bucket *b, uint64_t n, const int *stop)
-{
-  uint64_t now = now_ns ();
-  double wait;
-
-  if (b->rate == 0)
-    return;
-  pthread_mutex_lock (&b->lock);
-  if (b->last_ns && now > b->last_ns)
-    b->credit += (now - b->last_ns) / 1e9 * b->rate;
-  if (b->credit > (double)b->rate) /* at most a second of allowance */
-    b->credit = b->rate;
-  b->last_ns = now;
-  b->credit -= n;
-  wait = b->credit < 0 ? -b->credit / b->rate : 0;
-  pthread_mutex_unlock (&b->lock);
-  while (wait > 0 && !__atomic_load_n (stop, __ATOMIC_ACQUIRE)) {
-    double slice = wait < 0.1 ? wait : 0.1;
-    struct timespec t = { 0, (long)(slice * 1e9) };
-    while (nanosleep (&t, &t) == -1 && errno == EINTR)
-      ;
-    wait -= slice;
-  }
-}
-
-/* PACE callback of clone_fill_run: the background bucket. */
+/* PACE callback of clone_fill_run: take BYTES from the background share,
+ * sleeping as long as its rate requires or until hydration stops (checked
+ * every 100 ms). */
 static void
 pace (void *opaque, uint64_t bytes)
 {
   struct hydrate *h = opaque;
-  bucket_take (&h->rl, bytes, &h->stopping);
+  uint64_t wait = ox_ratelimit_reserve (h->rl, bytes, ox_now_ns ());
+
+  while (wait > 0 && !__atomic_load_n (&h->stopping, __ATOMIC_ACQUIRE)) {
+    uint64_t slice = wait < 100000000 ? wait : 100000000;
+    struct timespec t = { 0, (long)slice };
+    while (nanosleep (&t, &t) == -1 && errno == EINTR)
+      ;
+    wait -= slice;
+  }
 }
 
 /* Fill the N chunks from FIRST (without LOCK), coalescing runs of adjacent
@@ -434,7 +395,7 @@ hydrate_free (struct hydrate *h)
   if (h == NULL)
     return;
   hydrate_stop (h);
-  pthread_mutex_destroy (&h->rl.lock);
+  ox_ratelimit_free (h->rl);
   free (h->trace);
   pthread_mutex_destroy (&h->lock);
   pthread_cond_destroy (&h->cond);
@@ -444,21 +405,13 @@ hydrate_free (struct hydrate *h)
 int
 hydrate_wait (struct hydrate *h, unsigned timeout_ms)
 {
-  struct timespec now, end;
+  uint64_t end = ox_now_ns () + (uint64_t)timeout_ms * 1000000;
+  struct timespec t;
   ACQUIRE_LOCK_FOR_CURRENT_SCOPE (&h->lock);
 
-  clock_gettime (CLOCK_MONOTONIC, &end);
-  end.tv_sec += timeout_ms / 1000;
-  end.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-  if (end.tv_nsec >= 1000000000)
-    end.tv_sec++, end.tv_nsec -= 1000000000;
-  while (!h->complete) {
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    if (now.tv_sec > end.tv_sec
-        || (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
-      break;
-    pthread_cond_timedwait (&h->cond, &h->lock, &end);
-  }
+  ox_deadline (&t, (uint64_t)timeout_ms * 1000000);
+  while (!h->complete && ox_now_ns () < end)
+    pthread_cond_timedwait (&h->cond, &h->lock, &t);
   return h->complete;
 }
 

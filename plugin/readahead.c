@@ -7,6 +7,7 @@
 
 #include "clone-int.h"
 #include "log.h"
+#include "monotime.h"
 
 /* ---- readahead ----------------------------------------------------- */
 
@@ -122,8 +123,7 @@ flusher (void *arg)
 
   pthread_mutex_lock (&c->ra_lock);
   while (!c->stopping) {
-    clock_gettime (CLOCK_MONOTONIC, &t);
-    t.tv_sec += c->opts.flush_interval;
+    ox_deadline (&t, (uint64_t)c->opts.flush_interval * 1000000000);
     while (!c->stopping
            && pthread_cond_timedwait (&c->stop_cond, &c->ra_lock, &t)
                   != ETIMEDOUT)

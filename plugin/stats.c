@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "monotime.h"
 
 #define NBUCKETS 512    /* log-linear latency buckets, 8 per power of 2 */
 #define PERSIST_EVERY 5 /* seconds between writes of the totals file */
@@ -95,9 +96,7 @@ struct pstats {
 uint64_t
 pstats_now (void)
 {
-  struct timespec t;
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  return (uint64_t)t.tv_sec * 1000000000 + (uint64_t)t.tv_nsec;
+  return ox_now_ns ();
 }
 
 /* ---- latency histograms -------------------------------------------- */
@@ -227,13 +226,7 @@ pstats_new (const char *overlay_dir, const char *log_file, struct pstats **out)
   ps->runs++;
   ps->start_ns = ps->prev_ns = pstats_now ();
   pthread_mutex_init (&ps->lock, NULL);
-  {
-    pthread_condattr_t a;
-    pthread_condattr_init (&a);
-    pthread_condattr_setclock (&a, CLOCK_MONOTONIC);
-    pthread_cond_init (&ps->cond, &a);
-    pthread_condattr_destroy (&a);
-  }
+  ox_cond_init_monotonic (&ps->cond);
   *out = ps;
   return 0;
 }

@@ -7,6 +7,9 @@
 # (skip) only if Swift cannot be installed here. Sets S3_OWN_SERVER=1 when
 # the server is private (tests that stop or freeze it need that).
 #
+# s3_new_bucket PREFIX: create a bucket named PREFIX-<unique> on that
+# server and set $bucket to its name.
+#
 # die MSG and expect_in FILE PATTERN... helpers.
 
 : "${OX_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -22,6 +25,13 @@ s3_cleanup ()
     "$OX_SRC/scripts/s3-test-server" stop || true
   fi
   if [ -n "${S3_TMP:-}" ]; then rm -rf "$S3_TMP"; fi
+}
+
+s3_new_bucket ()
+{
+  bucket=$1-$$-$RANDOM
+  "$OX_BUILD/tests/test-s3store" mkbucket "s3://$bucket" ||
+    die "cannot create bucket $bucket"
 }
 
 s3_server_start ()

@@ -20,9 +20,7 @@ check_sanitizer ()
 }
 
 s3_server_start
-bucket=oxsnap-$$-$RANDOM
-"$OX_BUILD/tests/test-s3store" mkbucket "s3://$bucket" ||
-  fail "cannot create bucket $bucket"
+s3_new_bucket oxsnap
 export OX_S3_RETRIES=3 OX_S3_RETRY_BASE_MS=50
 S=s3://$bucket/stores/one
 K=(--key-file "$T/key")

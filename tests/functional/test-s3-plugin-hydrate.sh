@@ -9,9 +9,7 @@ source "$(dirname "$0")/s3-lib.sh"
 requires nbdcopy
 
 s3_server_start
-bucket=oxhydrate-$$-$RANDOM
-"$OX_BUILD/tests/test-s3store" mkbucket "s3://$bucket" ||
-  fail "cannot create bucket $bucket"
+s3_new_bucket oxhydrate
 export OX_S3_RETRIES=2 OX_S3_RETRY_BASE_MS=50
 S=s3://$bucket/store
 

@@ -241,17 +241,20 @@ struct worker {
   int id;
   unsigned seed;
   unsigned char *model; /* writers: the blocks they own */
+  int ops;              /* writers: writes to make (default 1500) */
+  int zeroes;           /* writers: a quarter of them zero instead */
 };
 
-/* Writer ID owns the blocks with (block % WRITERS) == ID and writes them
- * (whole or in part) while readers copy chunks in; it checks each write. */
+/* Writer ID owns the blocks with (block % WRITERS) == ID and writes (or
+ * zeroes) them, whole or in part, while chunks are copied in; it checks
+ * each write. */
 static void *
 writer (void *arg)
 {
   struct worker *w = arg;
   unsigned char buf[BS], got[BS];
 
-  for (int i = 0; i < 1500; i++) {
+  for (int i = 0; i < (w->ops ? w->ops : 1500); i++) {
     uint64_t blk
         = (rand_r (&w->seed) % (SIZE / BS / WRITERS)) * WRITERS + w->id;
     uint64_t off = blk * BS;
@@ -261,10 +264,15 @@ writer (void *arg)
       skip = rand_r (&w->seed) % 2000;
       len = 1 + rand_r (&w->seed) % (BS - skip);
     }
-    for (uint32_t j = 0; j < len; j++)
-      buf[j] = rand_r (&w->seed);
-    CHECK_EQ_INT (clone_pwrite (cl, buf, len, off + skip, 0), 0);
-    memcpy (w->model + off + skip, buf, len);
+    if (w->zeroes && rand_r (&w->seed) % 4 == 0) {
+      CHECK_EQ_INT (clone_zero (cl, len, off + skip, 0), 0);
+      memset (w->model + off + skip, 0, len);
+    } else {
+      for (uint32_t j = 0; j < len; j++)
+        buf[j] = rand_r (&w->seed);
+      CHECK_EQ_INT (clone_pwrite (cl, buf, len, off + skip, 0), 0);
+      memcpy (w->model + off + skip, buf, len);
+    }
     CHECK_EQ_INT (clone_pread (cl, NULL, got, BS, off), 0);
     CHECK_MEM (got, w->model + off, BS);
   }
@@ -355,38 +363,6 @@ test_single_flight (void)
   close_clone ();
 }
 
-/* A writer for test_hydrate: like writer, and it also zeroes blocks. */
-static void *
-hwriter (void *arg)
-{
-  struct worker *w = arg;
-  unsigned char buf[BS], got[BS];
-
-  for (int i = 0; i < 600; i++) {
-    uint64_t blk
-        = (rand_r (&w->seed) % (SIZE / BS / WRITERS)) * WRITERS + w->id;
-    uint64_t off = blk * BS;
-    uint32_t len = BS, skip = 0;
-
-    if (rand_r (&w->seed) % 2) {
-      skip = rand_r (&w->seed) % 2000;
-      len = 1 + rand_r (&w->seed) % (BS - skip);
-    }
-    if (rand_r (&w->seed) % 4 == 0) {
-      CHECK_EQ_INT (clone_zero (cl, len, off + skip, 0), 0);
-      memset (w->model + off + skip, 0, len);
-    } else {
-      for (uint32_t j = 0; j < len; j++)
-        buf[j] = rand_r (&w->seed);
-      CHECK_EQ_INT (clone_pwrite (cl, buf, len, off + skip, 0), 0);
-      memcpy (w->model + off + skip, buf, len);
-    }
-    CHECK_EQ_INT (clone_pread (cl, NULL, got, BS, off), 0);
-    CHECK_MEM (got, w->model + off, BS);
-  }
-  return NULL;
-}
-
 /* Hydration makes every block local, fetching each chunk once, never
  * over concurrent writes and zeroes; the complete overlay then opens
  * without a basis (detached). */
@@ -419,8 +395,10 @@ test_hydrate (void)
     CHECK_EQ_INT (hydrate_new (cl, ov, &ho, &h), 0);
     CHECK_EQ_INT (hydrate_start (h), 0);
     for (int i = 0; i < WRITERS; i++) {
-      w[i] = (struct worker){ .id = i, .seed = 7 * round + i, .model = model };
-      CHECK (pthread_create (&t[i], NULL, hwriter, &w[i]) == 0);
+      w[i] = (struct worker){
+        .id = i, .seed = 7 * round + i, .model = model, .ops = 600, .zeroes = 1
+      };
+      CHECK (pthread_create (&t[i], NULL, writer, &w[i]) == 0);
     }
     for (int i = 0; i < WRITERS; i++)
       pthread_join (t[i], NULL);

@@ -45,6 +45,25 @@ check_fake_clock (void)
   ox_ratelimit_limit (rl, MIB);
   CHECK_EQ_INT (ox_ratelimit_rate (rl), MIB);
   ox_ratelimit_free (rl);
+
+  /* A one-second burst: setting it adds nothing; a pause of up to a
+   * second is made up afterwards, a longer one is not. */
+  rl = ox_ratelimit_new (MIB);
+  t = 1000000000;
+  ox_ratelimit_set_burst (rl, 1.0);
+  CHECK_EQ_INT (ox_ratelimit_reserve (rl, MIB / 4, t), 0);
+  CHECK_EQ_INT (ox_ratelimit_reserve (rl, MIB / 4, t), 250000000);
+  t += 250000000 + 500000000; /* paid, then half a second paused */
+  CHECK_EQ_INT (ox_ratelimit_reserve (rl, MIB / 2, t), 0);
+  t += 100ULL * 1000000000;
+  CHECK_EQ_INT (ox_ratelimit_reserve (rl, MIB, t), 0);
+  CHECK_EQ_INT (ox_ratelimit_reserve (rl, MIB / 2, t), 500000000);
+  /* Back to a quarter second: surplus tokens are cut. */
+  t += 100ULL * 1000000000;
+  CHECK_EQ_INT (ox_ratelimit_reserve (rl, 0, t), 0);
+  ox_ratelimit_set_burst (rl, 0.25);
+  CHECK_EQ_INT (ox_ratelimit_reserve (rl, MIB / 2, t), 250000000);
+  ox_ratelimit_free (rl);
 }
 
 static struct ox_ratelimit *shared;
