@@ -293,7 +293,7 @@ worker (void *arg)
   pthread_mutex_lock (&h->lock);
   while (!h->stopping && !h->complete) {
     uint64_t ch;
-    unsigned n, failed;
+    unsigned n, run, failed;
 
     /* A trace predicts demand: it does not wait for it. */
     if (h->tpos >= h->ntrace) {
@@ -308,7 +308,10 @@ worker (void *arg)
       break;
     /* While clients miss chunks, short background reads: a client's GET
      * then never queues at the server behind megabytes of ours. */
-    ch = pick (h, demand_recent (h) ? DEMAND_RUN : h->opts.coalesce, &n);
+    run = h->opts.coalesce;
+    if (demand_recent (h) && run > DEMAND_RUN)
+      run = DEMAND_RUN;
+    ch = pick (h, run, &n);
     if (ch == NONE) {
       if (h->busy == 0 && !h->checking)
         pass_done (h);
