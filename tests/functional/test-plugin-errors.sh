@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # nbdkit-ox-plugin: start-up errors are clear and nbdkit exits non-zero:
 # missing store, missing or wrong key, unknown snapshot or tag, foreign,
-# mismatched, busy or parentless overlay directory. Encrypted stores open
+# mismatched or busy overlay directory, or one under a file; missing
+# parents of a new overlay are created. Encrypted stores open
 # with key-file= and passphrase=+FILE; a reopen needs no volume=.
 source "$(dirname "$0")/plugin-lib.sh"
 
@@ -48,7 +49,14 @@ must_fail "not found\|no snapshot\|unknown" \
 must_fail "no snapshot\|not found\|unknown" \
   store="$T/store" volume=novol overlay="$T/ov" "$K"
 must_fail "tag" store="$T/store" volume=vol:nosuchtag overlay="$T/ov" "$K"
-must_fail "parent" store="$T/store" volume=vol overlay="$T/no/such/ov" "$K"
+touch "$T/plainfile"
+must_fail "not a directory" store="$T/store" volume=vol \
+  overlay="$T/plainfile/sub/ov" "$K"
+# Missing parents are created, as in the README (overlay=/var/lib/ox/...):
+# mkdir -p semantics, the overlay directory itself mode 0700.
+must_start store="$T/store" volume=vol overlay="$T/new/parents/ov" "$K"
+[ "$(stat -c %a "$T/new/parents/ov")" = 700 ] || fail "overlay mode not 0700"
+[ -f "$T/new/parents/ov/ox-overlay" ] || fail "no overlay created"
 must_fail "give volume=" store="$T/store" overlay="$T/ov" "$K"
 mkdir "$T/foreign"
 echo precious > "$T/foreign/file"
