@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -154,11 +155,18 @@ ox_json_uint (struct ox_json *j, const char *key, uint64_t v)
 void
 ox_json_double (struct ox_json *j, const char *key, double v)
 {
+  char buf[32];
+
   begin_value (j, key);
-  if (isfinite (v))
-    fprintf (j->f, "%.17g", v);
-  else
+  if (!isfinite (v)) {
     fputs ("null", j->f);
+    return;
+  }
+  /* The shortest of 15 or 17 digits that reads back as V. */
+  snprintf (buf, sizeof buf, "%.15g", v);
+  if (strtod (buf, NULL) != v)
+    snprintf (buf, sizeof buf, "%.17g", v);
+  fputs (buf, j->f);
 }
 
 void

@@ -51,6 +51,8 @@ test_document (void)
   ox_json_uint (&j, "max", UINT64_MAX);
   ox_json_double (&j, "ratio", 1.5);
   ox_json_double (&j, "nan", NAN);
+  ox_json_double (&j, "third", 1.0 / 3);
+  ox_json_double (&j, "tenth", 0.1);
   ox_json_bool (&j, "yes", 1);
   ox_json_bool (&j, "no", 0);
   ox_json_null (&j, "parent");
@@ -72,7 +74,8 @@ test_document (void)
   ox_json_end (&j);
   expect (&j, f, 0,
           "{\"name\":\"vol\",\"zero\":0,\"max\":18446744073709551615,"
-          "\"ratio\":1.5,\"nan\":null,\"yes\":true,\"no\":false,"
+          "\"ratio\":1.5,\"nan\":null,\"third\":0.33333333333333331,"
+          "\"tenth\":0.1,\"yes\":true,\"no\":false,"
           "\"parent\":null,\"id\":\"0123456789abcdef\","
           "\"small\":\"000000000000002a\",\"empty\":[],"
           "\"list\":[1,{},[\"x\"]],\"inner\":{\"a\":7}}\n");
