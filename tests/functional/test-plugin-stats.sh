@@ -155,7 +155,7 @@ nbdpy <<'P'
 for ch in range(0, 64, 2):
     h.pread(8192, ch * 65536)
 P
-for i in $(seq 1 100); do
+for _ in $(seq 1 100); do
   [ "$(stats_sum "$LOG" reads)" -eq 80 ] && break
   sleep 0.1
 done
