@@ -2,7 +2,7 @@
  * docs/FORMAT.md, section 8): hydration progress, bytes local and still
  * in the store, and the plugin's counters from the overlay's stats file.
  * Reads the files only; works while the plugin runs (the map on disk is
- * as of the plugin's last flush, the counters a few seconds old). */
+ * as of the plugin's last flush, the counters about a second old). */
 #include <endian.h>
 #include <errno.h>
 #include <inttypes.h>

@@ -52,11 +52,15 @@ must_fail "tag" store="$T/store" volume=vol:nosuchtag overlay="$T/ov" "$K"
 touch "$T/plainfile"
 must_fail "not a directory" store="$T/store" volume=vol \
   overlay="$T/plainfile/sub/ov" "$K"
-# Missing parents are created, as in the README (overlay=/var/lib/ox/...):
-# mkdir -p semantics, the overlay directory itself mode 0700.
-must_start store="$T/store" volume=vol overlay="$T/new/parents/ov" "$K"
-[ "$(stat -c %a "$T/new/parents/ov")" = 700 ] || fail "overlay mode not 0700"
-[ -f "$T/new/parents/ov/ox-overlay" ] || fail "no overlay created"
+# Missing parents are created, as the README's example needs (store
+# URL, VOLUME:TAG, overlay=/var/lib/ox/clone1 on a fresh machine): mkdir -p
+# semantics, the overlay directory itself mode 0700.
+must_start store="file://$T/store" volume=vol:stable \
+  overlay="$T/var/lib/ox/clone1" "$K"
+[ "$(stat -c %a "$T/var/lib/ox/clone1")" = 700 ] || fail "overlay mode not 0700"
+[ -d "$T/var/lib" ] || fail "parents not created"
+grep -qx "snapshot=$id2" "$T/var/lib/ox/clone1/ox-overlay" ||
+  fail "the clone is not of vol:stable"
 must_fail "give volume=" store="$T/store" overlay="$T/ov" "$K"
 mkdir "$T/foreign"
 echo precious > "$T/foreign/file"
