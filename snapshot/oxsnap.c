@@ -73,11 +73,12 @@ static const struct option long_options[] = {
 static const struct {
   const char *name;
   int (*fn) (struct cli *, int, char **);
+  int json; /* takes --json */
 } commands[] = {
-  { "init", cmd_init },       { "snapshot", cmd_snapshot },
-  { "restore", cmd_restore }, { "verify", cmd_verify },
-  { "list", cmd_list },       { "info", cmd_info },
-  { "tag", cmd_tag },         { "status", cmd_status },
+  { "init", cmd_init, 0 },       { "snapshot", cmd_snapshot, 0 },
+  { "restore", cmd_restore, 0 }, { "verify", cmd_verify, 1 },
+  { "list", cmd_list, 1 },       { "info", cmd_info, 1 },
+  { "tag", cmd_tag, 0 },         { "status", cmd_status, 1 },
 };
 
 int
@@ -299,6 +300,12 @@ main (int argc, char **argv)
   }
   for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp (pos[0], commands[i].name) == 0) {
+      if (c.json && !commands[i].json) {
+        ox_error ("--json applies to list, info, verify and status, not to "
+                  "%s",
+                  pos[0]);
+        return 2;
+      }
       r = commands[i].fn (&c, npos - 1, pos + 1);
       cli_close_store (&c);
       return r;

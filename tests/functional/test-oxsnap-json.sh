@@ -4,7 +4,7 @@
 # snapshot ids printed by snapshot, tags, sizes, chunk counts of an image
 # built for them, stored bytes (the same in list and info), verify's counts
 # and ok; a damaged frame makes verify --full --json say ok: false and exit
-# 1. Without --json the text is unchanged (no JSON).
+# 1; other commands refuse --json. Without --json the text is unchanged.
 source "$(dirname "$0")/oxsnap-common.sh"
 
 new_key "$T/key"
@@ -100,4 +100,10 @@ rc=0
 ox verify "$d" nosuch --json >"$T/none.json" || rc=$?
 [ "$rc" -eq 1 ] || fail "verify of a missing volume exited $rc"
 expect "$T/none.json" 'd["snapshots"], d["complete"], d["ok"]' "([], False, False)"
+# Commands without JSON output refuse --json (before doing anything).
+expect_fail 2 "--json applies to list, info, verify and status, not to snapshot" \
+  snapshot "$T/rand" "$d" --volume w --json
+expect_fail 2 "not to tag" tag "$d" v t --json
+ox list "$d" --json >"$T/after.json"
+expect "$T/after.json" '[v["name"] for v in d["volumes"]]' "['v']"
 echo OK
