@@ -693,7 +693,9 @@ ox_storecfg_open (struct ox_store *st, const struct ox_key_source *src,
   }
   if (ox_store_get (st, CFG_KEY, &data, &len) == -1) {
     if (errno == ENOENT)
-      ox_error ("no ox store at %s (missing ox-store)", st->url);
+      ox_error ("no ox store at %s (missing ox-store); create one with "
+                "'oxsnap init STORE'",
+                st->url);
     return -1;
   }
   if (parse_config (st, data, len, &cfg) == -1)

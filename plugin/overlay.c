@@ -50,7 +50,37 @@ map_len_for (uint64_t size)
 
 /* ---- opening and creating ------------------------------------------ */
 
-/* Open DIR, creating it (not its parents) when missing. */
+/* Create the missing parent directories of DIR, as mkdir -p does (mode
+ * 0777 less the umask), so that overlay=/var/lib/ox/vm1 works on a fresh
+ * machine. The overlay directory itself is made by dir_open. */
+static int
+mkdir_parents (const char *dir)
+{
+  char path[PATH_MAX];
+  size_t len = strlen (dir);
+
+  if (len >= sizeof path) {
+    ox_error ("overlay directory %s: path too long", dir);
+    return -1;
+  }
+  memcpy (path, dir, len + 1);
+  while (len > 1 && path[len - 1] == '/') /* trailing slashes */
+    path[--len] = '\0';
+  for (char *p = path + 1; (p = strchr (p, '/')) != NULL; p++) {
+    if (p[-1] == '/')
+      continue;
+    *p = '\0';
+    if (mkdir (path, 0777) == -1 && errno != EEXIST) {
+      ox_error ("cannot create %s, a parent of the overlay directory %s: %m",
+                path, dir);
+      return -1;
+    }
+    *p = '/';
+  }
+  return 0;
+}
+
+/* Open DIR, creating it (mode 0700) and its missing parents when CREATE. */
 static int
 dir_open (const char *dir, int create)
 {
@@ -60,13 +90,10 @@ dir_open (const char *dir, int create)
       ox_error ("overlay directory %s: %m", dir);
     return fd;
   }
+  if (mkdir_parents (dir) == -1)
+    return -1;
   if (mkdir (dir, 0700) == -1 && errno != EEXIST) {
-    if (errno == ENOENT)
-      ox_error ("cannot create overlay directory %s: its parent directory "
-                "does not exist",
-                dir);
-    else
-      ox_error ("cannot create overlay directory %s: %m", dir);
+    ox_error ("cannot create overlay directory %s: %m", dir);
     return -1;
   }
   fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

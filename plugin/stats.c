@@ -15,8 +15,7 @@
 #include "log.h"
 #include "monotime.h"
 
-#define NBUCKETS 512    /* log-linear latency buckets, 8 per power of 2 */
-#define PERSIST_EVERY 5 /* seconds between writes of the totals file */
+#define NBUCKETS 512 /* log-linear latency buckets, 8 per power of 2 */
 #define TOTALS_NAME "stats"
 #define TOTALS_TMP "stats.tmp"
 
@@ -38,7 +37,7 @@ enum total {
   T_ERRORS,
   T_LOCAL_READS,
   T_BASIS_READS,
-  T_RUNTIME,
+  T_RUNTIME, /* milliseconds: whole seconds per run would not add up */
   NTOTALS
 };
 
@@ -59,13 +58,20 @@ static const char *const total_names[NTOTALS] = {
   "errors",
   "local_reads",
   "basis_reads",
-  "runtime_s",
+  "runtime_ms",
 };
 
 struct hist {
   uint64_t n[NBUCKETS];
   uint64_t max_us; /* since the last line */
 };
+
+/* The larger of A and B. */
+static uint64_t
+max_u64 (uint64_t a, uint64_t b)
+{
+  return a > b ? a : b;
+}
 
 struct pstats {
   char *dir;
@@ -85,7 +91,8 @@ struct pstats {
   uint64_t prev[NTOTALS];
   uint64_t prev_lat[3][NBUCKETS];
   uint64_t prev_ns;
-  uint64_t rate[3]; /* bytes per second by class over the last interval */
+  uint64_t rate[3];      /* bytes per second by class over the last interval */
+  uint64_t cold_max_run; /* largest cold read latency of this run */
 
   pthread_mutex_t lock; /* guards STOPPING and the file writes */
   pthread_cond_t cond;
@@ -126,11 +133,15 @@ bucket_top (unsigned b)
   return ((uint64_t)(8 + sub + 1) << (e - 3)) - 1;
 }
 
-/* The P-th percentile (0..100) of the N[] differences, in microseconds. */
+/* The P-th percentile (0..100) of the N[] differences, in microseconds:
+ * the top of the bucket that holds it, but never above MAX, the largest
+ * latency counted (a bucket's top can exceed every value in it, and a
+ * percentile above the maximum makes no sense). */
 static uint64_t
-percentile (const uint64_t *n, uint64_t total, unsigned p)
+percentile (const uint64_t *n, uint64_t total, unsigned p, uint64_t max)
 {
-  uint64_t want = (total * p + 99) / 100, seen = 0;
+  uint64_t want = (total * p + 99) / 100, seen = 0,
+           v = bucket_top (NBUCKETS - 1);
 
   if (total == 0)
     return 0;
@@ -138,23 +149,29 @@ percentile (const uint64_t *n, uint64_t total, unsigned p)
     want = 1;
   for (unsigned b = 0; b < NBUCKETS; b++) {
     seen += n[b];
-    if (seen >= want)
-      return bucket_top (b);
+    if (seen >= want) {
+      v = bucket_top (b);
+      break;
+    }
   }
-  return bucket_top (NBUCKETS - 1);
+  return v < max ? v : max;
 }
 
-/* Count a latency of US microseconds in H. */
+/* Count a latency of US microseconds in H. The maximum is raised before
+ * the bucket is counted (release), and write_line reads the buckets
+ * (acquire) before it takes the maximum, so a latency it counts has
+ * normally reached the maximum it reports; percentiles are clamped to that
+ * maximum in any case. */
 static void
 hist_add (struct hist *h, uint64_t us)
 {
   uint64_t m = __atomic_load_n (&h->max_us, __ATOMIC_RELAXED);
 
-  __atomic_fetch_add (&h->n[bucket_of (us)], 1, __ATOMIC_RELAXED);
   while (us > m
          && !__atomic_compare_exchange_n (&h->max_us, &m, us, 1,
                                           __ATOMIC_RELAXED, __ATOMIC_RELAXED))
     ;
+  __atomic_fetch_add (&h->n[bucket_of (us)], 1, __ATOMIC_RELEASE);
 }
 
 void
@@ -197,6 +214,9 @@ load_totals (struct pstats *ps)
     *eq = '\0';
     if (strcmp (line, "runs") == 0)
       ps->runs = strtoull (eq + 1, NULL, 10);
+    /* Files of older versions kept whole seconds only. */
+    if (strcmp (line, "runtime_s") == 0 && ps->base[T_RUNTIME] == 0)
+      ps->base[T_RUNTIME] = strtoull (eq + 1, NULL, 10) * 1000;
     for (int i = 0; i < NTOTALS; i++)
       if (strcmp (line, total_names[i]) == 0)
         ps->base[i] = strtoull (eq + 1, NULL, 10);
@@ -267,7 +287,7 @@ sample (struct pstats *ps, uint64_t *t, uint64_t now)
   t[T_ERRORS] = __atomic_load_n (&ps->errors, __ATOMIC_RELAXED);
   t[T_LOCAL_READS] = cs.local_reads;
   t[T_BASIS_READS] = cs.basis_reads;
-  t[T_RUNTIME] = (now - ps->start_ns) / 1000000000;
+  t[T_RUNTIME] = (now - ps->start_ns) / 1000000;
 }
 
 /* Write the totals file (temporary file and rename; not synced: it is
@@ -290,6 +310,8 @@ write_totals (struct pstats *ps, const uint64_t *t)
            ps->runs);
   for (int i = 0; i < NTOTALS; i++)
     fprintf (f, "%s=%" PRIu64 "\n", total_names[i], ps->base[i] + t[i]);
+  fprintf (f, "runtime_s=%" PRIu64 "\n",
+           (ps->base[T_RUNTIME] + t[T_RUNTIME]) / 1000);
   fprintf (f,
            "demand_rate=%" PRIu64 "\nreadahead_rate=%" PRIu64
            "\nbackground_rate=%" PRIu64 "\nhydrate=%s\ncomplete=%d\n",
@@ -318,7 +340,7 @@ write_line (struct pstats *ps, uint64_t *t, uint64_t now)
     d[i] = t[i] - ps->prev[i];
   for (int k = 0; k < 3; k++) {
     for (unsigned b = 0; b < NBUCKETS; b++) {
-      uint64_t v = __atomic_load_n (&ps->lat[k].n[b], __ATOMIC_RELAXED);
+      uint64_t v = __atomic_load_n (&ps->lat[k].n[b], __ATOMIC_ACQUIRE);
       lat[k][b] = v - ps->prev_lat[k][b];
       ps->prev_lat[k][b] = v;
       nlat[k] += lat[k][b];
@@ -327,8 +349,9 @@ write_line (struct pstats *ps, uint64_t *t, uint64_t now)
         ncold_all += v;
       }
     }
-    max[k] = __atomic_exchange_n (&ps->lat[k].max_us, 0, __ATOMIC_RELAXED);
+    max[k] = __atomic_exchange_n (&ps->lat[k].max_us, 0, __ATOMIC_ACQ_REL);
   }
+  ps->cold_max_run = max_u64 (ps->cold_max_run, max[2]);
   for (int i = 0; i < 3; i++)
     ps->rate[i] = secs > 0 ? (uint64_t)(d[T_DEMAND_BYTES + i] / secs) : 0;
   memcpy (ps->prev, t, sizeof ps->prev);
@@ -356,16 +379,17 @@ write_line (struct pstats *ps, uint64_t *t, uint64_t now)
            " read_p50_us=%" PRIu64 " read_p99_us=%" PRIu64
            " read_max_us=%" PRIu64 " write_p50_us=%" PRIu64
            " write_p99_us=%" PRIu64 " write_max_us=%" PRIu64,
-           percentile (lat[0], nlat[0], 50), percentile (lat[0], nlat[0], 99),
-           max[0], percentile (lat[1], nlat[1], 50),
-           percentile (lat[1], nlat[1], 99), max[1]);
+           percentile (lat[0], nlat[0], 50, max[0]),
+           percentile (lat[0], nlat[0], 99, max[0]), max[0],
+           percentile (lat[1], nlat[1], 50, max[1]),
+           percentile (lat[1], nlat[1], 99, max[1]), max[1]);
   fprintf (f,
            " cold_reads=%" PRIu64 " cold_p50_us=%" PRIu64
            " cold_p99_us=%" PRIu64 " cold_max_us=%" PRIu64
            " cold_reads_total=%" PRIu64 " cold_p99_total_us=%" PRIu64,
-           nlat[2], percentile (lat[2], nlat[2], 50),
-           percentile (lat[2], nlat[2], 99), max[2], ncold_all,
-           percentile (cold_all, ncold_all, 99));
+           nlat[2], percentile (lat[2], nlat[2], 50, max[2]),
+           percentile (lat[2], nlat[2], 99, max[2]), max[2], ncold_all,
+           percentile (cold_all, ncold_all, 99, ps->cold_max_run));
   fprintf (
       f,
       " errors=%" PRIu64 " fetch_errors=%" PRIu64 " hydrate_errors=%" PRIu64
@@ -373,14 +397,15 @@ write_line (struct pstats *ps, uint64_t *t, uint64_t now)
       " complete=%d total_fetch_bytes=%" PRIu64 "\n",
       d[T_ERRORS], d[T_FETCH_ERRORS], hs.errors, overlay_count_local (ps->ov),
       overlay_nblocks (ps->ov), overlay_complete (ps->ov),
-      t[T_DEMAND_BYTES] + t[T_READAHEAD_BYTES] + t[T_BACKGROUND_BYTES]);
+      ps->base[T_DEMAND_BYTES] + t[T_DEMAND_BYTES]
+          + ps->base[T_READAHEAD_BYTES] + t[T_READAHEAD_BYTES]
+          + ps->base[T_BACKGROUND_BYTES] + t[T_BACKGROUND_BYTES]);
 }
 
 static void *
 stats_thread (void *arg)
 {
   struct pstats *ps = arg;
-  unsigned ticks = 0;
   uint64_t t[NTOTALS];
   struct timespec next;
 
@@ -398,9 +423,10 @@ stats_thread (void *arg)
       break;
     now = pstats_now ();
     sample (ps, t, now);
+    /* The totals with every line: after a crash and a restart, the
+     * totals file must not lag behind the lines already written. */
     write_line (ps, t, now);
-    if (++ticks % PERSIST_EVERY == 0)
-      write_totals (ps, t);
+    write_totals (ps, t);
   }
   pthread_mutex_unlock (&ps->lock);
   return NULL;

@@ -25,6 +25,8 @@ struct cli {
   int force;
   int quiet;
   int progress; /* print progress on stderr (default: when a terminal) */
+  int json;     /* list, info, verify, status: one JSON document on stdout */
+  int help;     /* --help: the command's help, or the overview */
 
   /* Opened by cli_open_store. */
   struct ox_store *store;

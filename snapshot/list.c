@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "json.h"
 #include "log.h"
 #include "manifest.h"
 #include "names.h"
@@ -102,12 +103,42 @@ print_tags (const struct tags *t, uint64_t id)
     printf ("-");
 }
 
+/* The tags naming ID as a JSON array member KEY. */
+static void
+json_tags (struct ox_json *j, const char *key, const struct tags *t,
+           uint64_t id)
+{
+  ox_json_array (j, key);
+  for (size_t i = 0; i < t->n; i++)
+    if (t->ids[i] == id)
+      ox_json_string (j, NULL, t->names[i]);
+  ox_json_end (j);
+}
+
+/* One snapshot of "list STORE VOLUME --json". */
+static void
+json_snapshot (struct ox_json *j, const struct ox_root *root,
+               const struct tags *t)
+{
+  char tb[32];
+
+  ox_json_object (j, NULL);
+  ox_json_id (j, "id", root->snapshot_id);
+  ox_json_string (j, "created", format_time (root->created, tb, sizeof tb));
+  ox_json_uint (j, "created_unix", root->created);
+  ox_json_uint (j, "size", root->volume_size);
+  ox_json_uint (j, "stored_bytes", root->stored_bytes);
+  json_tags (j, "tags", t, root->snapshot_id);
+  ox_json_end (j);
+}
+
 static int
 list_snapshots (struct cli *c, const char *volume)
 {
   uint64_t *ids = NULL;
   size_t n, i;
   struct tags t;
+  struct ox_json j;
   int r = 0;
 
   if (!ox_name_valid (volume)) {
@@ -120,13 +151,24 @@ list_snapshots (struct cli *c, const char *volume)
     free (ids);
     return 1;
   }
-  printf ("%-16s  %-20s  %12s  %12s  %s\n", "SNAPSHOT", "CREATED", "SIZE",
-          "STORED", "TAGS");
+  ox_json_init (&j, stdout);
+  if (c->json) {
+    ox_json_object (&j, NULL);
+    ox_json_string (&j, "volume", volume);
+    ox_json_array (&j, "snapshots");
+  } else
+    printf ("%-16s  %-20s  %12s  %12s  %s\n", "SNAPSHOT", "CREATED", "SIZE",
+            "STORED", "TAGS");
   for (i = 0; i < n; i++) {
     struct ox_root *root = NULL;
     char tb[32], a[32], b[32];
     if (ox_root_get (c->store, &c->keys, volume, ids[i], &root) == -1) {
       r = 1;
+      continue;
+    }
+    if (c->json) {
+      json_snapshot (&j, root, &t);
+      ox_root_free (root);
       continue;
     }
     printf ("%016" PRIx64 "  %-20s  %12s  %12s  ", ids[i],
@@ -136,6 +178,12 @@ list_snapshots (struct cli *c, const char *volume)
     print_tags (&t, ids[i]);
     printf ("\n");
     ox_root_free (root);
+  }
+  if (c->json) {
+    ox_json_end (&j);
+    ox_json_end (&j);
+    if (ox_json_finish (&j) == -1)
+      r = 1;
   }
   if (n == 0)
     fprintf (stderr, "oxsnap: volume %s has no snapshots\n", volume);
@@ -149,25 +197,45 @@ list_all (struct cli *c)
 {
   char **names = NULL;
   size_t n = 0, i;
+  struct ox_json j;
   int r = 0;
 
   if (list_volumes (c->store, &names, &n) == -1)
     return 1;
-  printf ("%-32s  %9s  %-16s  %-20s\n", "VOLUME", "SNAPSHOTS", "NEWEST",
-          "CREATED");
+  ox_json_init (&j, stdout);
+  if (c->json) {
+    ox_json_object (&j, NULL);
+    ox_json_array (&j, "volumes");
+  } else
+    printf ("%-32s  %9s  %-16s  %-20s\n", "VOLUME", "SNAPSHOTS", "NEWEST",
+            "CREATED");
   for (i = 0; i < n; i++) {
     uint64_t *ids = NULL;
     size_t k;
     char tb[32];
     if (ox_snapshot_list (c->store, names[i], &ids, &k) == -1 || k == 0)
       r = 1;
-    else
+    else if (c->json) {
+      ox_json_object (&j, NULL);
+      ox_json_string (&j, "name", names[i]);
+      ox_json_uint (&j, "snapshots", k);
+      ox_json_id (&j, "newest", ids[k - 1]);
+      ox_json_string (&j, "newest_created",
+                      format_time (ids[k - 1] >> 24, tb, sizeof tb));
+      ox_json_end (&j);
+    } else
       printf ("%-32s  %9zu  %016" PRIx64 "  %-20s\n", names[i], k, ids[k - 1],
               format_time (ids[k - 1] >> 24, tb, sizeof tb));
     free (ids);
     free (names[i]);
   }
   free (names);
+  if (c->json) {
+    ox_json_end (&j);
+    ox_json_end (&j);
+    if (ox_json_finish (&j) == -1)
+      r = 1;
+  }
   return r;
 }
 
@@ -181,6 +249,45 @@ cmd_list (struct cli *c, int argc, char **argv)
   if (cli_open_store (c, argv[0]) == -1)
     return 1;
   return argc == 2 ? list_snapshots (c, argv[1]) : list_all (c);
+}
+
+/* "info --json": the snapshot R as one JSON document (see oxsnap(1)). */
+static int
+json_info (const struct cli *c, const struct ox_root *r, const struct tags *t,
+           uint64_t data_bytes)
+{
+  uint64_t nchunks = ox_root_nchunks (r);
+  struct ox_json j;
+  char tb[32];
+
+  ox_json_init (&j, stdout);
+  ox_json_object (&j, NULL);
+  ox_json_string (&j, "volume", r->volume);
+  ox_json_id (&j, "snapshot", r->snapshot_id);
+  ox_json_string (&j, "created", format_time (r->created, tb, sizeof tb));
+  ox_json_uint (&j, "created_unix", r->created);
+  if (r->parent_id)
+    ox_json_id (&j, "parent", r->parent_id);
+  else
+    ox_json_null (&j, "parent");
+  json_tags (&j, "tags", t, r->snapshot_id);
+  ox_json_uint (&j, "size", r->volume_size);
+  ox_json_uint (&j, "chunk_size", r->chunk_size);
+  ox_json_uint (&j, "chunks", nchunks);
+  ox_json_uint (&j, "data_chunks", r->data_chunks);
+  ox_json_uint (&j, "zero_chunks", nchunks - r->data_chunks);
+  ox_json_uint (&j, "new_chunks", r->new_chunks);
+  ox_json_uint (&j, "deduplicated_chunks", r->data_chunks - r->new_chunks);
+  ox_json_uint (&j, "data_bytes", data_bytes);
+  ox_json_uint (&j, "stored_bytes", r->stored_bytes);
+  if (r->stored_bytes)
+    ox_json_double (&j, "ratio", (double)data_bytes / (double)r->stored_bytes);
+  else
+    ox_json_null (&j, "ratio");
+  ox_json_uint (&j, "manifest_pages", r->npages);
+  ox_json_bool (&j, "encrypted", c->keys.encrypted);
+  ox_json_end (&j);
+  return ox_json_finish (&j) == -1 ? 1 : 0;
 }
 
 int
@@ -206,6 +313,12 @@ cmd_info (struct cli *c, int argc, char **argv)
   data_bytes = r->data_chunks * (uint64_t)r->chunk_size;
   if (data_bytes > r->volume_size)
     data_bytes = r->volume_size;
+  if (c->json) {
+    int status = json_info (c, r, &t, data_bytes);
+    free_tags (&t);
+    ox_root_free (r);
+    return status;
+  }
   printf ("volume:          %s\n", r->volume);
   printf ("snapshot:        %016" PRIx64 "\n", r->snapshot_id);
   printf ("created:         %s\n", format_time (r->created, tb, sizeof tb));

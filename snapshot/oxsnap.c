@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "help.h"
 #include "log.h"
 #include "storecfg.h"
 #include "units.h"
@@ -14,72 +15,6 @@
 #define DEFAULT_CHUNK_SIZE (256u << 10)
 #define DEFAULT_SEGMENT_SIZE (32u << 20)
 #define DEFAULT_COMPRESS_LEVEL 1
-
-static const char usage_text[]
-    = "Usage: oxsnap COMMAND [OPTIONS] ARGS...\n"
-      "\n"
-      "Snapshot block devices and disk images into an object store, and "
-      "back.\n"
-      "\n"
-      "Commands:\n"
-      "  init STORE                      create a store (encrypted by "
-      "default)\n"
-      "  snapshot SOURCE STORE --volume NAME\n"
-      "                                  snapshot a block device or raw "
-      "image\n"
-      "  restore STORE VOLUME[@ID|:TAG] TARGET\n"
-      "                                  write a snapshot to a file or "
-      "device\n"
-      "  verify STORE [VOLUME[@ID|:TAG]] check snapshots (--full: every "
-      "chunk)\n"
-      "  list STORE [VOLUME]             list volumes, or a volume's "
-      "snapshots\n"
-      "  info STORE VOLUME[@ID|:TAG]     show a snapshot's details\n"
-      "  tag STORE VOLUME[@ID|:TAG] TAG  name a snapshot\n"
-      "  status OVERLAY_DIR              a clone's hydration progress and "
-      "counters\n"
-      "\n"
-      "STORE is file:///path, a directory path, or s3://bucket/prefix.\n"
-      "VOLUME alone means its newest snapshot.\n"
-      "\n"
-      "Keys (encrypted stores):\n"
-      "  --key-file F          32-byte raw key file (init creates it, mode "
-      "0600)\n"
-      "  --passphrase-file F   file holding a passphrase\n"
-      "  --no-encryption       init: create an unencrypted store\n"
-      "  (or set OX_KEY_FILE / OX_PASSPHRASE_FILE)\n"
-      "\n"
-      "Snapshot options:\n"
-      "  --volume NAME         volume name (required)\n"
-      "  --tag TAG             also tag the new snapshot\n"
-      "  --chunk-size S        chunk size, a power of two (default 256K)\n"
-      "  --segment-size S      segment object size threshold (default 32M)\n"
-      "  --compress-level N    zstd level 1-19 (default 1)\n"
-      "\n"
-      "Common options:\n"
-      "  -j, --jobs N          worker threads (default: CPUs; restore 2x "
-      "CPUs)\n"
-      "  --full                verify: decode and check every chunk\n"
-      "  --force               restore: replace an existing target file\n"
-      "  --progress, --no-progress\n"
-      "                        progress on stderr (default: when a terminal)\n"
-      "  -q, --quiet           no summary lines\n"
-      "  -v, --verbose         debug messages\n"
-      "  -h, --help            this help;  -V, --version  the version\n"
-      "\n"
-      "S3 options:\n"
-      "  --endpoint URL        endpoint (else AWS_ENDPOINT_URL_S3, "
-      "AWS_ENDPOINT_URL)\n"
-      "  --region R            region (else AWS_REGION, AWS_DEFAULT_REGION)\n"
-      "  --ca-bundle F         CA certificates for HTTPS (else "
-      "AWS_CA_BUNDLE)\n"
-      "  --no-verify-tls       DANGEROUS: do not verify the server "
-      "certificate\n"
-      "  --path-style, --virtual-host   bucket addressing\n"
-      "  --connections N       requests in flight\n"
-      "  --bwlimit RATE        total bandwidth, e.g. 50M/s\n"
-      "\n"
-      "See oxsnap(1).\n";
 
 enum {
   OPT_KEY_FILE = 256,
@@ -102,6 +37,7 @@ enum {
   OPT_VIRTUAL_HOST,
   OPT_CONNECTIONS,
   OPT_BWLIMIT,
+  OPT_JSON,
 };
 
 static const struct option long_options[] = {
@@ -130,17 +66,19 @@ static const struct option long_options[] = {
   { "virtual-host", no_argument, NULL, OPT_VIRTUAL_HOST },
   { "connections", required_argument, NULL, OPT_CONNECTIONS },
   { "bwlimit", required_argument, NULL, OPT_BWLIMIT },
+  { "json", no_argument, NULL, OPT_JSON },
   { NULL, 0, NULL, 0 },
 };
 
 static const struct {
   const char *name;
   int (*fn) (struct cli *, int, char **);
+  int json; /* takes --json */
 } commands[] = {
-  { "init", cmd_init },       { "snapshot", cmd_snapshot },
-  { "restore", cmd_restore }, { "verify", cmd_verify },
-  { "list", cmd_list },       { "info", cmd_info },
-  { "tag", cmd_tag },         { "status", cmd_status },
+  { "init", cmd_init, 0 },       { "snapshot", cmd_snapshot, 0 },
+  { "restore", cmd_restore, 0 }, { "verify", cmd_verify, 1 },
+  { "list", cmd_list, 1 },       { "info", cmd_info, 1 },
+  { "tag", cmd_tag, 0 },         { "status", cmd_status, 1 },
 };
 
 int
@@ -286,9 +224,12 @@ apply_option (struct cli *c, int opt, const char *arg)
                       &c->store_opts.connections);
   case OPT_BWLIMIT:
     return ox_parse_rate ("--bwlimit", arg, &c->store_opts.bwlimit);
+  case OPT_JSON:
+    c->json = 1;
+    return 0;
   case 'h':
-    fputs (usage_text, stdout);
-    return 1;
+    c->help = 1; /* the command, if any, is known after all options */
+    return 0;
   case 'V':
     printf ("oxsnap %s\n", OX_VERSION);
     return 1;
@@ -296,6 +237,21 @@ apply_option (struct cli *c, int opt, const char *arg)
     fprintf (stderr, "Try 'oxsnap --help'.\n");
     return -1;
   }
+}
+
+/* oxsnap --help (the overview) or oxsnap COMMAND --help. */
+static int
+show_help (const char *command)
+{
+  if (command == NULL) {
+    help_overview (stdout);
+    return 0;
+  }
+  if (help_command (stdout, command) == -1) {
+    ox_error ("unknown command '%s' (try 'oxsnap --help')", command);
+    return 2;
+  }
+  return 0;
 }
 
 int
@@ -317,6 +273,8 @@ main (int argc, char **argv)
     if (r != 0)
       return r == 1 ? 0 : 2;
   }
+  if (c.help)
+    return show_help (optind < argc ? argv[optind] : NULL);
   /* Options win over the environment. */
   if (!c.key_src.key_file && !c.key_src.passphrase_file && !c.no_encryption) {
     c.key_src.key_file = getenv ("OX_KEY_FILE");
@@ -337,11 +295,17 @@ main (int argc, char **argv)
     pos[npos++] = argv[optind];
   }
   if (npos == 0) {
-    fputs (usage_text, stderr);
+    help_overview (stderr);
     return 2;
   }
   for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp (pos[0], commands[i].name) == 0) {
+      if (c.json && !commands[i].json) {
+        ox_error ("--json applies to list, info, verify and status, not to "
+                  "%s",
+                  pos[0]);
+        return 2;
+      }
       r = commands[i].fn (&c, npos - 1, pos + 1);
       cli_close_store (&c);
       return r;

@@ -2,7 +2,7 @@
  * docs/FORMAT.md, section 8): hydration progress, bytes local and still
  * in the store, and the plugin's counters from the overlay's stats file.
  * Reads the files only; works while the plugin runs (the map on disk is
- * as of the plugin's last flush, the counters a few seconds old). */
+ * as of the plugin's last flush, the counters about a second old). */
 #include <endian.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "json.h"
 #include "log.h"
 
 #define BLOCK 4096
@@ -24,7 +25,7 @@ struct status {
   uint64_t nblocks, local_blocks;
   /* From the stats file (all 0 when it is missing). */
   int have_stats;
-  uint64_t updated, runs, runtime;
+  uint64_t updated, runs, runtime_ms;
   uint64_t fetches[3], bytes[3], rate[3];
   uint64_t fetch_errors, reads, local_reads, basis_reads, writes, errors;
   char hydrate[16];
@@ -133,7 +134,7 @@ read_stats (const char *dir, struct status *s)
     } map[] = {
       { "updated", &s->updated },
       { "runs", &s->runs },
-      { "runtime_s", &s->runtime },
+      { "runtime_ms", &s->runtime_ms },
       { "fetch_errors", &s->fetch_errors },
       { "reads", &s->reads },
       { "local_reads", &s->local_reads },
@@ -156,6 +157,9 @@ read_stats (const char *dir, struct status *s)
         s->rate[i] = strtoull (v, NULL, 10);
     }
     field (line, "hydrate", s->hydrate, sizeof s->hydrate);
+    /* Files of older versions kept whole seconds only. */
+    if (field (line, "runtime_s", v, sizeof v) && s->runtime_ms == 0)
+      s->runtime_ms = strtoull (v, NULL, 10) * 1000;
   }
   fclose (f);
 }
@@ -174,15 +178,121 @@ human (uint64_t bytes, char *buf, size_t size)
   return buf;
 }
 
+static const char *const class_names[3]
+    = { "demand", "readahead", "background" };
+
+/* The state as a word for scripts and as a phrase for people. */
+static const char *
+state_of (const struct status *s, int for_json)
+{
+  if (s->complete)
+    return for_json ? "complete" : "complete: detached from the store";
+  if (strcmp (s->hydrate, "on") == 0)
+    return "hydrating";
+  if (s->have_stats)
+    return for_json ? "on_demand" : "on demand (hydration off)";
+  return for_json ? "unknown" : "unknown (no statistics yet)";
+}
+
+/* The share of read pieces served from the overlay alone, in percent. */
+static double
+hit_rate (const struct status *s)
+{
+  uint64_t n = s->local_reads + s->basis_reads;
+  return n ? 100.0 * s->local_reads / n : 0.0;
+}
+
+/* The status of overlay DIR as one JSON document (see oxsnap(1)). */
+static int
+print_json (const char *dir, const struct status *s, uint64_t local)
+{
+  struct ox_json j;
+
+  ox_json_init (&j, stdout);
+  ox_json_object (&j, NULL);
+  ox_json_string (&j, "overlay", dir);
+  ox_json_string (&j, "volume", s->volume);
+  ox_json_string (&j, "snapshot", s->snapshot);
+  ox_json_string (&j, "store_url", s->store_url);
+  ox_json_uint (&j, "volume_size", s->volume_size);
+  ox_json_uint (&j, "chunk_size", s->chunk_size);
+  ox_json_string (&j, "state", state_of (s, 1));
+  ox_json_bool (&j, "complete", s->complete);
+  ox_json_uint (&j, "blocks", s->nblocks);
+  ox_json_uint (&j, "local_blocks", s->local_blocks);
+  ox_json_uint (&j, "local_bytes", local);
+  ox_json_uint (&j, "remote_bytes", s->volume_size - local);
+  if (!s->have_stats)
+    ox_json_null (&j, "stats");
+  else {
+    ox_json_object (&j, "stats");
+    ox_json_uint (&j, "runs", s->runs);
+    ox_json_uint (&j, "runtime_ms", s->runtime_ms);
+    ox_json_uint (&j, "updated", s->updated);
+    ox_json_string (&j, "hydrate", s->hydrate);
+    ox_json_uint (&j, "fetches",
+                  s->fetches[0] + s->fetches[1] + s->fetches[2]);
+    ox_json_uint (&j, "fetched_bytes",
+                  s->bytes[0] + s->bytes[1] + s->bytes[2]);
+    for (int i = 0; i < 3; i++) {
+      ox_json_object (&j, class_names[i]);
+      ox_json_uint (&j, "fetches", s->fetches[i]);
+      ox_json_uint (&j, "bytes", s->bytes[i]);
+      ox_json_uint (&j, "rate", s->rate[i]);
+      ox_json_end (&j);
+    }
+    ox_json_uint (&j, "reads", s->reads);
+    ox_json_uint (&j, "writes", s->writes);
+    ox_json_uint (&j, "errors", s->errors);
+    ox_json_uint (&j, "fetch_errors", s->fetch_errors);
+    ox_json_uint (&j, "local_reads", s->local_reads);
+    ox_json_uint (&j, "basis_reads", s->basis_reads);
+    ox_json_double (&j, "hit_rate", hit_rate (s));
+    ox_json_end (&j);
+  }
+  ox_json_end (&j);
+  return ox_json_finish (&j) == -1 ? 1 : 0;
+}
+
+/* The counters of the stats file, for people. */
+static void
+print_stats (const struct status *s)
+{
+  char h[4][32];
+  uint64_t fetched = s->bytes[0] + s->bytes[1] + s->bytes[2];
+
+  /* One buffer per %s: arguments are all evaluated before printing. */
+  printf ("fetched:      %" PRIu64 " bytes (%s) in %" PRIu64
+          " fetches: demand %" PRIu64 " (%s), readahead %" PRIu64
+          " (%s), background %" PRIu64 " (%s)\n",
+          fetched, human (fetched, h[0], sizeof h[0]),
+          s->fetches[0] + s->fetches[1] + s->fetches[2], s->fetches[0],
+          human (s->bytes[0], h[1], sizeof h[1]), s->fetches[1],
+          human (s->bytes[1], h[2], sizeof h[2]), s->fetches[2],
+          human (s->bytes[2], h[3], sizeof h[3]));
+  printf ("hit rate:     %.1f%% of read pieces served locally (%" PRIu64
+          " local, %" PRIu64 " from the store)\n",
+          hit_rate (s), s->local_reads, s->basis_reads);
+  printf ("requests:     %" PRIu64 " reads, %" PRIu64 " writes, %" PRIu64
+          " errors, %" PRIu64 " fetch errors\n",
+          s->reads, s->writes, s->errors, s->fetch_errors);
+  printf ("rates:        demand %s/s, readahead %s/s, background %s/s\n",
+          human (s->rate[0], h[0], sizeof h[0]),
+          human (s->rate[1], h[1], sizeof h[1]),
+          human (s->rate[2], h[2], sizeof h[2]));
+  printf ("runs:         %" PRIu64 " (%" PRIu64 " s served); counters "
+          "updated %lld s ago\n",
+          s->runs, s->runtime_ms / 1000,
+          s->updated ? (long long)time (NULL) - (long long)s->updated : -1LL);
+}
+
 int
 cmd_status (struct cli *c, int argc, char **argv)
 {
   struct status s;
-  char h1[32], h2[32], h3[32];
-  uint64_t local, remote, fetched;
-  const char *state;
+  char h1[32];
+  uint64_t local, remote;
 
-  (void)c;
   if (argc != 1) {
     ox_error ("usage: oxsnap status OVERLAY_DIR");
     return 2;
@@ -195,22 +305,15 @@ cmd_status (struct cli *c, int argc, char **argv)
   if (local > s.volume_size)
     local = s.volume_size;
   remote = s.volume_size - local;
-  fetched = s.bytes[0] + s.bytes[1] + s.bytes[2];
-  if (s.complete)
-    state = "complete: detached from the store";
-  else if (strcmp (s.hydrate, "on") == 0)
-    state = "hydrating";
-  else if (s.have_stats)
-    state = "on demand (hydration off)";
-  else
-    state = "unknown (no statistics yet)";
+  if (c->json)
+    return print_json (argv[0], &s, local);
 
   printf ("overlay:      %s\n", argv[0]);
   printf ("clone of:     %s@%s\n", s.volume, s.snapshot);
   printf ("store:        %s\n", s.store_url);
   printf ("volume size:  %" PRIu64 " bytes (%s), chunk size %" PRIu64 "\n",
           s.volume_size, human (s.volume_size, h1, sizeof h1), s.chunk_size);
-  printf ("state:        %s\n", state);
+  printf ("state:        %s\n", state_of (&s, 0));
   printf ("progress:     %.1f%% local (%" PRIu64 " of %" PRIu64 " blocks)\n",
           s.nblocks ? 100.0 * s.local_blocks / s.nblocks : 100.0,
           s.local_blocks, s.nblocks);
@@ -218,31 +321,7 @@ cmd_status (struct cli *c, int argc, char **argv)
           human (local, h1, sizeof h1));
   printf ("remote:       %" PRIu64 " bytes (%s) still read from the store\n",
           remote, human (remote, h1, sizeof h1));
-  if (!s.have_stats)
-    return 0;
-  printf ("fetched:      %" PRIu64 " bytes (%s) in %" PRIu64
-          " fetches: demand %" PRIu64 " (%s), readahead %" PRIu64
-          " (%s), background %" PRIu64 " (%s)\n",
-          fetched, human (fetched, h1, sizeof h1),
-          s.fetches[0] + s.fetches[1] + s.fetches[2], s.fetches[0],
-          human (s.bytes[0], h2, sizeof h2), s.fetches[1],
-          human (s.bytes[1], h3, sizeof h3), s.fetches[2],
-          human (s.bytes[2], h1, sizeof h1));
-  printf ("hit rate:     %.1f%% of read pieces served locally (%" PRIu64
-          " local, %" PRIu64 " from the store)\n",
-          s.local_reads + s.basis_reads
-              ? 100.0 * s.local_reads / (s.local_reads + s.basis_reads)
-              : 0.0,
-          s.local_reads, s.basis_reads);
-  printf ("requests:     %" PRIu64 " reads, %" PRIu64 " writes, %" PRIu64
-          " errors, %" PRIu64 " fetch errors\n",
-          s.reads, s.writes, s.errors, s.fetch_errors);
-  printf ("rates:        demand %s/s, readahead %s/s, background %s/s\n",
-          human (s.rate[0], h1, sizeof h1), human (s.rate[1], h2, sizeof h2),
-          human (s.rate[2], h3, sizeof h3));
-  printf ("runs:         %" PRIu64 " (%" PRIu64 " s served); counters "
-          "updated %lld s ago\n",
-          s.runs, s.runtime,
-          s.updated ? (long long)time (NULL) - (long long)s.updated : -1LL);
+  if (s.have_stats)
+    print_stats (&s);
   return 0;
 }

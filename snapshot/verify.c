@@ -17,6 +17,7 @@
 #include "basis.h"
 #include "cli.h"
 #include "idmap.h"
+#include "json.h"
 #include "log.h"
 #include "manifest.h"
 #include "names.h"
@@ -34,6 +35,8 @@ struct verify {
   struct segcache sc;
   uint64_t problems;
   uint64_t chunks_checked, snapshots;
+  struct ox_json json; /* with --json: the document being written */
+  int json_open;
 };
 
 static int
@@ -220,6 +223,22 @@ check_full (struct verify *v, struct ox_root *root)
   return 0;
 }
 
+/* Report the result of one snapshot: a line, or an element of the JSON
+ * "snapshots" array. */
+static void
+report_one (struct verify *v, const char *volume, uint64_t id, int ok)
+{
+  if (!v->json_open) {
+    printf ("%s@%016" PRIx64 ": %s\n", volume, id, ok ? "ok" : "DAMAGED");
+    return;
+  }
+  ox_json_object (&v->json, NULL);
+  ox_json_string (&v->json, "volume", volume);
+  ox_json_id (&v->json, "id", id);
+  ox_json_bool (&v->json, "ok", ok);
+  ox_json_end (&v->json);
+}
+
 static int
 verify_one (struct verify *v, const char *volume, uint64_t id)
 {
@@ -229,6 +248,8 @@ verify_one (struct verify *v, const char *volume, uint64_t id)
   v->snapshots++;
   if (ox_root_get (v->c->store, &v->c->keys, volume, id, &root) == -1) {
     v->problems++;
+    if (v->json_open) /* the text output has the error message only */
+      report_one (v, volume, id, 0);
     return 0;
   }
   if (check_structure (v, root) == -1) {
@@ -239,8 +260,7 @@ verify_one (struct verify *v, const char *volume, uint64_t id)
     return -1;
   if (!v->c->full)
     ox_root_free (root);
-  printf ("%s@%016" PRIx64 ": %s\n", volume, id,
-          v->problems == before ? "ok" : "DAMAGED");
+  report_one (v, volume, id, v->problems == before);
   return 0;
 }
 
@@ -309,6 +329,21 @@ verify_volume (struct verify *v, const char *volume)
   return r;
 }
 
+/* Close the --json document with the totals; INCOMPLETE when verification
+ * stopped early (then it is not ok). */
+static int
+finish_json (struct verify *v, int incomplete)
+{
+  ox_json_end (&v->json);
+  ox_json_uint (&v->json, "snapshots_checked", v->snapshots);
+  ox_json_uint (&v->json, "chunks_checked", v->chunks_checked);
+  ox_json_uint (&v->json, "problems", v->problems);
+  ox_json_bool (&v->json, "complete", !incomplete);
+  ox_json_bool (&v->json, "ok", !incomplete && v->problems == 0);
+  ox_json_end (&v->json);
+  return ox_json_finish (&v->json);
+}
+
 int
 cmd_verify (struct cli *c, int argc, char **argv)
 {
@@ -323,6 +358,13 @@ cmd_verify (struct cli *c, int argc, char **argv)
   v.c = c;
   if (cli_open_store (c, argv[0]) == -1 || !(v.sc.map = ox_idmap_new ()))
     goto out;
+  if (c->json) {
+    ox_json_init (&v.json, stdout);
+    ox_json_object (&v.json, NULL);
+    ox_json_bool (&v.json, "full", c->full);
+    ox_json_array (&v.json, "snapshots");
+    v.json_open = 1;
+  }
   if (argc == 2) {
     struct ox_root *root = NULL;
     if (ox_snapshot_resolve (c->store, &c->keys, argv[1], &root) == -1)
@@ -347,6 +389,8 @@ out:
     ox_segment_index_free (v.sc.idx[i]);
   free (v.sc.idx);
   ox_idmap_free (v.sc.map);
+  if (v.json_open && finish_json (&v, r == -1) == -1)
+    r = -1;
   if (r == -1)
     return 1;
   if (!c->quiet)

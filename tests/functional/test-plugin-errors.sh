@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # nbdkit-ox-plugin: start-up errors are clear and nbdkit exits non-zero:
 # missing store, missing or wrong key, unknown snapshot or tag, foreign,
-# mismatched, busy or parentless overlay directory. Encrypted stores open
+# mismatched or busy overlay directory, or one under a file; missing
+# parents of a new overlay are created. Encrypted stores open
 # with key-file= and passphrase=+FILE; a reopen needs no volume=.
 source "$(dirname "$0")/plugin-lib.sh"
 
@@ -48,7 +49,18 @@ must_fail "not found\|no snapshot\|unknown" \
 must_fail "no snapshot\|not found\|unknown" \
   store="$T/store" volume=novol overlay="$T/ov" "$K"
 must_fail "tag" store="$T/store" volume=vol:nosuchtag overlay="$T/ov" "$K"
-must_fail "parent" store="$T/store" volume=vol overlay="$T/no/such/ov" "$K"
+touch "$T/plainfile"
+must_fail "not a directory" store="$T/store" volume=vol \
+  overlay="$T/plainfile/sub/ov" "$K"
+# Missing parents are created, as the README's example needs (store
+# URL, VOLUME:TAG, overlay=/var/lib/ox/clone1 on a fresh machine): mkdir -p
+# semantics, the overlay directory itself mode 0700.
+must_start store="file://$T/store" volume=vol:stable \
+  overlay="$T/var/lib/ox/clone1" "$K"
+[ "$(stat -c %a "$T/var/lib/ox/clone1")" = 700 ] || fail "overlay mode not 0700"
+[ -d "$T/var/lib" ] || fail "parents not created"
+grep -qx "snapshot=$id2" "$T/var/lib/ox/clone1/ox-overlay" ||
+  fail "the clone is not of vol:stable"
 must_fail "give volume=" store="$T/store" overlay="$T/ov" "$K"
 mkdir "$T/foreign"
 echo precious > "$T/foreign/file"

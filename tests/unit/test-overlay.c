@@ -59,7 +59,19 @@ test_create (void)
   make_pin (&pin, 10 * 1024 * 1024 + 1000);
   path (dir, "ov");
   CHECK_EQ_INT (overlay_probe (dir, &got), 0);
-  path (p, "no/such/ov");
+  /* Missing parents are created (mkdir -p), the overlay itself 0700. */
+  path (p, "no/such/ov/");
+  CHECK_EQ_INT (overlay_open (p, &pin, &ov), 0);
+  overlay_close (ov);
+  CHECK (stat (p, &st) == 0 && S_ISDIR (st.st_mode)
+         && (st.st_mode & 07777) == 0700);
+  path (p, "no/such");
+  CHECK (stat (p, &st) == 0 && S_ISDIR (st.st_mode));
+  CHECK_EQ_INT (overlay_probe (p, &got), 0); /* no overlay there */
+  /* A parent that is a file is refused, naming it. */
+  path (p, "plainfile");
+  fclose (fopen (p, "w"));
+  path (p, "plainfile/ov");
   CHECK_EQ_INT (overlay_open (p, &pin, &ov), -1);
 
   CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);

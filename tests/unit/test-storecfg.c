@@ -288,6 +288,7 @@ test_existing_key_file (void)
   CHECK (ox_storecfg_open (st, &src, &k) == -1);
   CHECK_MSG ("no ox store at ");
   CHECK_MSG ("(missing ox-store)");
+  CHECK_MSG ("oxsnap init STORE");
 
   memset (key, 0x99, sizeof key);
   path_of (key_path, sizeof key_path, "fixed.key");

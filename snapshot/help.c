@@ -1,0 +1,190 @@
+/* oxsnap: the help texts (see help.h). Each command's entry lists only the
+ * options that apply to it; keep them in step with docs/oxsnap.1. */
+#include "help.h"
+
+#include <string.h>
+
+static const char overview[]
+    = "Usage: oxsnap COMMAND [OPTIONS] ARGS...\n"
+      "\n"
+      "Snapshot block devices and disk images into an object store, and "
+      "back.\n"
+      "\n"
+      "Commands:\n"
+      "  init STORE                      create a store (encrypted by "
+      "default)\n"
+      "  snapshot SOURCE STORE --volume NAME\n"
+      "                                  snapshot a block device or raw "
+      "image\n"
+      "  restore STORE VOLUME[@ID|:TAG] TARGET\n"
+      "                                  write a snapshot to a file or "
+      "device\n"
+      "  verify STORE [VOLUME[@ID|:TAG]] check snapshots (--full: every "
+      "chunk)\n"
+      "  list STORE [VOLUME]             list volumes, or a volume's "
+      "snapshots\n"
+      "  info STORE VOLUME[@ID|:TAG]     show a snapshot's details\n"
+      "  tag STORE VOLUME[@ID|:TAG] TAG  name a snapshot\n"
+      "  status OVERLAY_DIR              a clone's hydration progress and "
+      "counters\n"
+      "\n"
+      "STORE is file:///path, a directory path, or s3://bucket/prefix.\n"
+      "VOLUME alone means its newest snapshot.\n"
+      "'oxsnap COMMAND --help' shows a command's usage, options and an "
+      "example.\n"
+      "\n"
+      "Keys (encrypted stores):\n"
+      "  --key-file F          32-byte raw key file (init creates it, mode "
+      "0600)\n"
+      "  --passphrase-file F   file holding a passphrase\n"
+      "  --no-encryption       init: create an unencrypted store\n"
+      "  (or set OX_KEY_FILE / OX_PASSPHRASE_FILE)\n"
+      "\n"
+      "Snapshot options:\n"
+      "  --volume NAME         volume name (required)\n"
+      "  --tag TAG             also tag the new snapshot\n"
+      "  --chunk-size S        chunk size, a power of two (default 256K)\n"
+      "  --segment-size S      segment object size threshold (default 32M)\n"
+      "  --compress-level N    zstd level 1-19 (default 1)\n"
+      "\n"
+      "Common options:\n"
+      "  -j, --jobs N          worker threads (default: CPUs; restore 2x "
+      "CPUs)\n"
+      "  --full                verify: decode and check every chunk\n"
+      "  --force               restore: replace an existing target file\n"
+      "  --json                list, info, verify, status: one JSON "
+      "document on stdout\n"
+      "  --progress, --no-progress\n"
+      "                        progress on stderr (default: when a terminal)\n"
+      "  -q, --quiet           no summary lines\n"
+      "  -v, --verbose         debug messages\n"
+      "  -h, --help            this help;  -V, --version  the version\n"
+      "\n"
+      "S3 options:\n"
+      "  --endpoint URL        endpoint (else AWS_ENDPOINT_URL_S3, "
+      "AWS_ENDPOINT_URL)\n"
+      "  --region R            region (else AWS_REGION, AWS_DEFAULT_REGION)\n"
+      "  --ca-bundle F         CA certificates for HTTPS (else "
+      "AWS_CA_BUNDLE)\n"
+      "  --no-verify-tls       DANGEROUS: do not verify the server "
+      "certificate\n"
+      "  --path-style, --virtual-host   bucket addressing\n"
+      "  --connections N       requests in flight\n"
+      "  --bwlimit RATE        total bandwidth, e.g. 50M/s\n"
+      "\n"
+      "See oxsnap(1).\n";
+
+/* Option lines shared by several commands. */
+#define KEY_OPTS                                                              \
+  "  --key-file F          the store's 32-byte key file\n"                    \
+  "  --passphrase-file F   file holding the store's passphrase\n"             \
+  "                        (else OX_KEY_FILE / OX_PASSPHRASE_FILE)\n"
+#define JOBS_OPT "  -j, --jobs N          worker threads (default: CPUs)\n"
+#define PROGRESS_OPTS                                                         \
+  "  --progress, --no-progress\n"                                             \
+  "                        progress on stderr (default: when a terminal)\n"
+#define QUIET_OPT "  -q, --quiet           no summary lines\n"
+#define JSON_OPT                                                              \
+  "  --json                one JSON document on stdout (fields: "             \
+  "oxsnap(1))\n"
+
+/* Options every command takes, printed last. */
+static const char common_opts[] = "  -v, --verbose         debug messages\n"
+                                  "  -h, --help            this help\n";
+
+/* The S3 options, for the commands that open a store. */
+static const char s3_opts[]
+    = "S3 options (s3:// stores):\n"
+      "  --endpoint URL        endpoint (else AWS_ENDPOINT_URL_S3, "
+      "AWS_ENDPOINT_URL)\n"
+      "  --region R            region (else AWS_REGION, AWS_DEFAULT_REGION)\n"
+      "  --ca-bundle F         CA certificates for HTTPS (else "
+      "AWS_CA_BUNDLE)\n"
+      "  --no-verify-tls       DANGEROUS: do not verify the server "
+      "certificate\n"
+      "  --path-style, --virtual-host   bucket addressing\n"
+      "  --connections N       requests in flight\n"
+      "  --bwlimit RATE        total bandwidth, e.g. 50M/s\n";
+
+static const struct {
+  const char *name;
+  const char *usage;       /* after "oxsnap " */
+  const char *description; /* one sentence */
+  const char *options;     /* the command's own option lines */
+  int store;               /* opens a store: the S3 options apply */
+  const char *example;
+} commands[] = {
+  { "init",
+    "init STORE [--key-file F | --passphrase-file F | "
+    "--no-encryption]",
+    "Create a store, encrypted with a key file (created with 32 random "
+    "bytes and mode 0600 when missing) or a passphrase, or unencrypted.",
+    "  --key-file F          32-byte raw key file (created when missing)\n"
+    "  --passphrase-file F   file holding a passphrase\n"
+    "  --no-encryption       create an unencrypted store\n" QUIET_OPT,
+    1, "oxsnap init file:///srv/ox --key-file /etc/ox/key" },
+  { "snapshot", "snapshot SOURCE STORE --volume NAME [OPTIONS]",
+    "Snapshot a block device or raw image file as a new snapshot of a "
+    "volume, and print its id.",
+    "  --volume NAME         volume name (required)\n"
+    "  --tag TAG             also tag the new snapshot\n"
+    "  --chunk-size S        chunk size, a power of two (default 256K)\n"
+    "  --segment-size S      segment object size threshold (default 32M)\n"
+    "  --compress-level N    zstd level 1-19 (default 1)\n" JOBS_OPT
+        PROGRESS_OPTS QUIET_OPT KEY_OPTS,
+    1,
+    "oxsnap snapshot /dev/vg0/root-snap file:///srv/ox --volume root "
+    "--tag nightly" },
+  { "restore", "restore STORE VOLUME[@ID|:TAG] TARGET [OPTIONS]",
+    "Write a snapshot to a file (created whole or not at all) or to a "
+    "block device.",
+    "  --force               replace an existing non-empty target file\n"
+    "  -j, --jobs N          worker threads (default: 2x CPUs)\n" PROGRESS_OPTS
+        QUIET_OPT KEY_OPTS,
+    1, "oxsnap restore file:///srv/ox root:nightly /var/tmp/root.img" },
+  { "verify", "verify STORE [VOLUME[@ID|:TAG]] [--full] [--json]",
+    "Check that one snapshot, or every snapshot in the store, is whole and "
+    "intact.",
+    "  --full                also fetch and decode every chunk\n"
+    "  -j, --jobs N          --full: worker threads (default: 2x "
+    "CPUs)\n" JSON_OPT QUIET_OPT KEY_OPTS,
+    1, "oxsnap verify file:///srv/ox root --full" },
+  { "list", "list STORE [VOLUME] [--json]",
+    "List the volumes of a store, or the snapshots of one volume with "
+    "their tags.",
+    JSON_OPT KEY_OPTS, 1, "oxsnap list file:///srv/ox root" },
+  { "info", "info STORE VOLUME[@ID|:TAG] [--json]",
+    "Show the details of one snapshot: size, chunks, bytes stored, "
+    "compression ratio and tags.",
+    JSON_OPT KEY_OPTS, 1, "oxsnap info file:///srv/ox root:nightly" },
+  { "tag", "tag STORE VOLUME[@ID|:TAG] NEWTAG",
+    "Name a snapshot VOLUME:NEWTAG (an existing tag of that name moves).",
+    QUIET_OPT KEY_OPTS, 1,
+    "oxsnap tag file:///srv/ox root@006b0278131830b5 before-upgrade" },
+  { "status", "status OVERLAY_DIR [--json]",
+    "Show a clone's overlay: hydration progress, bytes local and remote, "
+    "and the plugin's counters over all its runs.",
+    JSON_OPT, 0, "oxsnap status /var/lib/ox/clone1" },
+};
+
+void
+help_overview (FILE *f)
+{
+  fputs (overview, f);
+}
+
+int
+help_command (FILE *f, const char *name)
+{
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+    if (strcmp (commands[i].name, name) != 0)
+      continue;
+    fprintf (f, "Usage: oxsnap %s\n\n%s\n\nOptions:\n%s%s", commands[i].usage,
+             commands[i].description, commands[i].options, common_opts);
+    if (commands[i].store)
+      fprintf (f, "\n%s", s3_opts);
+    fprintf (f, "\nExample:\n  %s\n\nSee oxsnap(1).\n", commands[i].example);
+    return 0;
+  }
+  return -1;
+}
