@@ -126,12 +126,13 @@ ox_s3_batch_init (struct ox_s3_batch *b)
 }
 
 int
-ox_s3_batch_timed_out (struct ox_s3_batch *b, int max_timeouts)
+ox_s3_batch_timed_out (struct ox_s3_batch *b, size_t sent, int max_timeouts)
 {
   b->quick = 0;
   if (++b->timeouts >= (unsigned)max_timeouts)
     return -1;
-  b->size /= 2;
+  /* The last batch may have been smaller than b->size: halve what was sent. */
+  b->size = (sent < b->size ? sent : b->size) / 2;
   if (b->size < OX_S3_DELETE_MIN_BATCH)
     b->size = OX_S3_DELETE_MIN_BATCH;
   return 0;
@@ -176,11 +177,11 @@ ox_s3_delete_objects (struct ox_s3_client *c, const char *prefix,
     }
     if (errno != ETIMEDOUT)
       return -1;
-    if (ox_s3_batch_timed_out (&b, cfg->tries) == -1) {
+    if (ox_s3_batch_timed_out (&b, m, cfg->tries) == -1) {
       ox_error ("POST %s (delete of %zu keys): no answer in %ld s, %d "
-                "times in a row (batches down to %zu keys; the server "
+                "times in a row with ever smaller batches (the server "
                 "stopped answering)",
-                url, m, timeout, cfg->tries, m);
+                url, m, timeout, cfg->tries);
       errno = EIO;
       return -1;
     }

@@ -29,10 +29,11 @@ struct ox_s3_batch {
 /* Start at the largest batch. */
 void ox_s3_batch_init (struct ox_s3_batch *b) __attribute__ ((__nonnull__));
 
-/* Record a request that timed out. Returns 0 to try again with
- * b->size keys, or -1 once MAX_TIMEOUTS timeouts came in a row. */
-int ox_s3_batch_timed_out (struct ox_s3_batch *b, int max_timeouts)
-    __attribute__ ((__nonnull__));
+/* Record a request of SENT keys that timed out. Returns 0 to try again
+ * with b->size keys (half of SENT), or -1 once MAX_TIMEOUTS timeouts came
+ * in a row. */
+int ox_s3_batch_timed_out (struct ox_s3_batch *b, size_t sent,
+                           int max_timeouts) __attribute__ ((__nonnull__));
 
 /* Record a request that succeeded, QUICK if it took under half its
  * timeout. */

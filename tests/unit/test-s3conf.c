@@ -331,9 +331,9 @@ check_batch (void)
 
   ox_s3_batch_init (&b);
   CHECK_EQ_INT (b.size, OX_S3_DELETE_BATCH);
-  CHECK (ox_s3_batch_timed_out (&b, 6) == 0);
+  CHECK (ox_s3_batch_timed_out (&b, b.size, 6) == 0);
   CHECK_EQ_INT (b.size, 500);
-  CHECK (ox_s3_batch_timed_out (&b, 6) == 0);
+  CHECK (ox_s3_batch_timed_out (&b, b.size, 6) == 0);
   CHECK_EQ_INT (b.size, 250);
   for (i = 0; i < OX_S3_DELETE_GROW_AFTER - 1; i++)
     ox_s3_batch_succeeded (&b, 1);
@@ -348,13 +348,17 @@ check_batch (void)
   /* A success resets the run of timeouts; five in a row are fine with six
    * tries, the sixth gives up; the size never drops below the minimum. */
   for (i = 0; i < 5; i++)
-    CHECK (ox_s3_batch_timed_out (&b, 6) == 0);
+    CHECK (ox_s3_batch_timed_out (&b, b.size, 6) == 0);
   CHECK_EQ_INT (b.size, 31);
   ox_s3_batch_succeeded (&b, 0);
   for (i = 0; i < 5; i++)
-    CHECK (ox_s3_batch_timed_out (&b, 6) == 0);
+    CHECK (ox_s3_batch_timed_out (&b, b.size, 6) == 0);
   CHECK_EQ_INT (b.size, OX_S3_DELETE_MIN_BATCH);
-  CHECK (ox_s3_batch_timed_out (&b, 6) == -1);
+  CHECK (ox_s3_batch_timed_out (&b, b.size, 6) == -1);
+  /* A short last batch that timed out: half of what was sent. */
+  ox_s3_batch_init (&b);
+  CHECK (ox_s3_batch_timed_out (&b, 40, 6) == 0);
+  CHECK_EQ_INT (b.size, 20);
 }
 
 int
