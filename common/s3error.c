@@ -18,7 +18,8 @@ static const struct {
   { "InvalidAccessKeyId",
     "check the access key in AWS_ACCESS_KEY_ID or the credentials file" },
   { "NoSuchBucket",
-    "check its name; `oxsnap init` creates the bucket of a new store" },
+    "no bucket of that name: check it; `oxsnap init STORE` creates the "
+    "bucket of a new store" },
   { "BucketAlreadyExists",
     "the name is taken by another account: choose another bucket name" },
   { "InvalidLocationConstraint", "check the region: --region or AWS_REGION" },

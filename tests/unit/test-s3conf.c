@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "s3bucket.h"
 #include "s3conf.h"
 #include "s3delete.h"
 #include "s3multipart.h"
@@ -361,6 +362,24 @@ check_batch (void)
   CHECK_EQ_INT (b.size, 20);
 }
 
+/* CreateBucket: no body in us-east-1, a location constraint elsewhere. */
+static void
+check_bucket_body (void)
+{
+  char *b = ox_s3_bucket_create_body ("us-east-1");
+
+  CHECK (b != NULL && strcmp (b, "") == 0);
+  free (b);
+  b = ox_s3_bucket_create_body ("eu-west-3");
+  CHECK (b != NULL);
+  CHECK (strcmp (b, "<CreateBucketConfiguration xmlns=\"http://"
+                    "s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>"
+                    "eu-west-3</LocationConstraint></"
+                    "CreateBucketConfiguration>")
+         == 0);
+  free (b);
+}
+
 int
 main (void)
 {
@@ -373,6 +392,7 @@ main (void)
   check_part_size ();
   check_work_timeout ();
   check_batch ();
+  check_bucket_body ();
   CHECK (rmdir (tmpdir) == 0);
   return 0;
 }
