@@ -291,6 +291,16 @@ load_tunables (struct ox_s3_config *cfg)
   return 0;
 }
 
+long
+ox_s3_work_timeout (const struct ox_s3_config *cfg, size_t n)
+{
+  uint64_t st = cfg->stall_timeout > 0 ? (uint64_t)cfg->stall_timeout : 1;
+  uint64_t extra
+      = (st * n + OX_S3_ITEMS_PER_STALL - 1) / OX_S3_ITEMS_PER_STALL;
+
+  return (long)(2 * st + extra);
+}
+
 /* A bucket name usable in a URL path or host without encoding. */
 static int
 check_bucket (const char *bucket)

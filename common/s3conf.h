@@ -20,13 +20,15 @@
  * OX_S3_RETRIES (tries per request, default 6), OX_S3_RETRY_BASE_MS (200),
  * OX_S3_RETRY_CAP_MS (10000), OX_S3_CONNECT_TIMEOUT (seconds, 10),
  * OX_S3_STALL_TIMEOUT (seconds under 1 KiB/s before a transfer is
- * abandoned, 30), OX_S3_PART_SIZE (multipart part size, 16 MiB),
+ * abandoned, 30; more for DeleteObjects and CompleteMultipartUpload, see
+ * ox_s3_work_timeout), OX_S3_PART_SIZE (multipart part size, 16 MiB),
  * OX_S3_MULTIPART_THRESHOLD (objects above this size are uploaded in
  * parts, 64 MiB: the default 32 MiB segments go up in one PUT).
  */
 #ifndef OX_S3CONF_H
 #define OX_S3CONF_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -58,6 +60,19 @@ int ox_s3_config_load (const char *bucket, const char *prefix,
                        const struct ox_store_options *opts,
                        struct ox_s3_config *cfg)
     __attribute__ ((__nonnull__ (1, 2, 4)));
+
+/* Items (keys of a DeleteObjects, parts of a CompleteMultipartUpload)
+ * that earn a request one more stall timeout of silence. */
+#define OX_S3_ITEMS_PER_STALL 250
+
+/* The stall timeout, in seconds, of a request whose server-side work grows
+ * with its N items: the server may say nothing until that work is done
+ * (and a space every few seconds, which Swift and AWS send during a
+ * completion, is no progress to curl), so it gets cfg->stall_timeout *
+ * (2 + N / OX_S3_ITEMS_PER_STALL), rounded up: 1000 keys get 6 stall
+ * timeouts, 180 s by default. */
+long ox_s3_work_timeout (const struct ox_s3_config *cfg, size_t n)
+    __attribute__ ((__nonnull__ (1)));
 
 /* Free what the configuration holds (secrets are wiped first). */
 void ox_s3_config_free (struct ox_s3_config *cfg)

@@ -1,4 +1,4 @@
-/* ox: S3 DeleteObjects. */
+/* ox: S3 DeleteObjects in adaptive batches. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +6,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "monotime.h"
 #include "s3buf.h"
 #include "s3delete.h"
 #include "s3xml.h"
@@ -76,9 +77,12 @@ check_result (const char *url, const struct ox_s3_response *resp)
   return 0;
 }
 
+/* One DeleteObjects request of N keys, which may stay silent for TIMEOUT
+ * seconds. Returns 0, or -1 with errno ETIMEDOUT (not reported) if it
+ * timed out, or -1 with an error. */
 static int
 delete_batch (struct ox_s3_client *c, const char *prefix, const char *url,
-              const char *const *keys, size_t n)
+              const char *const *keys, size_t n, long timeout)
 {
   struct ox_sigv4_param p = { "delete", "" };
   CLEANUP_FREE char *body = delete_body (prefix, keys, n);
@@ -89,6 +93,8 @@ delete_batch (struct ox_s3_client *c, const char *prefix, const char *url,
     .nparams = 1,
     .content_md5 = 1,
     .max_body = 16 * 1024 * 1024,
+    .stall_timeout = timeout,
+    .stall_final = 1,
   };
   struct ox_s3_response resp;
   int r = -1;
@@ -112,16 +118,76 @@ delete_batch (struct ox_s3_client *c, const char *prefix, const char *url,
   return r;
 }
 
+void
+ox_s3_batch_init (struct ox_s3_batch *b)
+{
+  b->size = OX_S3_DELETE_BATCH;
+  b->quick = b->timeouts = 0;
+}
+
+int
+ox_s3_batch_timed_out (struct ox_s3_batch *b, size_t sent, int max_timeouts)
+{
+  b->quick = 0;
+  if (++b->timeouts >= (unsigned)max_timeouts)
+    return -1;
+  /* The last batch may have been smaller than b->size: halve what was sent. */
+  b->size = (sent < b->size ? sent : b->size) / 2;
+  if (b->size < OX_S3_DELETE_MIN_BATCH)
+    b->size = OX_S3_DELETE_MIN_BATCH;
+  return 0;
+}
+
+void
+ox_s3_batch_succeeded (struct ox_s3_batch *b, int quick)
+{
+  b->timeouts = 0;
+  if (!quick) {
+    b->quick = 0;
+    return;
+  }
+  if (++b->quick >= OX_S3_DELETE_GROW_AFTER && b->size < OX_S3_DELETE_BATCH) {
+    b->size *= 2;
+    if (b->size > OX_S3_DELETE_BATCH)
+      b->size = OX_S3_DELETE_BATCH;
+    b->quick = 0;
+  }
+}
+
 int
 ox_s3_delete_objects (struct ox_s3_client *c, const char *prefix,
                       const char *url, const char *const *keys, size_t n)
 {
-  size_t i, m;
+  const struct ox_s3_config *cfg = ox_s3_client_config (c);
+  struct ox_s3_batch b;
+  size_t i = 0, m;
+  uint64_t start, ms;
+  long timeout;
 
-  for (i = 0; i < n; i += m) {
-    m = n - i < OX_S3_DELETE_BATCH ? n - i : OX_S3_DELETE_BATCH;
-    if (delete_batch (c, prefix, url, keys + i, m) == -1)
+  ox_s3_batch_init (&b);
+  while (i < n) {
+    m = n - i < b.size ? n - i : b.size;
+    timeout = ox_s3_work_timeout (cfg, m);
+    start = ox_now_ns ();
+    if (delete_batch (c, prefix, url, keys + i, m, timeout) == 0) {
+      ms = (ox_now_ns () - start) / 1000000;
+      ox_s3_batch_succeeded (&b, ms * 2 < (uint64_t)timeout * 1000);
+      i += m;
+      continue;
+    }
+    if (errno != ETIMEDOUT)
       return -1;
+    if (ox_s3_batch_timed_out (&b, m, cfg->tries) == -1) {
+      ox_error ("POST %s (delete of %zu keys): no answer in %ld s, %d "
+                "times in a row with ever smaller batches (the server "
+                "stopped answering)",
+                url, m, timeout, cfg->tries);
+      errno = EIO;
+      return -1;
+    }
+    ox_debug ("s3: %s: delete of %zu keys timed out after %ld s; now %zu "
+              "keys per request",
+              url, m, timeout, b.size);
   }
   return 0;
 }

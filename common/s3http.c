@@ -550,7 +550,9 @@ set_options (struct ox_s3_client *c, CURL *h, const char *url,
   curl_easy_setopt (h, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt (h, CURLOPT_CONNECTTIMEOUT, c->cfg.connect_timeout);
   curl_easy_setopt (h, CURLOPT_LOW_SPEED_LIMIT, c->low_speed_limit);
-  curl_easy_setopt (h, CURLOPT_LOW_SPEED_TIME, c->cfg.stall_timeout);
+  curl_easy_setopt (h, CURLOPT_LOW_SPEED_TIME,
+                    a->req->stall_timeout > 0 ? a->req->stall_timeout
+                                              : c->cfg.stall_timeout);
   curl_easy_setopt (h, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt (h, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt (h, CURLOPT_BUFFERSIZE, RECV_BUFFER);
@@ -647,6 +649,11 @@ classify (struct ox_s3_client *c, const struct ox_s3_request *req,
           struct ox_s3_response *r, CURLcode res, const char *errbuf, int last,
           int too_big)
 {
+  if (res == CURLE_OPERATION_TIMEDOUT && req->stall_final) {
+    r->timed_out = 1;
+    errno = ETIMEDOUT;
+    return FAIL;
+  }
   if (res != CURLE_OK && !r->overflow && !too_big) {
     if (curl_transient (res) && !last)
       return RETRY;
@@ -735,6 +742,7 @@ ox_s3_perform (struct ox_s3_client *c, const struct ox_s3_request *req,
   char errbuf[CURL_ERROR_SIZE];
   enum outcome o = FAIL;
   CURLcode res;
+  int saved;
 
   memset (resp, 0, sizeof *resp);
   if (prepare (c, req, &p) == -1) {
@@ -764,7 +772,9 @@ ox_s3_perform (struct ox_s3_client *c, const struct ox_s3_request *req,
     __atomic_fetch_add (&c->stats.retries, 1, __ATOMIC_RELAXED);
     backoff (&c->cfg, resp->tries);
   }
+  saved = errno;
   release (c, a.curl);
   free_prepared (&p);
+  errno = saved;
   return o == DONE ? 0 : -1;
 }

@@ -38,10 +38,15 @@ struct ox_s3_request {
   size_t range_len;
   void *dest; /* a 2xx body goes here, at most dest_len bytes */
   size_t dest_len;
-  size_t max_body;   /* else into the response buffer; 0 = no limit */
-  int error_in_body; /* a 200 answer may be an <Error> (multipart
-                        completion) */
-  const char *what;  /* the object as messages name it */
+  size_t max_body;    /* else into the response buffer; 0 = no limit */
+  int error_in_body;  /* a 200 answer may be an <Error> (multipart
+                         completion) */
+  long stall_timeout; /* seconds without progress before an attempt is
+                         abandoned; 0 = the configured stall timeout */
+  int stall_final;    /* a stalled attempt is not retried nor reported:
+                         ox_s3_perform returns -1 with errno ETIMEDOUT and
+                         resp->timed_out set (the caller adapts) */
+  const char *what;   /* the object as messages name it */
 };
 
 struct ox_s3_response {
@@ -57,6 +62,7 @@ struct ox_s3_response {
   char *code;    /* S3 error code, or NULL */
   char *message; /* S3 error message, or NULL */
   int tries;     /* attempts made */
+  int timed_out; /* the last attempt stalled (see stall_final) */
 };
 
 /* A new client; it takes over what CFG holds (CFG is left zeroed).
@@ -77,10 +83,10 @@ void ox_s3_client_stats (struct ox_s3_client *c, struct ox_s3_stats *st)
 
 /* Send REQ, retrying transient failures (connection errors, timeouts,
  * short bodies, 5xx, 429, SlowDown, RequestTimeout) up to cfg->tries
- * times. Returns 0 once a final HTTP answer arrived, whatever its status
- * (RESP tells; an S3 error's Code and Message are parsed), or -1 with an
- * error reported and errno set (EIO) when no usable answer came. Free
- * RESP with ox_s3_response_free in either case. */
+ * times (a stall ends at once if REQ->stall_final). Returns 0 once a final
+ * HTTP answer arrived, whatever its status (RESP tells; an S3 error's Code and
+ * Message are parsed), or -1 with an error reported and errno set (EIO) when
+ * no usable answer came. Free RESP with ox_s3_response_free in either case. */
 int ox_s3_perform (struct ox_s3_client *c, const struct ox_s3_request *req,
                    struct ox_s3_response *resp)
     __attribute__ ((__nonnull__ (1, 2, 3)));

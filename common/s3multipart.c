@@ -206,6 +206,10 @@ complete (struct upload *u)
     .max_body = 1024 * 1024,
     .error_in_body = 1,
     .what = u->what,
+    /* The server assembles the parts before it answers (Swift sends at
+     * most a space every 10 s meanwhile, which is no progress to curl). */
+    .stall_timeout
+    = ox_s3_work_timeout (ox_s3_client_config (u->c), u->nparts),
   };
   struct ox_s3_response resp;
   int r = -1;

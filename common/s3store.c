@@ -8,6 +8,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "s3bucket.h"
 #include "s3delete.h"
 #include "s3http.h"
 #include "s3multipart.h"
@@ -20,6 +21,7 @@ struct s3_store {
   struct ox_s3_client *client;
   const struct ox_s3_config *cfg; /* the client's */
   int bucket_ok;                  /* the bucket answered a listing (atomic) */
+  int created_bucket;             /* opening with opts->create made it */
 };
 
 static const struct ox_store_ops s3_ops;
@@ -553,45 +555,41 @@ ox_s3_store_open (const char *bucket, const char *prefix,
   }
   s->cfg = ox_s3_client_config (s->client);
   s->base.ops = &s3_ops;
+  if (opts && opts->create
+      && ox_s3_bucket_ensure (s->client, s->cfg->prefix, s->base.url,
+                              &s->created_bucket)
+             == -1) {
+    s3_close (&s->base);
+    return -1;
+  }
   *out = &s->base;
   return 0;
+}
+
+int
+ox_s3_store_created_bucket (struct ox_store *st, const char **bucket,
+                            const char **region)
+{
+  struct s3_store *s = (struct s3_store *)st;
+
+  if (st->ops != &s3_ops || !s->created_bucket)
+    return 0;
+  *bucket = s->cfg->bucket;
+  *region = s->cfg->region;
+  return 1;
 }
 
 int
 ox_s3_create_bucket (struct ox_store *st)
 {
   struct s3_store *s = (struct s3_store *)st;
-  CLEANUP_FREE char *body = NULL;
-  struct ox_s3_request req = {
-    .method = "PUT", .content_md5 = 1, .max_body = 1024 * 1024, .what = st->url
-  };
-  struct ox_s3_response resp;
-  int r = -1;
+  int created;
 
   if (st->ops != &s3_ops) {
     errno = EINVAL;
     return -1;
   }
-  if (strcmp (s->cfg->region, "us-east-1") != 0
-      && asprintf (&body,
-                   "<CreateBucketConfiguration><LocationConstraint>%s"
-                   "</LocationConstraint></CreateBucketConfiguration>",
-                   s->cfg->region)
-             == -1) {
-    ox_error ("%s: %m", st->url);
-    return -1;
-  }
-  req.body = body;
-  req.body_len = body ? strlen (body) : 0;
-  if (ox_s3_perform (s->client, &req, &resp) == 0) {
-    if (resp.status == 200
-        || (resp.code && strcmp (resp.code, "BucketAlreadyOwnedByYou") == 0))
-      r = 0;
-    else
-      ox_s3_report (&req, &resp);
-  }
-  ox_s3_response_free (&resp);
-  return r;
+  return ox_s3_bucket_create (s->client, st->url, &created);
 }
 
 int

@@ -9,11 +9,18 @@
 #include "s3http.h"
 #include "store.h"
 
-/* Create the store's bucket (test servers; real buckets are made by their
- * owners). An existing bucket owned by the caller is fine. Returns 0 or
- * -1 with an error. */
+/* Create the store's bucket in its region (tests; `oxsnap init` opens
+ * with opts->create, which creates a missing bucket). An existing bucket
+ * owned by the caller is fine. Returns 0 or -1 with an error. */
 int ox_s3_create_bucket (struct ox_store *st)
     __attribute__ ((__nonnull__ (1)));
+
+/* Whether opening ST (with opts->create) created its bucket: returns 1
+ * and sets *BUCKET and *REGION (valid while ST is open), else 0 (also for
+ * stores other than s3://). */
+int ox_s3_store_created_bucket (struct ox_store *st, const char **bucket,
+                                const char **region)
+    __attribute__ ((__nonnull__ (1, 2, 3)));
 
 /* Delete the N objects KEYS of an s3:// store with batched DeleteObjects
  * requests (1000 keys each); missing keys are not an error. Returns 0, or

@@ -64,7 +64,7 @@ struct ox_store_options {
   int addressing;   /* s3: 0 = default, 1 = path-style, 2 = virtual-host */
   int connections;  /* s3: requests in flight at most (0 = default) */
   uint64_t bwlimit; /* bytes per second for the whole process, 0 = no limit */
-  int create;       /* file: create the directory if missing */
+  int create;       /* file: create the directory if missing; s3: the bucket */
 };
 
 /* Open the store named by URL: "file:///path", "s3://bucket/prefix", or a

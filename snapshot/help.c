@@ -12,7 +12,9 @@ static const char overview[]
       "\n"
       "Commands:\n"
       "  init STORE                      create a store (encrypted by "
-      "default)\n"
+      "default;\n"
+      "                                  an s3:// bucket is created if "
+      "missing)\n"
       "  snapshot SOURCE STORE --volume NAME\n"
       "                                  snapshot a block device or raw "
       "image\n"
@@ -118,7 +120,8 @@ static const struct {
     "init STORE [--key-file F | --passphrase-file F | "
     "--no-encryption]",
     "Create a store, encrypted with a key file (created with 32 random "
-    "bytes and mode 0600 when missing) or a passphrase, or unencrypted.",
+    "bytes and mode 0600 when missing) or a passphrase, or unencrypted; "
+    "the bucket of an s3:// store is created when missing.",
     "  --key-file F          32-byte raw key file (created when missing)\n"
     "  --passphrase-file F   file holding a passphrase\n"
     "  --no-encryption       create an unencrypted store\n" QUIET_OPT,

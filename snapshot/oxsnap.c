@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "help.h"
 #include "log.h"
+#include "s3store.h"
 #include "storecfg.h"
 #include "units.h"
 
@@ -113,6 +114,7 @@ int
 cmd_init (struct cli *c, int argc, char **argv)
 {
   int encrypt = !c->no_encryption;
+  const char *bucket, *region;
 
   if (argc != 1) {
     ox_error ("usage: oxsnap init STORE [--key-file F | --passphrase-file F "
@@ -128,9 +130,12 @@ cmd_init (struct cli *c, int argc, char **argv)
     ox_error ("init: --no-encryption conflicts with a key");
     return 2;
   }
-  c->store_opts.create = 1;
+  c->store_opts.create = 1; /* the directory, or the bucket */
   if (ox_store_open (argv[0], &c->store_opts, &c->store) == -1)
     return 1;
+  if (ox_s3_store_created_bucket (c->store, &bucket, &region) && !c->quiet)
+    fprintf (stderr, "oxsnap: created bucket %s in region %s\n", bucket,
+             region);
   if (ox_storecfg_create (c->store, encrypt, &c->key_src, &c->keys) == -1)
     return 1;
   if (!c->quiet)

@@ -3,6 +3,8 @@
 # the retry tests (used by test-s3-store.sh; not a test itself).
 #
 #   s3-fault-proxy.py PORTFILE UPSTREAM_PORT MODE N [BYTES]
+#   s3-fault-proxy.py PORTFILE UPSTREAM_PORT delay N BASE_MS MS_PER_1000
+#                     [HANG_ABOVE]
 #
 # Listens on a free loopback port (written to PORTFILE) and forwards to
 # 127.0.0.1:UPSTREAM_PORT. The first N connections (MODE "cut") have the
@@ -10,13 +12,26 @@
 # requests (MODE "slowdown") are answered 503 SlowDown without reaching
 # the server. Later connections pass untouched. It counts the requests it
 # refused or cut in PORTFILE.faults.
+#
+# MODE "delay" holds the first N requests whose server-side work grows with
+# their size, DeleteObjects (POST ?delete) and CompleteMultipartUpload
+# (POST ?uploadId=), for BASE_MS + MS_PER_1000 * ITEMS / 1000 ms before
+# they reach the server (ITEMS: the <Object> or <Part> elements of the
+# body), so the client hears nothing for that long, as from a slow server.
+# Requests of more than HANG_ABOVE items are held for good (a server that
+# cannot cope with batches that large). Each held request is logged in
+# PORTFILE.log as "delete|complete ITEMS SECONDS|hang".
 import socket
 import sys
 import threading
+import time
 
 portfile, upstream, mode, nfaults = sys.argv[1], int(sys.argv[2]), \
     sys.argv[3], int(sys.argv[4])
 cut_after = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+if mode == "delay":
+    base_ms, ms_per_1000 = int(sys.argv[5]), int(sys.argv[6])
+    hang_above = int(sys.argv[7]) if len(sys.argv) > 7 else None
 lock = threading.Lock()
 faults = 0
 
@@ -57,7 +72,9 @@ def pump(src, dst, limit=None):
             pass
 
 
-def read_request(conn):
+def read_request(conn, raw=None):
+    # Read one request; return its head (and, with RAW a list, append the
+    # head without Expect and the body to it, for forwarding).
     buf = b""
     while b"\r\n\r\n" not in buf:
         data = conn.recv(65536)
@@ -78,7 +95,67 @@ def read_request(conn):
         if not data:
             return None
         body += data
+    if raw is not None:
+        lines = [line for line in head.split(b"\r\n")
+                 if not line.lower().startswith(b"expect:")]
+        raw.append(b"\r\n".join(lines) + b"\r\n\r\n")
+        raw.append(body)
     return head
+
+
+def hold(head, body):
+    # How long to hold a request in mode "delay": None (pass), or seconds,
+    # or -1 (for good).
+    line = head.split(b"\r\n", 1)[0]
+    if not line.startswith(b"POST "):
+        return None, None
+    target = line.split(b" ")[1]
+    if b"?delete" in target:
+        kind, items = "delete", body.count(b"<Object>")
+    elif b"uploadId=" in target:
+        kind, items = "complete", body.count(b"<Part>")
+    else:
+        return None, None
+    if not take_fault():
+        return None, None
+    if hang_above is not None and items > hang_above:
+        return kind + " %d hang" % items, -1
+    secs = (base_ms + ms_per_1000 * items / 1000.0) / 1000.0
+    return kind + " %d %.2f" % (items, secs), secs
+
+
+def delay(conn):
+    # Forward request by request; answers flow back untouched.
+    up = socket.create_connection(("127.0.0.1", upstream))
+    threading.Thread(target=pump, args=(up, conn), daemon=True).start()
+    while True:
+        raw = []
+        try:
+            head = read_request(conn, raw)
+        except OSError:
+            head = None
+        if head is None:
+            break
+        what, secs = hold(head, raw[1])
+        if what is not None:
+            with lock:
+                with open(portfile + ".log", "a") as f:
+                    f.write(what + "\n")
+            if secs < 0:
+                # Wait for the client to give up and close.
+                while conn.recv(65536):
+                    pass
+                break
+            time.sleep(secs)
+        try:
+            up.sendall(b"".join(raw))
+        except OSError:
+            break
+    for s in (conn, up):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 def slowdown(conn):
@@ -92,6 +169,10 @@ def slowdown(conn):
 
 
 def handle(conn):
+    if mode == "delay":
+        delay(conn)
+        conn.close()
+        return
     if mode == "slowdown" and take_fault():
         slowdown(conn)
         return

@@ -3,6 +3,8 @@
 # s3api): snapshot, list, info, verify, restore == source, over HTTP and
 # HTTPS (--ca-bundle), segments uploaded in parts; clear errors and exit 1
 # for a wrong secret, wrong region, missing bucket, unreachable endpoint,
+# init creating a missing bucket (and refusing an invalid name or wrong
+# credentials clearly),
 # untrusted certificate; and with a private server, the server stopped in
 # the middle of a snapshot: for good (no snapshot appears) and restarted in
 # time (the snapshot completes and restores).
@@ -75,16 +77,36 @@ ox verify "$M" --full >/dev/null
 ox restore "$M" disk "$T/out4.img"
 assert_same "$img" "$T/out4.img"
 
+echo "== init creates a missing bucket (only init does)"
+nb=oxnew-$$-$RANDOM
+ox init "s3://$nb/a" "${K[@]}"
+assert_grep "^oxsnap: created bucket $nb in region us-east-1$" "$T/stderr"
+ox snapshot "$img" "s3://$nb/a" --volume disk "${K[@]}" >/dev/null
+ox restore "s3://$nb/a" disk "$T/out5.img" "${K[@]}"
+assert_same "$img" "$T/out5.img"
+ox init "s3://$nb/b" --no-encryption # the bucket exists now: no message
+grep -q "created bucket" "$T/stderr" && fail "an existing bucket was created"
+ox list "s3://$nb/a" "${K[@]}" >"$T/list"
+assert_grep "^disk " "$T/list"
+echo "== bucket creation refused or impossible: a clear error, nothing made"
+nb2=oxnew-$$-$RANDOM
+AWS_SECRET_ACCESS_KEY=wrong expect_fail 1 \
+  "s3://$nb2/x.*SignatureDoesNotMatch.*check the secret key" \
+  init "s3://$nb2/x" --no-encryption
+expect_fail 1 "s3://$nb2/x.*NoSuchBucket" list "s3://$nb2/x"
+expect_fail 1 "s3://Bad_Name$$/x.*InvalidBucketName.*check the bucket name" \
+  init "s3://Bad_Name$$/x" --no-encryption
+
 echo "== clear errors, exit 1"
 AWS_SECRET_ACCESS_KEY=wrong expect_fail 1 \
   "SignatureDoesNotMatch.*check the secret key" list "$S" "${K[@]}"
 grep -q wrong "$T/stderr" && fail "the secret key was printed"
 expect_fail 1 "AuthorizationHeaderMalformed.*check the region" \
   list "$S" "${K[@]}" --region eu-west-3
-expect_fail 1 "NoSuchBucket.*create the bucket" \
+expect_fail 1 "s3://no-such-bucket-$$/x.*NoSuchBucket.*oxsnap init" \
   list "s3://no-such-bucket-$$/x"
-expect_fail 1 "NoSuchBucket.*create the bucket" \
-  init "s3://no-such-bucket-$$/x" --no-encryption
+expect_fail 1 "s3://no-such-bucket-$$/x.*NoSuchBucket.*oxsnap init" \
+  snapshot "$img" "s3://no-such-bucket-$$/x" --volume disk
 expect_fail 1 "3 tries.*check the endpoint" \
   list "$S" "${K[@]}" --endpoint http://127.0.0.1:1
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # ox: the s3:// store against a real S3 server (OpenStack Swift with s3api):
 # the behaviour test program, then configuration and error cases: wrong
-# secret, access key or region, missing bucket, unreachable endpoint, HTTPS
+# secret, access key or region, missing bucket, bucket creation refused,
+# unreachable endpoint, HTTPS
 # with and without the CA bundle, virtual-host addressing, the shared
 # credentials file, the bandwidth limit, answers cut short and 503 SlowDown
 # (through a fault-injecting proxy), and a server that goes away or stalls
@@ -75,7 +76,20 @@ echo "== missing bucket"
 if "$T" probe "s3://no-such-bucket-$$/t" 2> "$out"; then
   die "a missing bucket worked"
 fi
-expect_in "$out" NoSuchBucket "create the bucket"
+expect_in "$out" NoSuchBucket "s3://no-such-bucket-$$" "oxsnap init"
+
+echo "== bucket creation refused: the bucket, the code and a hint"
+if AWS_SECRET_ACCESS_KEY=wrong "$T" mkbucket "s3://oxnew-$$-$RANDOM/t" \
+     2> "$out"; then
+  die "a bucket was created with a wrong secret"
+fi
+expect_in "$out" "PUT s3://oxnew-.* (creation of the bucket in region us-east-1)" \
+  SignatureDoesNotMatch "check the secret key"
+if "$T" mkbucket "s3://Bad_Name$$/t" 2> "$out"; then
+  die "a bucket with an invalid name was created"
+fi
+expect_in "$out" "PUT s3://Bad_Name$$ (creation" InvalidBucketName \
+  "check the bucket name"
 
 echo "== unreachable endpoint: 3 tries, then a clear error"
 start=$SECONDS

@@ -8,7 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "s3bucket.h"
 #include "s3conf.h"
+#include "s3delete.h"
 #include "s3multipart.h"
 #include "test.h"
 
@@ -305,6 +307,79 @@ check_part_size (void)
                 ((size_t)64 << 30) / 1000 + 1);
 }
 
+/* Slow requests get a timeout that grows with their work. */
+static void
+check_work_timeout (void)
+{
+  struct ox_s3_config cfg = { .stall_timeout = 30 };
+
+  CHECK_EQ_INT (ox_s3_work_timeout (&cfg, 0), 60);
+  CHECK_EQ_INT (ox_s3_work_timeout (&cfg, 1), 61);
+  CHECK_EQ_INT (ox_s3_work_timeout (&cfg, 250), 90);
+  CHECK_EQ_INT (ox_s3_work_timeout (&cfg, 1000), 180);
+  cfg.stall_timeout = 2;
+  CHECK_EQ_INT (ox_s3_work_timeout (&cfg, 1000), 12);
+  CHECK_EQ_INT (ox_s3_work_timeout (&cfg, 20), 5);
+}
+
+/* Delete batches: halved on timeouts down to the minimum, given up after
+ * the tries, doubled back after quick successes only. */
+static void
+check_batch (void)
+{
+  struct ox_s3_batch b;
+  int i;
+
+  ox_s3_batch_init (&b);
+  CHECK_EQ_INT (b.size, OX_S3_DELETE_BATCH);
+  CHECK (ox_s3_batch_timed_out (&b, b.size, 6) == 0);
+  CHECK_EQ_INT (b.size, 500);
+  CHECK (ox_s3_batch_timed_out (&b, b.size, 6) == 0);
+  CHECK_EQ_INT (b.size, 250);
+  for (i = 0; i < OX_S3_DELETE_GROW_AFTER - 1; i++)
+    ox_s3_batch_succeeded (&b, 1);
+  ox_s3_batch_succeeded (&b, 0); /* slow: the run of quick ones restarts */
+  CHECK_EQ_INT (b.size, 250);
+  for (i = 0; i < OX_S3_DELETE_GROW_AFTER; i++)
+    ox_s3_batch_succeeded (&b, 1);
+  CHECK_EQ_INT (b.size, 500);
+  for (i = 0; i < 3 * OX_S3_DELETE_GROW_AFTER; i++)
+    ox_s3_batch_succeeded (&b, 1);
+  CHECK_EQ_INT (b.size, OX_S3_DELETE_BATCH); /* never above the maximum */
+  /* A success resets the run of timeouts; five in a row are fine with six
+   * tries, the sixth gives up; the size never drops below the minimum. */
+  for (i = 0; i < 5; i++)
+    CHECK (ox_s3_batch_timed_out (&b, b.size, 6) == 0);
+  CHECK_EQ_INT (b.size, 31);
+  ox_s3_batch_succeeded (&b, 0);
+  for (i = 0; i < 5; i++)
+    CHECK (ox_s3_batch_timed_out (&b, b.size, 6) == 0);
+  CHECK_EQ_INT (b.size, OX_S3_DELETE_MIN_BATCH);
+  CHECK (ox_s3_batch_timed_out (&b, b.size, 6) == -1);
+  /* A short last batch that timed out: half of what was sent. */
+  ox_s3_batch_init (&b);
+  CHECK (ox_s3_batch_timed_out (&b, 40, 6) == 0);
+  CHECK_EQ_INT (b.size, 20);
+}
+
+/* CreateBucket: no body in us-east-1, a location constraint elsewhere. */
+static void
+check_bucket_body (void)
+{
+  char *b = ox_s3_bucket_create_body ("us-east-1");
+
+  CHECK (b != NULL && strcmp (b, "") == 0);
+  free (b);
+  b = ox_s3_bucket_create_body ("eu-west-3");
+  CHECK (b != NULL);
+  CHECK (strcmp (b, "<CreateBucketConfiguration xmlns=\"http://"
+                    "s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>"
+                    "eu-west-3</LocationConstraint></"
+                    "CreateBucketConfiguration>")
+         == 0);
+  free (b);
+}
+
 int
 main (void)
 {
@@ -315,6 +390,9 @@ main (void)
   check_credentials ();
   check_tunables_and_tls ();
   check_part_size ();
+  check_work_timeout ();
+  check_batch ();
+  check_bucket_body ();
   CHECK (rmdir (tmpdir) == 0);
   return 0;
 }
