@@ -280,6 +280,13 @@ case_missing (struct ox_store *st)
   CHECK_FAILS (ox_store_get (st, "missing/file/below", &data, &len), ENOENT,
                1);
   CHECK_FAILS (ox_store_del (st, "missing/file/below"), ENOENT, 1);
+  /* A key that is only the "directory" of others is not an object. */
+  CHECK (ox_store_put (st, "missing/dir/obj", "y", 1) == 0);
+  CHECK_FAILS (ox_store_stat (st, "missing/dir", &size), ENOENT, 1);
+  CHECK_FAILS (ox_store_get (st, "missing/dir", &data, &len), ENOENT, 1);
+  CHECK_FAILS (ox_store_get_range (st, "missing/dir", 0, buf, 1), ENOENT, 1);
+  CHECK_FAILS (ox_store_del (st, "missing/dir"), ENOENT, 1);
+  check_object (st, "missing/dir/obj", "y", 1);
 }
 
 /* put replaces: the new content, whatever the lengths. */
@@ -376,6 +383,11 @@ case_list_order (struct ox_store *st)
   CHECK (ox_store_list (st, "", collect, &k) == 0);
   for (size_t i = 1; i < k.n; i++)
     CHECK (strcmp (k.v[i - 1], k.v[i]) < 0);
+  for (size_t i = 0; i < k.n; i++) { /* objects only, with their sizes */
+    uint64_t size;
+    CHECK (ox_store_stat (st, k.v[i], &size) == 0);
+    CHECK_EQ_INT (size, k.size[i]);
+  }
   for (size_t i = 0; i < n; i++)
     CHECK (bsearch (&sorted[i], k.v, k.n, sizeof *k.v, compare_strings)
            != NULL);
