@@ -182,6 +182,18 @@ ox_basis_lookup (struct ox_basis *b, uint64_t chunk_index,
   ox_segment_key (loc->segment_id, loc->key);
   loc->offset = e->offset;
   loc->length = e->length;
+  /* Readers allocate and fetch LENGTH bytes before the frame is checked:
+   * a page naming a 4 GiB frame for a 256 KiB chunk must fail here. */
+  if (loc->length > ox_frame_bound (loc->plain_len)) {
+    ox_error ("snapshot %s: chunk %" PRIu64 " (segment %s, frame at offset "
+              "%" PRIu32 ", %" PRIu32 " bytes): frame larger than a chunk of "
+              "%" PRIu32 " bytes can be (corrupt page)",
+              b->name, chunk_index, loc->key, loc->offset, loc->length,
+              loc->plain_len);
+    memset (loc, 0, sizeof *loc);
+    errno = EIO;
+    return -1;
+  }
   return 0;
 }
 

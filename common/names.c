@@ -291,10 +291,10 @@ ox_tag_put (struct ox_store *st, const char *volume, const char *tag,
   return ox_store_put (st, key, text, TAG_TEXT_LEN);
 }
 
-/* Parse the content of a tag object. Returns 0 or -1 (not reported). */
-static int
-parse_tag_text (const char *data, size_t len, uint64_t *snap_id)
+int
+ox_tag_parse (const void *content, size_t len, uint64_t *snap_id)
 {
+  const char *data = content;
   char hex[17];
   const size_t plen = sizeof TAG_PREFIX - 1;
 
@@ -320,7 +320,7 @@ ox_tag_get (struct ox_store *st, const char *volume, const char *tag,
     return -1;
   if (ox_store_get (st, key, &data, &len) == -1)
     return -1; /* ENOENT is not reported: the caller decides */
-  if (parse_tag_text (data, len, snap_id) == -1) {
+  if (ox_tag_parse (data, len, snap_id) == -1) {
     ox_error ("tag %s in %s: invalid content (expected \"snapshot "
               "<16 hex digits>\")",
               key, st->url);

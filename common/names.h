@@ -3,6 +3,7 @@
 #ifndef OX_NAMES_H
 #define OX_NAMES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "keys.h"
@@ -41,6 +42,11 @@ int ox_snapshot_resolve (struct ox_store *st, const struct ox_keys *k,
 /* Point tag TAG of VOLUME at SNAP_ID (creates or replaces). */
 int ox_tag_put (struct ox_store *st, const char *volume, const char *tag,
                 uint64_t snap_id);
+
+/* Parse the content of a tag object (LEN bytes, not NUL-terminated) into
+ * *SNAP_ID. Returns 0, or -1 for invalid content (not reported). */
+int ox_tag_parse (const void *content, size_t len, uint64_t *snap_id)
+    __attribute__ ((__nonnull__ (1, 3)));
 
 /* Read tag TAG of VOLUME. Returns 0, or -1 (errno ENOENT if absent). */
 int ox_tag_get (struct ox_store *st, const char *volume, const char *tag,

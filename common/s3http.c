@@ -231,16 +231,15 @@ release (struct ox_s3_client *c, CURL *h)
   pthread_mutex_unlock (&c->lock);
 }
 
-/* Remember the value of header NAME if LINE (N bytes) is that header. */
-static void
-parse_header (const char *line, size_t n, const char *name, char *out,
-              size_t outlen)
+int
+ox_s3_header_value (const char *line, size_t n, const char *name, char *out,
+                    size_t outlen)
 {
   size_t m = strlen (name), len;
   const char *v;
 
   if (n <= m || strncasecmp (line, name, m) != 0 || line[m] != ':')
-    return;
+    return 0;
   v = line + m + 1;
   len = n - m - 1;
   while (len && (*v == ' ' || *v == '\t')) {
@@ -254,6 +253,7 @@ parse_header (const char *line, size_t n, const char *name, char *out,
     len = outlen - 1;
   memcpy (out, v, len);
   out[len] = '\0';
+  return 1;
 }
 
 static size_t
@@ -270,12 +270,12 @@ header_cb (char *line, size_t size, size_t nmemb, void *ud)
     r->etag[0] = r->content_range[0] = r->bucket_region[0] = '\0';
     return n;
   }
-  parse_header (line, n, "etag", r->etag, sizeof r->etag);
-  parse_header (line, n, "content-range", r->content_range,
-                sizeof r->content_range);
-  parse_header (line, n, "x-amz-bucket-region", r->bucket_region,
-                sizeof r->bucket_region);
-  parse_header (line, n, "content-length", len, sizeof len);
+  ox_s3_header_value (line, n, "etag", r->etag, sizeof r->etag);
+  ox_s3_header_value (line, n, "content-range", r->content_range,
+                      sizeof r->content_range);
+  ox_s3_header_value (line, n, "x-amz-bucket-region", r->bucket_region,
+                      sizeof r->bucket_region);
+  ox_s3_header_value (line, n, "content-length", len, sizeof len);
   if (len[0] && ox_s3xml_u64 (len, &r->content_length) == 0)
     r->has_length = 1;
   return n;

@@ -91,6 +91,14 @@ int ox_s3_perform (struct ox_s3_client *c, const struct ox_s3_request *req,
                    struct ox_s3_response *resp)
     __attribute__ ((__nonnull__ (1, 2, 3)));
 
+/* If header line LINE (N bytes as received, not NUL-terminated) is header
+ * NAME (case-insensitive), store its value without surrounding blanks and
+ * line end in OUT (OUTLEN >= 1 bytes, truncated to fit, NUL-terminated)
+ * and return 1; else return 0 and leave OUT alone. */
+int ox_s3_header_value (const char *line, size_t n, const char *name,
+                        char *out, size_t outlen)
+    __attribute__ ((__nonnull__ (1, 3, 4)));
+
 /* Free what RESP holds. */
 void ox_s3_response_free (struct ox_s3_response *resp)
     __attribute__ ((__nonnull__ (1)));

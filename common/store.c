@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "cleanup.h"
+#include "limitstore.h"
 #include "log.h"
 
 /* If URL begins with "SCHEME://" (RFC 3986 scheme syntax), return the length
@@ -51,6 +52,9 @@ open_file (const char *url, const char *path,
     free ((*out)->url);
     (*out)->url = copy;
   }
+  /* The file backend does not pace itself (s3 does, on the wire). */
+  if (opts && opts->bwlimit)
+    return ox_limit_store_wrap (*out, opts->bwlimit, out);
   return 0;
 }
 

@@ -241,11 +241,18 @@ ovheader_read (int dir_fd, const char *dir, struct overlay_pin *pin)
     }
   }
   text[len] = '\0';
+  return ovheader_parse (dir, text, len, pin) == 0 ? 1 : -1;
+}
+
+int
+ovheader_parse (const char *dir, char *text, size_t len,
+                struct overlay_pin *pin)
+{
   if (strlen (text) != len) {
     ox_error ("%s/" HEADER_NAME ": header holds a NUL byte", dir);
     return -1;
   }
-  return header_parse (dir, text, pin) == 0 ? 1 : -1;
+  return header_parse (dir, text, pin);
 }
 
 /* Write the header for PIN atomically (temporary file, fsync, rename,

@@ -189,6 +189,10 @@ trace_load (struct ox_store *st, const struct ox_keys *k, const char *volume,
     if (ch < nchunks)
       (*chunks)[j++] = ch;
   }
+  if (j == 0) { /* as documented: no chunks, no array */
+    free (*chunks);
+    *chunks = NULL;
+  }
   *n = j;
   return 0;
 

@@ -490,6 +490,55 @@ test_short_page (struct ox_store *st, const struct ox_keys *k,
   ox_codec_free (c);
 }
 
+/* A page entry naming a frame far larger than its chunk can encode to is
+ * refused before anything is allocated or fetched for it (found by
+ * tests/fuzz/fuzz-basis: a 4 GiB malloc per read). */
+static void
+test_huge_frame (struct ox_store *st, const struct ox_keys *k,
+                 struct snapshot *s)
+{
+  struct ox_codec *c = ox_codec_new (0);
+  struct ox_page_entry entries[CPP];
+  struct ox_page p0 = { .page_index = 0,
+                        .nentries = CPP,
+                        .nsegments = 1,
+                        .segments = s->seg_id,
+                        .entries = entries };
+  uint8_t pages[2][OX_ID_LEN];
+  struct ox_root r = {
+    .snapshot_id = SNAP + 2,
+    .volume_size = VOLSIZE,
+    .chunk_size = CHUNK,
+    .chunks_per_page = CPP,
+    .npages = 2,
+    .volume = "vm1",
+    .pages = pages,
+  };
+  struct ox_chunk_loc loc;
+  struct ox_root *root;
+  struct ox_basis *b;
+  uint8_t buf[CHUNK];
+  size_t len;
+
+  memcpy (entries, s->entries, sizeof entries);
+  entries[0].length = UINT32_MAX - entries[0].offset;
+  CHECK (ox_page_put (st, k, c, &p0, pages[0]) == 0);
+  memcpy (pages[1], s->page_ids[1], OX_ID_LEN);
+  CHECK (ox_root_put (st, k, &r) == 0);
+  CHECK (ox_root_get (st, k, "vm1", SNAP + 2, &root) == 0);
+  CHECK (ox_basis_open (st, k, root, &b) == 0);
+  reset_errors ();
+  errno = 0;
+  CHECK (ox_basis_lookup (b, 0, &loc) == -1);
+  CHECK_EQ_INT (errno, EIO);
+  check_error ("frame larger than a chunk of 4096 bytes can be");
+  CHECK (ox_basis_read_chunk (b, c, 0, buf, &len) == -1);
+  CHECK_EQ_INT (errno, EIO);
+  check_chunk (b, c, 2); /* the other entries still read */
+  ox_basis_close (b);
+  ox_codec_free (c);
+}
+
 static void
 run (const struct ox_keys *k)
 {
@@ -505,6 +554,7 @@ run (const struct ox_keys *k)
   test_read_all (st, k);
   test_threads (st, k);
   test_short_page (st, k, &s);
+  test_huge_frame (st, k, &s);
   test_corrupt_and_missing (dir, st, k, &s);
   ox_store_close (st);
   CHECK (nftw (dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0);
