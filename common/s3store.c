@@ -20,6 +20,8 @@ struct s3_store {
   struct ox_s3_client *client;
   const struct ox_s3_config *cfg; /* the client's */
   int bucket_ok;                  /* the bucket answered a listing (atomic) */
+  int conditional; /* If-None-Match: * on PUT: 0 untried, 1 honoured, -1
+                      not implemented (atomic) */
 };
 
 static const struct ox_store_ops s3_ops;
@@ -154,6 +156,110 @@ s3_put (struct ox_store *st, const char *key, const void *data, size_t len)
   return r;
 }
 
+/* Create-only writes (put_new). A server that honours "If-None-Match: *"
+ * on PUT creates the object only if it is absent, atomically. Swift's
+ * s3api answers 501 NotImplemented: then, remembered for the store, the
+ * object is checked absent (HEAD), written and read back; bytes that are
+ * not ours mean another writer won. That leaves a race (docs/DESIGN.md,
+ * "Create-only writes"), which callers make improbable by choosing keys
+ * no other writer is likely to choose at the same moment. */
+
+static int s3_get (struct ox_store *st, const char *key, void **data,
+                   size_t *len);
+
+/* Read KEY back after writing it: 0 if it holds exactly DATA, -1 with
+ * EEXIST (not reported) if it holds something else. */
+static int
+check_written (struct ox_store *st, const char *key, const void *data,
+               size_t len)
+{
+  CLEANUP_FREE void *got = NULL;
+  size_t got_len;
+
+  if (s3_get (st, key, &got, &got_len) == -1) {
+    if (errno == ENOENT) {
+      ox_error ("%s/%s: the object vanished right after it was written",
+                st->url, key);
+      errno = EIO;
+    }
+    return -1;
+  }
+  if (got_len != len || memcmp (got, data, len) != 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  return 0;
+}
+
+/* PUT with If-None-Match: *. Returns 0, -1 (EEXIST unreported, or an
+ * error reported), or 1 when the server does not implement it. */
+static int
+put_conditional (struct s3_store *s, const char *key, const void *data,
+                 size_t len)
+{
+  struct names n;
+  struct ox_s3_request req = { .method = "PUT",
+                               .body = data,
+                               .body_len = len,
+                               .content_md5 = 1,
+                               .if_none_match = 1 };
+  struct ox_s3_response resp;
+  int r = -1;
+
+  if (make_names (s, key, &n) == -1)
+    return -1;
+  req.key = n.full;
+  req.what = n.what;
+  if (ox_s3_perform (s->client, &req, &resp) == 0) {
+    if (resp.status == 200)
+      r = 0;
+    else if (resp.status == 412)
+      /* Present: perhaps written by our own attempt that was retried. */
+      r = check_written (&s->base, key, data, len);
+    else if (resp.status == 409)
+      errno = EEXIST; /* ConditionalRequestConflict: another writer's */
+    else if (resp.status == 501
+             || (resp.code && strcmp (resp.code, "NotImplemented") == 0)) {
+      ox_debug ("s3: %s: no conditional PUT (%ld %s): create-only writes "
+                "check before and after",
+                s->base.url, resp.status, resp.code ? resp.code : "");
+      r = 1;
+    } else
+      failed (s, &req, &resp);
+  }
+  ox_s3_response_free (&resp);
+  free_names (&n);
+  return r;
+}
+
+static int s3_stat (struct ox_store *st, const char *key, uint64_t *size);
+
+static int
+s3_put_new (struct ox_store *st, const char *key, const void *data, size_t len)
+{
+  struct s3_store *s = (struct s3_store *)st;
+  uint64_t size;
+  int r;
+
+  if (len <= s->cfg->multipart_threshold
+      && __atomic_load_n (&s->conditional, __ATOMIC_RELAXED) >= 0) {
+    r = put_conditional (s, key, data, len);
+    if (r <= 0) {
+      if (r == 0)
+        __atomic_store_n (&s->conditional, 1, __ATOMIC_RELAXED);
+      return r;
+    }
+    __atomic_store_n (&s->conditional, -1, __ATOMIC_RELAXED);
+  }
+  if (s3_stat (st, key, &size) == 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  if (errno != ENOENT || s3_put (st, key, data, len) == -1)
+    return -1;
+  return check_written (st, key, data, len);
+}
+
 /* Check that a 2xx answer to a ranged GET holds exactly the range. */
 static int
 check_range (const struct ox_s3_request *req,
@@ -198,8 +304,6 @@ short_object:
   errno = EIO;
   return -1;
 }
-
-static int s3_stat (struct ox_store *st, const char *key, uint64_t *size);
 
 static int
 s3_get_range (struct ox_store *st, const char *key, uint64_t offset, void *buf,
@@ -513,6 +617,7 @@ s3_close (struct ox_store *st)
 static const struct ox_store_ops s3_ops = {
   .scheme = "s3",
   .put = s3_put,
+  .put_new = s3_put_new,
   .get_range = s3_get_range,
   .get = s3_get,
   .stat = s3_stat,
