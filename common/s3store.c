@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "log.h"
+#include "monotime.h"
 #include "ratelimit.h"
 #include "s3delete.h"
 #include "s3http.h"
@@ -21,7 +23,7 @@ struct s3_store {
   const struct ox_s3_config *cfg; /* the client's */
   int bucket_ok;                  /* the bucket answered a listing (atomic) */
   int conditional; /* If-None-Match: * on PUT: 0 untried, 1 honoured, -1
-                      not implemented (atomic) */
+                      not implemented or ignored (atomic) */
 };
 
 static const struct ox_store_ops s3_ops;
@@ -191,9 +193,17 @@ check_written (struct ox_store *st, const char *key, const void *data,
   return 0;
 }
 
-/* PUT with If-None-Match: *. Returns 0, -1 (EEXIST unreported, or an
- * error reported), or 1 when the server does not implement it. */
-static int
+/* What a conditional PUT was answered. */
+enum cond_answer {
+  COND_ERROR = -1,  /* reported */
+  COND_CREATED,     /* 200 */
+  COND_PRESENT,     /* 412 PreconditionFailed */
+  COND_CONFLICT,    /* 409 ConditionalRequestConflict: another writer's */
+  COND_UNSUPPORTED, /* 501 NotImplemented */
+};
+
+/* PUT KEY with If-None-Match: *. */
+static enum cond_answer
 put_conditional (struct s3_store *s, const char *key, const void *data,
                  size_t len)
 {
@@ -204,26 +214,25 @@ put_conditional (struct s3_store *s, const char *key, const void *data,
                                .content_md5 = 1,
                                .if_none_match = 1 };
   struct ox_s3_response resp;
-  int r = -1;
+  enum cond_answer r = COND_ERROR;
 
   if (make_names (s, key, &n) == -1)
-    return -1;
+    return COND_ERROR;
   req.key = n.full;
   req.what = n.what;
   if (ox_s3_perform (s->client, &req, &resp) == 0) {
     if (resp.status == 200)
-      r = 0;
+      r = COND_CREATED;
     else if (resp.status == 412)
-      /* Present: perhaps written by our own attempt that was retried. */
-      r = check_written (&s->base, key, data, len);
+      r = COND_PRESENT;
     else if (resp.status == 409)
-      errno = EEXIST; /* ConditionalRequestConflict: another writer's */
+      r = COND_CONFLICT;
     else if (resp.status == 501
              || (resp.code && strcmp (resp.code, "NotImplemented") == 0)) {
       ox_debug ("s3: %s: no conditional PUT (%ld %s): create-only writes "
                 "check before and after",
                 s->base.url, resp.status, resp.code ? resp.code : "");
-      r = 1;
+      r = COND_UNSUPPORTED;
     } else
       failed (s, &req, &resp);
   }
@@ -234,30 +243,98 @@ put_conditional (struct s3_store *s, const char *key, const void *data,
 
 static int s3_stat (struct ox_store *st, const char *key, uint64_t *size);
 
+/* 0 if KEY is absent, -1 with EEXIST (unreported) if present, or an
+ * error. */
 static int
-s3_put_new (struct ox_store *st, const char *key, const void *data, size_t len)
+check_absent (struct ox_store *st, const char *key)
 {
-  struct s3_store *s = (struct s3_store *)st;
   uint64_t size;
-  int r;
 
-  if (len <= s->cfg->multipart_threshold
-      && __atomic_load_n (&s->conditional, __ATOMIC_RELAXED) >= 0) {
-    r = put_conditional (s, key, data, len);
-    if (r <= 0) {
-      if (r == 0)
-        __atomic_store_n (&s->conditional, 1, __ATOMIC_RELAXED);
-      return r;
-    }
-    __atomic_store_n (&s->conditional, -1, __ATOMIC_RELAXED);
-  }
   if (s3_stat (st, key, &size) == 0) {
     errno = EEXIST;
     return -1;
   }
-  if (errno != ENOENT || s3_put (st, key, data, len) == -1)
+  return errno == ENOENT ? 0 : -1;
+}
+
+/* The first conditional PUT of a store: a server that ignores the header
+ * would answer 200 too, and would have replaced an existing object, so the
+ * key was checked absent before, and the same PUT is sent again: a server
+ * that honours it refuses (412); one that ignores it rewrites our own
+ * bytes (harmless) and from then on the fallback is used. */
+static int
+learn_conditional (struct s3_store *s, const char *key, const void *data,
+                   size_t len)
+{
+  enum cond_answer again = put_conditional (s, key, data, len);
+
+  if (again == COND_ERROR)
     return -1;
+  if (again == COND_PRESENT) {
+    __atomic_store_n (&s->conditional, 1, __ATOMIC_RELAXED);
+    return 0;
+  }
+  ox_debug ("s3: %s: the server ignores If-None-Match: create-only writes "
+            "check before and after",
+            s->base.url);
+  __atomic_store_n (&s->conditional, -1, __ATOMIC_RELAXED);
+  return check_written (&s->base, key, data, len);
+}
+
+/* Shortest wait before the second read-back of the fallback. */
+#define SETTLE_MIN_NS (100 * 1000000ull)
+
+/* The fallback: HEAD (absent), PUT, read back; then, after as long again
+ * as that took (at least SETTLE_MIN_NS), read back once more. A writer
+ * that found the key absent too and whose PUT lands in that time replaced
+ * our object: the second read-back sees it and we lose (EEXIST) instead
+ * of both believing they won. Only a writer stalled between its HEAD and
+ * its PUT for longer than all of this still wins twice (DESIGN.md). */
+static int
+put_checked (struct ox_store *st, const char *key, const void *data,
+             size_t len)
+{
+  uint64_t t0 = ox_now_ns (), wait;
+  struct timespec ts;
+
+  if (check_absent (st, key) == -1 || s3_put (st, key, data, len) == -1
+      || check_written (st, key, data, len) == -1)
+    return -1;
+  wait = ox_now_ns () - t0;
+  if (wait < SETTLE_MIN_NS)
+    wait = SETTLE_MIN_NS;
+  ts.tv_sec = (time_t)(wait / 1000000000u);
+  ts.tv_nsec = (long)(wait % 1000000000u);
+  while (nanosleep (&ts, &ts) == -1 && errno == EINTR)
+    ;
   return check_written (st, key, data, len);
+}
+
+static int
+s3_put_new (struct ox_store *st, const char *key, const void *data, size_t len)
+{
+  struct s3_store *s = (struct s3_store *)st;
+  int known = __atomic_load_n (&s->conditional, __ATOMIC_RELAXED);
+
+  if (len <= s->cfg->multipart_threshold && known >= 0) {
+    if (known == 0 && check_absent (st, key) == -1)
+      return -1;
+    switch (put_conditional (s, key, data, len)) {
+    case COND_ERROR:
+      return -1;
+    case COND_CREATED:
+      return known ? 0 : learn_conditional (s, key, data, len);
+    case COND_PRESENT: /* perhaps by our own attempt that was retried */
+      return check_written (st, key, data, len);
+    case COND_CONFLICT:
+      errno = EEXIST;
+      return -1;
+    case COND_UNSUPPORTED:
+      __atomic_store_n (&s->conditional, -1, __ATOMIC_RELAXED);
+      break;
+    }
+  }
+  return put_checked (st, key, data, len);
 }
 
 /* Check that a 2xx answer to a ranged GET holds exactly the range. */
