@@ -170,7 +170,7 @@ static int s3_get (struct ox_store *st, const char *key, void **data,
                    size_t *len);
 
 /* Read KEY back after writing it: 0 if it holds exactly DATA, -1 with
- * EEXIST (not reported) if it holds something else. */
+ * EEXIST (not reported) if it holds something else or nothing. */
 static int
 check_written (struct ox_store *st, const char *key, const void *data,
                size_t len)
@@ -180,9 +180,11 @@ check_written (struct ox_store *st, const char *key, const void *data,
 
   if (s3_get (st, key, &got, &got_len) == -1) {
     if (errno == ENOENT) {
-      ox_error ("%s/%s: the object vanished right after it was written",
-                st->url, key);
-      errno = EIO;
+      /* Seen with Swift while another writer's PUT of the key was under
+       * way: the key is not reliably ours, so it is taken. */
+      ox_debug ("%s/%s: missing right after it was written: taken", st->url,
+                key);
+      errno = EEXIST;
     }
     return -1;
   }
