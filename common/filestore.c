@@ -314,12 +314,34 @@ create_temp (int dirfd, const char *name, char *tmp, size_t tmpsize,
   return fd;
 }
 
+/* Give the durable temporary file TMP the name NAME only if NAME does not
+ * exist: link(2) fails with EEXIST rather than replace anything, which is
+ * atomic on every POSIX file system, NFS included. Where hard links are
+ * not supported, renameat2's RENAME_NOREPLACE gives the same guarantee.
+ * The temporary name is gone afterwards. Returns 0 or -1 with errno. */
+static int
+link_new (int dirfd, const char *tmp, const char *name)
+{
+  int r = linkat (dirfd, tmp, dirfd, name, 0), err = errno;
+
+  if (r == -1
+      && (err == EPERM || err == EOPNOTSUPP || err == ENOSYS
+          || err == EMLINK)) {
+    r = renameat2 (dirfd, tmp, dirfd, name, RENAME_NOREPLACE);
+    err = errno;
+  }
+  unlinkat (dirfd, tmp, 0);
+  errno = err;
+  return r;
+}
+
 /* Write DATA to a new temporary file in DIRFD, make it durable and rename it
- * to NAME, then make the rename durable. Returns 0 or -1 with errno; sets
- * *STEP to what failed. Removes the temporary file on failure. */
+ * to NAME (with CREATE_ONLY: link it, failing with EEXIST if NAME exists),
+ * then make the new name durable. Returns 0 or -1 with errno; sets *STEP to
+ * what failed. Removes the temporary file on failure. */
 static int
 write_and_rename (int dirfd, const char *name, const void *data, size_t len,
-                  const char **step)
+                  bool create_only, const char **step)
 {
   char tmp[NAME_MAX + 1];
   bool direct = len >= DIRECT_MIN && (uintptr_t)data % DIRECT_ALIGN == 0;
@@ -341,9 +363,15 @@ write_and_rename (int dirfd, const char *name, const void *data, size_t len,
     goto fail;
   }
   fd = -1;
-  *step = "rename";
-  if (renameat (dirfd, tmp, dirfd, name) == -1)
-    goto fail;
+  if (create_only) {
+    *step = "link";
+    if (link_new (dirfd, tmp, name) == -1)
+      return -1;
+  } else {
+    *step = "rename";
+    if (renameat (dirfd, tmp, dirfd, name) == -1)
+      goto fail;
+  }
   *step = "fsync directory";
   return fsync (dirfd);
 
@@ -356,8 +384,10 @@ fail:
   return -1;
 }
 
+/* put and put_new: write KEY, replacing it unless CREATE_ONLY. */
 static int
-file_put (struct ox_store *st, const char *key, const void *data, size_t len)
+file_write (struct ox_store *st, const char *key, const void *data, size_t len,
+            bool create_only)
 {
   struct file_store *fs = fs_of (st);
   CLEANUP_CLOSE int dirfd = -1;
@@ -368,12 +398,27 @@ file_put (struct ox_store *st, const char *key, const void *data, size_t len)
   dirfd = open_parent_for_write (fs, key, &name);
   if (dirfd == -1)
     return -1;
-  if (write_and_rename (dirfd, name, data, len, &step) == -1) {
+  if (write_and_rename (dirfd, name, data, len, create_only, &step) == -1) {
+    if (create_only && errno == EEXIST)
+      return -1; /* the caller's to judge: reported by nothing */
     ox_error ("cannot write object %s in store %s: %s: %m", key, fs->root,
               step);
     return -1;
   }
   return 0;
+}
+
+static int
+file_put (struct ox_store *st, const char *key, const void *data, size_t len)
+{
+  return file_write (st, key, data, len, false);
+}
+
+static int
+file_put_new (struct ox_store *st, const char *key, const void *data,
+              size_t len)
+{
+  return file_write (st, key, data, len, true);
 }
 
 /* Open object KEY for reading and set *SIZE. A missing object (or one
@@ -787,6 +832,7 @@ file_close (struct ox_store *st)
 static const struct ox_store_ops file_ops = {
   .scheme = "file",
   .put = file_put,
+  .put_new = file_put_new,
   .get_range = file_get_range,
   .get = file_get,
   .stat = file_stat,

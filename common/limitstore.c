@@ -28,6 +28,14 @@ limit_put (struct ox_store *st, const char *key, const void *data, size_t len)
 }
 
 static int
+limit_put_new (struct ox_store *st, const char *key, const void *data,
+               size_t len)
+{
+  ox_ratelimit_take (ox_ratelimit_global (), len);
+  return ox_store_put_new (inner_of (st), key, data, len);
+}
+
+static int
 limit_get_range (struct ox_store *st, const char *key, uint64_t offset,
                  void *buf, size_t len)
 {
@@ -89,6 +97,7 @@ ox_limit_store_wrap (struct ox_store *inner, uint64_t rate,
    * one left out would be NULL in a rate-limited store. */
   l->ops = (struct ox_store_ops){ .scheme = inner->ops->scheme,
                                   .put = limit_put,
+                                  .put_new = limit_put_new,
                                   .get_range = limit_get_range,
                                   .get = limit_get,
                                   .stat = limit_stat,

@@ -585,7 +585,7 @@ ox_root_put (struct ox_store *st, const struct ox_keys *k,
   if (ox_root_encode (k, r, &data, &len) == -1)
     return -1;
   ox_root_key (r->volume, r->snapshot_id, key);
-  return ox_store_put (st, key, data, len);
+  return ox_store_put_new (st, key, data, len);
 }
 
 /* A root loaded from KEY must name the volume and snapshot of its key. */

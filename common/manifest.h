@@ -85,7 +85,8 @@ void ox_root_free (struct ox_root *r);
 /* Object key of a snapshot root. */
 void ox_root_key (const char *volume, uint64_t snap_id, char key[OX_KEY_MAX]);
 
-/* Store root R as volumes/VOL/snapshots/ID. */
+/* Publish root R as volumes/VOL/snapshots/ID, never replacing one: -1 with
+ * errno EEXIST, reported by nothing, when a root of that id exists. */
 int ox_root_put (struct ox_store *st, const struct ox_keys *k,
                  const struct ox_root *r);
 

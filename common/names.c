@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "keys.h"
 #include "log.h"
 
 /* "snapshot " + 16 hex + "\n" */
@@ -210,6 +211,79 @@ ox_snapshot_list (struct ox_store *st, const char *volume, uint64_t **ids,
   *ids = l.ids;
   *n = l.n;
   return 0;
+}
+
+uint64_t
+ox_snapshot_id_after (uint64_t candidate, uint64_t newest)
+{
+  uint64_t secs = newest >> 24;
+
+  if (candidate > newest)
+    return candidate;
+  if (secs >= 0xffffffffffULL)
+    return 0;
+  return (secs + 1) << 24 | (candidate & 0xffffff);
+}
+
+/* How often a reservation is tried with a fresh id before giving up: a
+ * taken id needs another writer's id of the same second with the same 24
+ * random bits, so a second failure already means something is wrong. */
+#define RESERVE_TRIES 8
+
+/* Claim ID for VOLUME with a create-only marker whose content is unique to
+ * this writer (the S3 fallback compares what it reads back). Returns 0, -1
+ * with EEXIST (unreported) if taken, or -1 with an error. */
+static int
+reserve_one (struct ox_store *st, const char *volume, uint64_t id)
+{
+  uint8_t nonce[16];
+  char key[OX_KEY_MAX], text[64], hex[17];
+  int len;
+
+  if (ox_random_bytes (nonce, sizeof nonce) == -1)
+    return -1;
+  ox_snapshot_id_format (id, hex);
+  snprintf (key, sizeof key, "volumes/%s/ids/%s", volume, hex);
+  len = snprintf (text, sizeof text, "writer ");
+  for (size_t i = 0; i < sizeof nonce; i++)
+    len += snprintf (text + len, sizeof text - len, "%02x", nonce[i]);
+  len += snprintf (text + len, sizeof text - len, "\n");
+  return ox_store_put_new (st, key, text, (size_t)len);
+}
+
+int
+ox_snapshot_id_reserve (struct ox_store *st, const char *volume, uint64_t *id)
+{
+  int attempt;
+
+  for (attempt = 0; attempt < RESERVE_TRIES; attempt++) {
+    CLEANUP_FREE uint64_t *ids = NULL;
+    size_t n;
+    uint64_t want;
+
+    if (ox_snapshot_list (st, volume, &ids, &n) == -1)
+      return -1;
+    want = ox_snapshot_id_after (ox_snapshot_id_new (), n ? ids[n - 1] : 0);
+    if (want == 0) {
+      ox_error ("volume %s in %s: no snapshot id is left after %016" PRIx64,
+                volume, st->url, ids[n - 1]);
+      errno = ERANGE;
+      return -1;
+    }
+    if (reserve_one (st, volume, want) == 0) {
+      *id = want;
+      return 0;
+    }
+    if (errno != EEXIST)
+      return -1;
+    ox_debug ("snapshot id %016" PRIx64 " of volume %s is taken: another",
+              want, volume);
+  }
+  ox_error ("volume %s in %s: %d snapshot ids in a row were taken by other "
+            "writers",
+            volume, st->url, RESERVE_TRIES);
+  errno = EEXIST;
+  return -1;
 }
 
 /* The newest snapshot id of VOLUME. */

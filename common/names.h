@@ -33,6 +33,23 @@ int ox_spec_parse (const char *spec, char **volume, uint64_t *id,
 int ox_snapshot_list (struct ox_store *st, const char *volume, uint64_t **ids,
                       size_t *n);
 
+/* The id for a new snapshot given CANDIDATE (from ox_snapshot_id_new) and
+ * NEWEST, the volume's greatest id (0 if none): CANDIDATE if it is greater,
+ * else CANDIDATE's random low 24 bits under a time part one second after
+ * NEWEST's, so that the new snapshot is the newest. 0 if the time part
+ * would overflow. */
+uint64_t ox_snapshot_id_after (uint64_t candidate, uint64_t newest);
+
+/* Choose and reserve an id for a new snapshot of VOLUME: the id follows the
+ * volume's newest snapshot (ox_snapshot_id_after) and is claimed by a
+ * create-only marker volumes/VOL/ids/ID holding a random writer nonce, so
+ * that no other writer uses it for segments or a root (docs/FORMAT.md,
+ * section 6.3). A taken id is replaced by a fresh one a few times before
+ * giving up. Returns 0 and sets *ID, or -1 with an error. */
+int ox_snapshot_id_reserve (struct ox_store *st, const char *volume,
+                            uint64_t *id)
+    __attribute__ ((__nonnull__ (1, 2, 3)));
+
 /* Resolve SPEC to a snapshot root: VOLUME alone means the newest snapshot,
  * VOLUME@ID that one, VOLUME:TAG the one the tag names. Clear errors for a
  * volume with no snapshots, an unknown id or tag. Returns 0 or -1. */

@@ -77,7 +77,9 @@ ox_s3_error_is_transient (const char *code, long status)
   };
   size_t i;
 
-  if (status >= 500 || status == 429)
+  /* 501 Not Implemented is final: asking again changes nothing (Swift
+   * answers it to a conditional PUT). */
+  if ((status >= 500 && status != 501) || status == 429)
     return 1;
   if (code)
     for (i = 0; i < sizeof transient / sizeof transient[0]; i++)

@@ -438,7 +438,7 @@ static struct curl_slist *
 sign (struct ox_s3_client *c, const struct ox_s3_request *req,
       const struct prepared *p)
 {
-  struct ox_sigv4_header h[6];
+  struct ox_sigv4_header h[7];
   struct ox_sigv4_credentials creds = { c->cfg.access_key, c->cfg.secret_key };
   char date[OX_SIGV4_DATE_LEN], *line;
   CLEANUP_FREE char *authz = NULL;
@@ -467,6 +467,8 @@ sign (struct ox_s3_client *c, const struct ox_s3_request *req,
     h[n++] = (struct ox_sigv4_header){ "Content-MD5", p->md5 };
   if (req->range)
     h[n++] = (struct ox_sigv4_header){ "Range", p->range };
+  if (req->if_none_match)
+    h[n++] = (struct ox_sigv4_header){ "If-None-Match", "*" };
   sr.nheaders = n;
   authz = ox_sigv4_authorization (&sr, &creds);
   if (authz == NULL)

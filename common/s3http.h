@@ -33,6 +33,7 @@ struct ox_s3_request {
   size_t body_len;
   const char *body_sha256; /* hex SHA-256 of body if known, else NULL */
   int content_md5;         /* send Content-MD5 of the body */
+  int if_none_match;       /* send "If-None-Match: *" (create-only PUT) */
   int range; /* send Range for [range_off, range_off+range_len) */
   uint64_t range_off;
   size_t range_len;

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "log.h"
+#include "monotime.h"
 #include "ratelimit.h"
 #include "s3bucket.h"
 #include "s3delete.h"
@@ -22,6 +24,8 @@ struct s3_store {
   const struct ox_s3_config *cfg; /* the client's */
   int bucket_ok;                  /* the bucket answered a listing (atomic) */
   int created_bucket;             /* opening with opts->create made it */
+  int conditional; /* If-None-Match: * on PUT: 0 untried, 1 honoured, -1
+                      not implemented or ignored (atomic) */
 };
 
 static const struct ox_store_ops s3_ops;
@@ -156,6 +160,187 @@ s3_put (struct ox_store *st, const char *key, const void *data, size_t len)
   return r;
 }
 
+/* Create-only writes (put_new). A server that honours "If-None-Match: *"
+ * on PUT creates the object only if it is absent, atomically. Swift's
+ * s3api answers 501 NotImplemented: then, remembered for the store, the
+ * object is checked absent (HEAD), written and read back; bytes that are
+ * not ours mean another writer won. That leaves a race (docs/DESIGN.md,
+ * "Create-only writes"), which callers make improbable by choosing keys
+ * no other writer is likely to choose at the same moment. */
+
+static int s3_get (struct ox_store *st, const char *key, void **data,
+                   size_t *len);
+
+/* Read KEY back after writing it: 0 if it holds exactly DATA, -1 with
+ * EEXIST (not reported) if it holds something else or nothing. */
+static int
+check_written (struct ox_store *st, const char *key, const void *data,
+               size_t len)
+{
+  CLEANUP_FREE void *got = NULL;
+  size_t got_len;
+
+  if (s3_get (st, key, &got, &got_len) == -1) {
+    if (errno == ENOENT) {
+      /* Seen with Swift while another writer's PUT of the key was under
+       * way: the key is not reliably ours, so it is taken. */
+      ox_debug ("%s/%s: missing right after it was written: taken", st->url,
+                key);
+      errno = EEXIST;
+    }
+    return -1;
+  }
+  if (got_len != len || memcmp (got, data, len) != 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  return 0;
+}
+
+/* What a conditional PUT was answered. */
+enum cond_answer {
+  COND_ERROR = -1,  /* reported */
+  COND_CREATED,     /* 200 */
+  COND_PRESENT,     /* 412 PreconditionFailed */
+  COND_CONFLICT,    /* 409 ConditionalRequestConflict: another writer's */
+  COND_UNSUPPORTED, /* 501 NotImplemented */
+};
+
+/* PUT KEY with If-None-Match: *. */
+static enum cond_answer
+put_conditional (struct s3_store *s, const char *key, const void *data,
+                 size_t len)
+{
+  struct names n;
+  struct ox_s3_request req = { .method = "PUT",
+                               .body = data,
+                               .body_len = len,
+                               .content_md5 = 1,
+                               .if_none_match = 1 };
+  struct ox_s3_response resp;
+  enum cond_answer r = COND_ERROR;
+
+  if (make_names (s, key, &n) == -1)
+    return COND_ERROR;
+  req.key = n.full;
+  req.what = n.what;
+  if (ox_s3_perform (s->client, &req, &resp) == 0) {
+    if (resp.status == 200)
+      r = COND_CREATED;
+    else if (resp.status == 412)
+      r = COND_PRESENT;
+    else if (resp.status == 409)
+      r = COND_CONFLICT;
+    else if (resp.status == 501
+             || (resp.code && strcmp (resp.code, "NotImplemented") == 0)) {
+      ox_debug ("s3: %s: no conditional PUT (%ld %s): create-only writes "
+                "check before and after",
+                s->base.url, resp.status, resp.code ? resp.code : "");
+      r = COND_UNSUPPORTED;
+    } else
+      failed (s, &req, &resp);
+  }
+  ox_s3_response_free (&resp);
+  free_names (&n);
+  return r;
+}
+
+static int s3_stat (struct ox_store *st, const char *key, uint64_t *size);
+
+/* 0 if KEY is absent, -1 with EEXIST (unreported) if present, or an
+ * error. */
+static int
+check_absent (struct ox_store *st, const char *key)
+{
+  uint64_t size;
+
+  if (s3_stat (st, key, &size) == 0) {
+    errno = EEXIST;
+    return -1;
+  }
+  return errno == ENOENT ? 0 : -1;
+}
+
+/* The first conditional PUT of a store: a server that ignores the header
+ * would answer 200 too, and would have replaced an existing object, so the
+ * key was checked absent before, and the same PUT is sent again: a server
+ * that honours it refuses (412); one that ignores it rewrites our own
+ * bytes (harmless) and from then on the fallback is used. */
+static int
+learn_conditional (struct s3_store *s, const char *key, const void *data,
+                   size_t len)
+{
+  enum cond_answer again = put_conditional (s, key, data, len);
+
+  if (again == COND_ERROR)
+    return -1;
+  if (again == COND_PRESENT) {
+    __atomic_store_n (&s->conditional, 1, __ATOMIC_RELAXED);
+    return 0;
+  }
+  ox_debug ("s3: %s: the server ignores If-None-Match: create-only writes "
+            "check before and after",
+            s->base.url);
+  __atomic_store_n (&s->conditional, -1, __ATOMIC_RELAXED);
+  return check_written (&s->base, key, data, len);
+}
+
+/* Shortest wait before the second read-back of the fallback. */
+#define SETTLE_MIN_NS (100 * 1000000ull)
+
+/* The fallback: HEAD (absent), PUT, read back; then, after as long again
+ * as that took (at least SETTLE_MIN_NS), read back once more. A writer
+ * that found the key absent too and whose PUT lands in that time replaced
+ * our object: the second read-back sees it and we lose (EEXIST) instead
+ * of both believing they won. Only a writer stalled between its HEAD and
+ * its PUT for longer than all of this still wins twice (DESIGN.md). */
+static int
+put_checked (struct ox_store *st, const char *key, const void *data,
+             size_t len)
+{
+  uint64_t t0 = ox_now_ns (), wait;
+  struct timespec ts;
+
+  if (check_absent (st, key) == -1 || s3_put (st, key, data, len) == -1
+      || check_written (st, key, data, len) == -1)
+    return -1;
+  wait = ox_now_ns () - t0;
+  if (wait < SETTLE_MIN_NS)
+    wait = SETTLE_MIN_NS;
+  ts.tv_sec = (time_t)(wait / 1000000000u);
+  ts.tv_nsec = (long)(wait % 1000000000u);
+  while (nanosleep (&ts, &ts) == -1 && errno == EINTR)
+    ;
+  return check_written (st, key, data, len);
+}
+
+static int
+s3_put_new (struct ox_store *st, const char *key, const void *data, size_t len)
+{
+  struct s3_store *s = (struct s3_store *)st;
+  int known = __atomic_load_n (&s->conditional, __ATOMIC_RELAXED);
+
+  if (len <= s->cfg->multipart_threshold && known >= 0) {
+    if (known == 0 && check_absent (st, key) == -1)
+      return -1;
+    switch (put_conditional (s, key, data, len)) {
+    case COND_ERROR:
+      return -1;
+    case COND_CREATED:
+      return known ? 0 : learn_conditional (s, key, data, len);
+    case COND_PRESENT: /* perhaps by our own attempt that was retried */
+      return check_written (st, key, data, len);
+    case COND_CONFLICT:
+      errno = EEXIST;
+      return -1;
+    case COND_UNSUPPORTED:
+      __atomic_store_n (&s->conditional, -1, __ATOMIC_RELAXED);
+      break;
+    }
+  }
+  return put_checked (st, key, data, len);
+}
+
 /* Check that a 2xx answer to a ranged GET holds exactly the range. */
 static int
 check_range (const struct ox_s3_request *req,
@@ -200,8 +385,6 @@ short_object:
   errno = EIO;
   return -1;
 }
-
-static int s3_stat (struct ox_store *st, const char *key, uint64_t *size);
 
 static int
 s3_get_range (struct ox_store *st, const char *key, uint64_t offset, void *buf,
@@ -515,6 +698,7 @@ s3_close (struct ox_store *st)
 static const struct ox_store_ops s3_ops = {
   .scheme = "s3",
   .put = s3_put,
+  .put_new = s3_put_new,
   .get_range = s3_get_range,
   .get = s3_get,
   .stat = s3_stat,

@@ -5,7 +5,9 @@
  * All operations are safe to call from several threads at once on one store.
  * Every operation reports its own error with ox_error() and returns -1, with
  * one exception: a missing object makes get, get_range, stat and del return -1
- * with errno = ENOENT and report nothing, so callers can probe for objects.
+ * with errno = ENOENT and report nothing, so callers can probe for objects;
+ * and an existing object makes put_new return -1 with errno = EEXIST and
+ * report nothing, so callers can choose another key.
  */
 #ifndef OX_STORE_H
 #define OX_STORE_H
@@ -25,6 +27,14 @@ struct ox_store_ops {
   /* Write a whole object atomically; durable when it returns 0. */
   int (*put) (struct ox_store *st, const char *key, const void *data,
               size_t len);
+
+  /* Create-only put: write a whole object atomically, durable when it
+   * returns 0, only if KEY does not exist. When it exists (or another
+   * writer creates it first), nothing is replaced and the call returns -1
+   * with errno EEXIST, reported by nothing. See docs/DESIGN.md ("Create-only
+   * writes") for each backend's guarantee. */
+  int (*put_new) (struct ox_store *st, const char *key, const void *data,
+                  size_t len);
 
   /* Read LEN bytes at OFFSET of an object into BUF; a short object is an
    * error (EIO). */
@@ -88,6 +98,12 @@ static inline int
 ox_store_put (struct ox_store *st, const char *key, const void *d, size_t n)
 {
   return st->ops->put (st, key, d, n);
+}
+static inline int
+ox_store_put_new (struct ox_store *st, const char *key, const void *d,
+                  size_t n)
+{
+  return st->ops->put_new (st, key, d, n);
 }
 static inline int
 ox_store_get_range (struct ox_store *st, const char *key, uint64_t off,

@@ -14,6 +14,7 @@
  * in a small pool of reused, aligned buffers (no fresh memory to fault in
  * per segment, and the file store can write them with direct I/O).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -553,7 +554,18 @@ write_root (struct snap *s)
   r.new_chunks = s->new_chunks;
   snprintf (r.volume, sizeof r.volume, "%s", s->c->volume);
   r.pages = s->page_ids;
-  return ox_root_put (s->c->store, &s->c->keys, &r);
+  if (ox_root_put (s->c->store, &s->c->keys, &r) == 0)
+    return 0;
+  if (errno == EEXIST) {
+    char id[17];
+    /* The id was reserved, so only a writer that does not reserve (or the
+     * S3 fallback's race, docs/DESIGN.md) gets here: fail, replace nothing. */
+    ox_snapshot_id_format (s->snap_id, id);
+    ox_error ("snapshot %s@%s: another writer published a snapshot of this "
+              "id first; nothing was published (run the snapshot again)",
+              s->c->volume, id);
+  }
+  return -1;
 }
 
 static int
@@ -585,21 +597,13 @@ check_options (struct cli *c)
   return 0;
 }
 
-/* Choose the new snapshot's id: now, but always after the volume's newest
- * snapshot, so that "VOLUME" means the latest even within one second. */
+/* Choose and reserve the new snapshot's id before anything names it: now,
+ * but always after the volume's newest snapshot, so that "VOLUME" means the
+ * latest even within one second, and never an id another writer has. */
 static int
 choose_snapshot_id (struct snap *s)
 {
-  uint64_t *ids = NULL;
-  size_t n = 0;
-
-  s->snap_id = ox_snapshot_id_new ();
-  if (ox_snapshot_list (s->c->store, s->c->volume, &ids, &n) == -1)
-    return -1;
-  if (n > 0 && ids[n - 1] >= s->snap_id)
-    s->snap_id = ids[n - 1] + 1;
-  free (ids);
-  return 0;
+  return ox_snapshot_id_reserve (s->c->store, s->c->volume, &s->snap_id);
 }
 
 static void

@@ -15,8 +15,9 @@
  * (a second delete is ENOENT), keys of every allowed character, list order
  * and prefixes, a callback that stops a listing, listing past 1000 keys
  * (S3 pages), concurrent writers and readers (never a partial object),
- * and last the bwlimit option (a lower bound on the time only: the rate
- * limit is process-wide and cannot be lifted again).
+ * the create-only put_new (EEXIST for an existing key, exactly one winner
+ * of a race), and last the bwlimit option (a lower bound on the time only: the
+ * rate limit is process-wide and cannot be lifted again).
  */
 #include <errno.h>
 #include <ftw.h>
@@ -555,14 +556,79 @@ case_concurrency (struct ox_store *st)
   keys_free (&k);
 }
 
-/* ---- put_new (create-only put) ------------------------------------------
- * INTEGRATOR: another branch adds ops->put_new (-1 with EEXIST when the
- * key exists). Its case goes here, called from main before
- * case_bwlimit: put_new of a fresh key succeeds and get returns it;
- * put_new of an existing key fails with EEXIST and leaves the content
- * alone; N threads racing put_new on one key: exactly one succeeds, the
- * rest get EEXIST, and the object is the winner's whole content.
- * ------------------------------------------------------------------------ */
+/* put_new, the create-only put: a fresh key is written; an existing key
+ * fails with EEXIST, silently, and keeps its content; of several writers
+ * racing on one new key exactly one wins and the object is its whole
+ * content. */
+#define RACERS 4
+#define RACE_ROUNDS 8
+
+struct racer {
+  struct ox_store *st;
+  int index, round, won;
+};
+
+static void *
+racer (void *arg)
+{
+  struct racer *r = arg;
+  uint8_t data[3000];
+  char key[64];
+  int e;
+
+  snprintf (key, sizeof key, "putnew/race%d", r->round);
+  fill (data, sizeof data, 100 + r->round * RACERS + r->index);
+  __atomic_store_n (&expecting, 1, __ATOMIC_RELAXED);
+  r->won = ox_store_put_new (r->st, key, data, sizeof data) == 0;
+  e = errno;
+  if (!r->won)
+    CHECK_EQ_INT (e, EEXIST);
+  return NULL;
+}
+
+static void
+case_put_new (struct ox_store *st)
+{
+  uint8_t data[5000], other[100];
+
+  fill (data, sizeof data, 41);
+  fill (other, sizeof other, 42);
+  CHECK (ox_store_put_new (st, "putnew/fresh", data, sizeof data) == 0);
+  check_object (st, "putnew/fresh", data, sizeof data);
+  CHECK_FAILS (ox_store_put_new (st, "putnew/fresh", other, sizeof other),
+               EEXIST, 1);
+  check_object (st, "putnew/fresh", data, sizeof data);
+  /* A key written by a plain put exists as well. */
+  CHECK (ox_store_put (st, "putnew/plain", other, sizeof other) == 0);
+  CHECK_FAILS (ox_store_put_new (st, "putnew/plain", data, sizeof data),
+               EEXIST, 1);
+  check_object (st, "putnew/plain", other, sizeof other);
+
+  for (int round = 0; round < RACE_ROUNDS; round++) {
+    struct racer r[RACERS];
+    pthread_t t[RACERS];
+    int winners = 0, winner = -1;
+    uint8_t want[3000];
+    char key[64];
+
+    for (int i = 0; i < RACERS; i++) {
+      r[i] = (struct racer){ st, i, round, 0 };
+      CHECK (pthread_create (&t[i], NULL, racer, &r[i]) == 0);
+    }
+    for (int i = 0; i < RACERS; i++) {
+      pthread_join (t[i], NULL);
+      if (r[i].won) {
+        winners++;
+        winner = i;
+      }
+    }
+    __atomic_store_n (&expecting, 0, __ATOMIC_RELAXED);
+    CHECK_EQ_INT (winners, 1);
+    fill (want, sizeof want, 100 + round * RACERS + winner);
+    snprintf (key, sizeof key, "putnew/race%d", round);
+    check_object (st, key, want, sizeof want);
+  }
+}
 
 /* The bwlimit option: moving X bytes at L bytes/s takes at least about
  * (X - burst) / L. Only a lower bound: a loaded machine is slower, never
@@ -657,6 +723,7 @@ main (int argc, char *argv[])
     { "list order and prefixes", case_list_order },
     { "list past 1000 keys", case_list_paging },
     { "concurrency", case_concurrency },
+    { "create-only put (put_new)", case_put_new },
   };
 
   if (argc != 2) {

@@ -592,6 +592,97 @@ test_concurrent_puts (struct ox_store *st)
   CHECK_EQ_INT (n, THREADS * PER_THREAD);
 }
 
+/* put_new creates an object that is absent, and for one that exists
+ * fails with EEXIST, reporting nothing and leaving it as it was (also when
+ * the name is a directory, and in a directory it has to create). */
+static void
+test_put_new (struct ox_store *st)
+{
+  int e0 = errors;
+
+  CHECK_EQ_INT (ox_store_put_new (st, "new/a/b/one", "first", 5), 0);
+  check_get (st, "new/a/b/one", "first", 5);
+  errno = 0;
+  CHECK_EQ_INT (ox_store_put_new (st, "new/a/b/one", "second!", 7), -1);
+  CHECK_EQ_INT (errno, EEXIST);
+  check_get (st, "new/a/b/one", "first", 5);
+  errno = 0;
+  CHECK_EQ_INT (ox_store_put_new (st, "new/a", "x", 1), -1);
+  CHECK_EQ_INT (errno, EEXIST);
+  CHECK_EQ_INT (errors, e0);
+  /* An ordinary put still replaces. */
+  CHECK_EQ_INT (ox_store_put (st, "new/a/b/one", "third", 5), 0);
+  check_get (st, "new/a/b/one", "third", 5);
+  CHECK_EQ_INT (ox_store_put_new (st, "new/empty", "", 0), 0);
+  check_get (st, "new/empty", "", 0);
+}
+
+#define RACERS 8
+#define RACE_ROUNDS 50
+
+struct racer {
+  struct ox_store *st;
+  pthread_barrier_t *start;
+  int id, wins[RACE_ROUNDS], eexist;
+};
+
+/* Each round, all racers put_new one key at once, each its own bytes. */
+static void *
+racer_thread (void *arg)
+{
+  struct racer *r = arg;
+  char key[64], data[64];
+
+  for (int k = 0; k < RACE_ROUNDS; k++) {
+    int n = snprintf (data, sizeof data, "racer %d round %d", r->id, k);
+    snprintf (key, sizeof key, "race/%d", k);
+    pthread_barrier_wait (r->start);
+    errno = 0;
+    if (ox_store_put_new (r->st, key, data, (size_t)n) == 0)
+      r->wins[k] = 1;
+    else if (errno == EEXIST)
+      r->eexist++;
+  }
+  return NULL;
+}
+
+/* Threads racing put_new on one key: exactly one wins, the others get
+ * EEXIST, and the object holds the winner's bytes. */
+static void
+test_put_new_race (struct ox_store *st)
+{
+  pthread_barrier_t start;
+  pthread_t t[RACERS];
+  struct racer r[RACERS];
+  int e0 = errors, i, k, eexist = 0;
+
+  CHECK_EQ_INT (pthread_barrier_init (&start, NULL, RACERS), 0);
+  for (i = 0; i < RACERS; i++) {
+    r[i] = (struct racer){ .st = st, .start = &start, .id = i };
+    CHECK_EQ_INT (pthread_create (&t[i], NULL, racer_thread, &r[i]), 0);
+  }
+  for (i = 0; i < RACERS; i++)
+    CHECK_EQ_INT (pthread_join (t[i], NULL), 0);
+  for (k = 0; k < RACE_ROUNDS; k++) {
+    char key[64], want[64];
+    int winner = -1, wins = 0;
+    for (i = 0; i < RACERS; i++)
+      if (r[i].wins[k]) {
+        wins++;
+        winner = i;
+      }
+    CHECK_EQ_INT (wins, 1);
+    snprintf (key, sizeof key, "race/%d", k);
+    int n = snprintf (want, sizeof want, "racer %d round %d", winner, k);
+    check_get (st, key, want, (size_t)n);
+  }
+  for (i = 0; i < RACERS; i++)
+    eexist += r[i].eexist;
+  CHECK_EQ_INT (eexist, (RACERS - 1) * RACE_ROUNDS);
+  CHECK_EQ_INT (errors, e0);
+  pthread_barrier_destroy (&start);
+}
+
 /* No temporary files are left behind by successful puts. */
 static int temp_files;
 
@@ -708,6 +799,8 @@ main (void)
   test_bad_keys (st);
   test_atomic_overwrite (st);
   test_concurrent_puts (st);
+  test_put_new (st);
+  test_put_new_race (st);
   test_put_failure (st);
   test_direct_puts (st);
   ox_store_close (st);

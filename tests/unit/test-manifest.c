@@ -531,6 +531,21 @@ test_root_store (struct ox_store *st, const struct ox_keys *k,
   check_roots_equal (&r, got);
   ox_root_free (got);
 
+  /* Publishing is create-only: a second root of the same id fails with
+   * EEXIST, reports nothing, and the first one stays. */
+  {
+    struct ox_root r2 = r;
+    r2.volume_size += 4096;
+    reset_errors ();
+    errno = 0;
+    CHECK (ox_root_put (st, k, &r2) == -1);
+    CHECK_EQ_INT (errno, EEXIST);
+    CHECK_EQ_INT (nerrors, 0);
+    CHECK (ox_root_get (st, k, "vm1", r.snapshot_id, &got) == 0);
+    check_roots_equal (&r, got);
+    ox_root_free (got);
+  }
+
   /* Wrong keys. */
   reset_errors ();
   CHECK (ox_root_get (st, other, "vm1", r.snapshot_id, &got) == -1);

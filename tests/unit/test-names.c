@@ -371,6 +371,60 @@ test_list_resolve_tags (struct ox_store *st, const struct ox_keys *k)
   }
 }
 
+/* The id rule: the time-based candidate if it is the greatest, else one
+ * second after the newest id's time part with the candidate's random
+ * bits; never newest + 1. */
+static void
+test_id_after (void)
+{
+  uint64_t cand = (uint64_t)1000 << 24 | 0xabcdef;
+
+  CHECK (ox_snapshot_id_after (cand, 0) == cand);
+  CHECK (ox_snapshot_id_after (cand, cand - 1) == cand);
+  CHECK (ox_snapshot_id_after (cand, cand)
+         == ((uint64_t)1001 << 24 | 0xabcdef));
+  CHECK (ox_snapshot_id_after (cand, (uint64_t)1000 << 24 | 0xffffff)
+         == ((uint64_t)1001 << 24 | 0xabcdef));
+  CHECK (ox_snapshot_id_after (cand, (uint64_t)5000 << 24 | 0x000001)
+         == ((uint64_t)5001 << 24 | 0xabcdef));
+  CHECK (ox_snapshot_id_after (cand, UINT64_MAX) == 0);
+}
+
+/* Reserving: the id follows the newest root (one in the future here),
+ * the marker is created, and reservations never repeat an id. */
+static void
+test_reserve (struct ox_store *st, const struct ox_keys *k)
+{
+  uint64_t future = ((uint64_t)time (NULL) + 1000) << 24 | 0x123456, id, prev;
+  char key[OX_KEY_MAX], hex[17];
+  uint64_t size;
+
+  put_root (st, k, "resv", future);
+  reset_errors ();
+  CHECK (ox_snapshot_id_reserve (st, "resv", &id) == 0);
+  CHECK_EQ_INT (nerrors, 0);
+  CHECK ((id >> 24) == (future >> 24) + 1);
+  ox_snapshot_id_format (id, hex);
+  snprintf (key, sizeof key, "volumes/resv/ids/%s", hex);
+  CHECK (ox_store_stat (st, key, &size) == 0);
+  CHECK_EQ_INT (size, 7 + 32 + 1); /* "writer " + nonce + "\n" */
+  prev = id;
+  for (int i = 0; i < 20; i++) {
+    CHECK (ox_snapshot_id_reserve (st, "resv", &id) == 0);
+    CHECK (id != prev);
+    CHECK ((id >> 24) == (future >> 24) + 1); /* no root yet: same rule */
+    prev = id;
+  }
+  /* Reservations are not snapshots. */
+  {
+    uint64_t *ids;
+    size_t n;
+    CHECK (ox_snapshot_list (st, "resv", &ids, &n) == 0);
+    CHECK_EQ_INT (n, 1);
+    free (ids);
+  }
+}
+
 int
 main (void)
 {
@@ -393,6 +447,8 @@ main (void)
   CHECK (ox_keys_init_encrypted (&enc, store_id, master) == 0);
 
   test_list_resolve_tags (st, &enc);
+  test_id_after ();
+  test_reserve (st, &enc);
 
   /* The roots were written with the encrypted keys: the plain keys cannot
    * authenticate them. */
