@@ -139,6 +139,24 @@ write_all (int fd, const uint8_t *buf, size_t len)
   return 0;
 }
 
+void
+ox_warn_exposed_secret (const char *path, int fd)
+{
+  struct stat sb;
+
+  if ((fd >= 0 ? fstat (fd, &sb) : stat (path, &sb)) == -1)
+    return; /* the read that follows reports what is wrong */
+  if (!S_ISREG (sb.st_mode) || (sb.st_mode & (S_IRWXG | S_IRWXO)) == 0)
+    return; /* a pipe or terminal (-FD), or private */
+  ox_warning ("%s holds a secret but other users can %s it (mode %04o): "
+              "chmod 600 %s",
+              path,
+              sb.st_mode & (S_IRGRP | S_IROTH)   ? "read"
+              : sb.st_mode & (S_IWGRP | S_IWOTH) ? "write"
+                                                 : "access",
+              (unsigned)(sb.st_mode & 07777), path);
+}
+
 /* Read a key file of exactly 32 bytes from the open FD. */
 static int
 read_key_fd (int fd, const char *path, struct secret *s)
@@ -180,6 +198,7 @@ read_key_file (const char *path, struct secret *s)
     ox_error ("cannot open key file %s: %m", path);
     return -1;
   }
+  ox_warn_exposed_secret (path, fd);
   return read_key_fd (fd, path, s);
 }
 
@@ -225,6 +244,11 @@ write_new_key_file (int fd, const char *path, struct secret *s)
   s->len = KEY_FILE_LEN;
   s->type = SLOT_KEY_FILE;
   s->what = path;
+  /* Exactly 0600 whatever the umask (0777 would leave it unreadable). */
+  if (fchmod (fd, 0600) == -1) {
+    ox_error ("cannot set the mode of key file %s: %m", path);
+    return -1;
+  }
   if (ox_random_bytes (s->data, KEY_FILE_LEN) == -1)
     return -1;
   if (write_all (fd, s->data, KEY_FILE_LEN) == -1) {
@@ -293,6 +317,7 @@ read_passphrase_file (const char *path, struct secret *s)
     ox_error ("cannot open passphrase file %s: %m", path);
     return -1;
   }
+  ox_warn_exposed_secret (path, fd);
   buf = malloc (PASSPHRASE_MAX + 1);
   if (!buf) {
     ox_error ("malloc: %m");

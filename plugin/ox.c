@@ -207,6 +207,8 @@ ox_config (const char *key, const char *value)
       nbdkit_error ("passphrase= given more than once");
       return -1;
     }
+    if (value[0] == '+')
+      ox_warn_exposed_secret (value + 1, -1);
     return nbdkit_read_password (value, &passphrase);
   }
   if (strcmp (key, "endpoint") == 0)
