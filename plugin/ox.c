@@ -271,7 +271,8 @@ ox_config_complete (void)
   "overlay=DIR        (required) local copy-on-write overlay directory\n"     \
   "volume=VOL[@ID|:TAG] snapshot to clone (only needed to create DIR)\n"      \
   "key-file=FILE      key of an encrypted store\n"                            \
-  "passphrase=PASS|+FILE|-FD|- passphrase of an encrypted store\n"            \
+  "passphrase=+FILE|-FD|-|PASS passphrase of an encrypted store (PASS\n"      \
+  "                   itself shows in ps and nbdkit -v: use +FILE)\n"         \
   "endpoint=URL region=R ca-bundle=FILE insecure=BOOL "                       \
   "addressing=path|virtual\n"                                                 \
   "connections=N      S3 requests in flight at most\n"                        \
