@@ -539,12 +539,13 @@ ox_cleanup (void)
         " store_reads=%" PRIu64 " run_reads=%" PRIu64 " pages_loaded=%" PRIu64
         " demand_fetches=%" PRIu64 " readahead_fetches=%" PRIu64
         " background_fetches=%" PRIu64 " local_blocks=%" PRIu64
-        " complete=%d detached=%d",
+        " refetches=%" PRIu64 " complete=%d detached=%d",
         cs.fetches, cs.fetch_waits, cs.fetch_errors, cs.prefetches,
         cs.copied_blocks, bs.fetched_bytes, bs.fetches, cs.run_reads,
         bs.pages_loaded, cs.class_fetches[CLONE_DEMAND],
         cs.class_fetches[CLONE_READAHEAD], cs.class_fetches[CLONE_BACKGROUND],
-        overlay_count_local (overlay), overlay_complete (overlay), detached);
+        overlay_count_local (overlay), bs.refetches,
+        overlay_complete (overlay), detached);
   }
   if (recorder && store && trace_count (recorder) > 0) {
     const struct overlay_pin *pin = overlay_get_pin (overlay);
