@@ -44,18 +44,18 @@
 #define PASSPHRASE_MAX (64 * 1024)
 /* Bounds on what a reader accepts (FORMAT section 3), so that a hostile
  * "ox-store" cannot make opening a store cost minutes of CPU or gigabytes
- * of memory. init writes log2 N = 15, r = 8, p = 1 (32 MiB, 128 * N * r * p
- * = 32 MiB of work); the bounds leave 32 times that for a stronger
- * passphrase slot: memory 128 * r * N and work 128 * N * r * p at most
- * 1 GiB per slot, and 2 GiB of work over all passphrase slots (64 slots of
- * the default cost). */
+ * of memory (N = 2, r = 1, p = 2^22 took 13 to 37 s here). init writes
+ * log2 N = 15, r = 8, p = 1: 32 MiB of memory and 128 * N * r * p = 32 MiB
+ * of work, 0.1 to 0.5 s on the project's machine. The bounds leave room
+ * for a passphrase slot 8 times as costly (e.g. N = 2^18, r = 8: 256 MiB),
+ * and 16 times the default over all passphrase slots, a few seconds. */
 #define MAX_SLOTS 64
 #define SCRYPT_MIN_LOG2_N 10
-#define SCRYPT_MAX_LOG2_N 22
+#define SCRYPT_MAX_LOG2_N 20
 #define SCRYPT_MAX_R 32
 #define SCRYPT_MAX_P 16
-#define SCRYPT_MAX_WORK (1ull << 30)       /* 128 * N * r * p, per slot */
-#define SCRYPT_MAX_TOTAL_WORK (2ull << 30) /* the same, over all slots */
+#define SCRYPT_MAX_WORK (256ull << 20)       /* 128 * N * r * p, per slot */
+#define SCRYPT_MAX_TOTAL_WORK (512ull << 20) /* the same, over all slots */
 /* OpenSSL's limit: V (128 * r * N) plus B (128 * r * p) and a little. */
 #define SCRYPT_MAXMEM (SCRYPT_MAX_WORK + (1ull << 20))
 

@@ -538,9 +538,9 @@ test_hostile_slots (void)
     const char *want; /* NULL: accepted */
   } cases[] = {
     { { 10, 8, 1 }, 3, NULL },
-    { { 9, 8, 1 }, 3, "key slot 1: scrypt_log2_n = 9 is outside 10..22" },
-    { { 22, 1, 1 }, 3, NULL },
-    { { 23, 1, 1 }, 3, "key slot 1: scrypt_log2_n = 23 is outside 10..22" },
+    { { 9, 8, 1 }, 3, "key slot 1: scrypt_log2_n = 9 is outside 10..20" },
+    { { 20, 1, 1 }, 3, NULL },
+    { { 21, 1, 1 }, 3, "key slot 1: scrypt_log2_n = 21 is outside 10..20" },
     { { 0, 8, 1 }, 3, "scrypt_log2_n = 0 is outside" },
     { { 10, 1, 1 }, 3, NULL },
     { { 10, 0, 1 }, 3, "key slot 1: scrypt_r = 0 is outside 1..32" },
@@ -551,12 +551,17 @@ test_hostile_slots (void)
     { { 10, 8, 17 }, 3, "key slot 1: scrypt_p = 17 is outside 1..16" },
     { { 1, 1, 1u << 22 }, 3, "scrypt_log2_n = 1 is outside" },
     { { 10, 1, 1u << 22 }, 3, "scrypt_p = 4194304 is outside 1..16" },
-    /* 128 * N * r * p: 2^30 is the limit. */
-    { { 22, 2, 1 }, 3, NULL },
-    { { 22, 1, 3 }, 3, "scrypt cost 128*N*r*p = 1610612736 is outside" },
-    /* Over all slots: slot 0 costs 2^25, 2^25 + 2^30 + 31 * 2^25 = 2^31. */
-    { { 22, 2, 1, 15, 31, 8 }, 6, NULL },
-    { { 22, 2, 1, 15, 32, 8 }, 6, "the passphrase slots together cost" },
+    /* 128 * N * r * p: 2^28 (256 MiB) is the limit. */
+    { { 20, 2, 1 }, 3, NULL },
+    { { 20, 1, 3 },
+      3,
+      "scrypt cost 128*N*r*p = 402653184 is outside 0..268435456" },
+    /* Over all slots: slot 0 costs 2^25, 2^25 + 2^28 + 7 * 2^25 = 2^29. */
+    { { 20, 2, 1, 15, 7, 8 }, 6, NULL },
+    { { 20, 2, 1, 15, 8, 8 },
+      6,
+      "the passphrase slots together cost 570425344 bytes of scrypt work, "
+      "more than 536870912" },
   };
   size_t i;
 
