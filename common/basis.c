@@ -29,7 +29,7 @@ struct ox_basis {
   struct ox_page **pages;
   uint8_t *state;
 
-  _Atomic uint64_t fetches, fetched_bytes, pages_loaded;
+  _Atomic uint64_t fetches, fetched_bytes, pages_loaded, refetches;
 };
 
 int
@@ -197,31 +197,6 @@ ox_basis_lookup (struct ox_basis *b, uint64_t chunk_index,
   return 0;
 }
 
-int
-ox_basis_decode (struct ox_basis *b, struct ox_codec *c, uint64_t chunk_index,
-                 const struct ox_chunk_loc *loc, const void *frame, void *buf)
-{
-  const char *why = "invalid frame";
-  size_t got = 0;
-
-  if (loc->zero) {
-    memset (buf, 0, loc->plain_len);
-    return 0;
-  }
-  if (ox_frame_decode (c, b->k, loc->id, frame, loc->length, buf,
-                       loc->plain_len, &got, &why)
-      == 0) {
-    if (got == loc->plain_len)
-      return 0;
-    why = "chunk has the wrong length";
-  }
-  ox_error ("segment %s: chunk %" PRIu64 " (frame at offset %" PRIu32
-            ", %" PRIu32 " bytes): %s",
-            loc->key, chunk_index, loc->offset, loc->length, why);
-  errno = EIO;
-  return -1;
-}
-
 /* Fetch exactly the frame of LOC into a malloc'd buffer. */
 static void *
 fetch_frame (struct ox_basis *b, uint64_t chunk_index,
@@ -250,6 +225,66 @@ fetch_frame (struct ox_basis *b, uint64_t chunk_index,
   atomic_fetch_add (&b->fetches, 1);
   atomic_fetch_add (&b->fetched_bytes, loc->length);
   return frame;
+}
+
+/* Decode FRAME for LOC into BUF; on failure sets *WHY and reports nothing. */
+static int
+decode_frame (struct ox_basis *b, struct ox_codec *c,
+              const struct ox_chunk_loc *loc, const void *frame, void *buf,
+              const char **why)
+{
+  size_t got = 0;
+
+  *why = "invalid frame";
+  if (ox_frame_decode (c, b->k, loc->id, frame, loc->length, buf,
+                       loc->plain_len, &got, why)
+      == -1)
+    return -1;
+  if (got != loc->plain_len) {
+    *why = "chunk has the wrong length";
+    return -1;
+  }
+  return 0;
+}
+
+int
+ox_basis_decode (struct ox_basis *b, struct ox_codec *c, uint64_t chunk_index,
+                 const struct ox_chunk_loc *loc, const void *frame, void *buf)
+{
+  const char *why;
+  void *again;
+  int r;
+
+  if (loc->zero) {
+    memset (buf, 0, loc->plain_len);
+    return 0;
+  }
+  if (decode_frame (b, c, loc, frame, buf, &why) == 0)
+    return 0;
+  /* Every check that failed (authentication, XXH3, id, decompression,
+   * length) can fail because of a fault on the way (a flipped bit that TCP
+   * missed, a bad proxy or NIC): fetch the frame once more before giving
+   * up. A frame corrupt in the store fails again. */
+  ox_warning ("segment %s: chunk %" PRIu64 " (frame at offset %" PRIu32
+              ", %" PRIu32 " bytes): %s; fetching it once more",
+              loc->key, chunk_index, loc->offset, loc->length, why);
+  atomic_fetch_add (&b->refetches, 1);
+  again = fetch_frame (b, chunk_index, loc);
+  if (again == NULL)
+    return -1;
+  r = decode_frame (b, c, loc, again, buf, &why);
+  free (again);
+  if (r == 0) {
+    ox_warning ("segment %s: chunk %" PRIu64
+                " was good when fetched again (a fault on the way)",
+                loc->key, chunk_index);
+    return 0;
+  }
+  ox_error ("segment %s: chunk %" PRIu64 " (frame at offset %" PRIu32
+            ", %" PRIu32 " bytes): %s (fetched twice: corrupt in the store)",
+            loc->key, chunk_index, loc->offset, loc->length, why);
+  errno = EIO;
+  return -1;
 }
 
 int
@@ -299,6 +334,7 @@ ox_basis_stats (struct ox_basis *b, struct ox_basis_stats *s)
   s->fetches = atomic_load (&b->fetches);
   s->fetched_bytes = atomic_load (&b->fetched_bytes);
   s->pages_loaded = atomic_load (&b->pages_loaded);
+  s->refetches = atomic_load (&b->refetches);
 }
 
 void

@@ -37,9 +37,10 @@ const struct ox_root *ox_basis_root (const struct ox_basis *b);
 int ox_basis_lookup (struct ox_basis *b, uint64_t chunk_index,
                      struct ox_chunk_loc *loc);
 
-/* Fetch, verify and decode chunk CHUNK_INDEX into BUF (chunk_size bytes);
- * a ZERO chunk is memset. Sets *LEN to the chunk's length. Errors name the
- * segment object and chunk index. Returns 0 or -1. */
+/* Fetch, verify and decode chunk CHUNK_INDEX into BUF (chunk_size bytes),
+ * fetching it once more if it fails a check; a ZERO chunk is memset. Sets *LEN
+ * to the chunk's length. Errors name the segment object and chunk index.
+ * Returns 0 or -1. */
 int ox_basis_read_chunk (struct ox_basis *b, struct ox_codec *c,
                          uint64_t chunk_index, void *buf, size_t *len);
 
@@ -51,7 +52,9 @@ int ox_basis_read_frames (struct ox_basis *b, uint64_t first_chunk,
                           void *buf, uint64_t total);
 
 /* Decode FRAME (fetched by the caller for LOC, e.g. in a coalesced read)
- * into BUF; errors name the object and chunk. Returns 0 or -1. */
+ * into BUF. A frame that fails any check is fetched once more on its own
+ * and decoded again (a fault on the way), with a warning; errors name the
+ * object and chunk. Returns 0 or -1. */
 int ox_basis_decode (struct ox_basis *b, struct ox_codec *c,
                      uint64_t chunk_index, const struct ox_chunk_loc *loc,
                      const void *frame, void *buf);
@@ -59,6 +62,7 @@ int ox_basis_decode (struct ox_basis *b, struct ox_codec *c,
 /* Counters since open. */
 struct ox_basis_stats {
   uint64_t fetches, fetched_bytes, pages_loaded;
+  uint64_t refetches; /* frames fetched again after failing a check */
 };
 void ox_basis_stats (struct ox_basis *b, struct ox_basis_stats *s);
 

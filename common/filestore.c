@@ -167,6 +167,15 @@ check_prefix (struct file_store *fs, const char *prefix)
   return 0;
 }
 
+/* Modes of what the store creates. Nobody but the owner may write to a
+ * store (whatever the umask: these are the most a umask can leave), and
+ * "ox-store", which holds the wrapped keys, is readable by the owner only:
+ * it is set with fchmod, so even a umask of 0 or 0777 gives exactly 0600. */
+#define DIR_MODE 0755
+#define OBJECT_MODE 0644
+#define CONFIG_KEY "ox-store"
+#define CONFIG_MODE 0600
+
 /* Open the directory COMP inside DIRFD, creating it if needed (race-safe:
  * another thread may create it first). A newly created directory is made
  * durable by an fsync of DIRFD. Returns the new fd or -1 with errno. */
@@ -177,7 +186,7 @@ open_or_make_dir (int dirfd, const char *comp)
 
   if (fd >= 0 || errno != ENOENT)
     return fd;
-  if (mkdirat (dirfd, comp, 0777) == 0) {
+  if (mkdirat (dirfd, comp, DIR_MODE) == 0) {
     if (fsync (dirfd) == -1)
       return -1;
   } else if (errno != EEXIST)
@@ -287,7 +296,7 @@ write_all (int fd, const void *data, size_t len, bool direct)
  * TMP. Returns the fd or -1 with errno. */
 static int
 create_temp (int dirfd, const char *name, char *tmp, size_t tmpsize,
-             bool *direct)
+             mode_t mode, bool *direct)
 {
   static _Atomic uint64_t counter;
   int attempt, fd = -1;
@@ -302,7 +311,7 @@ create_temp (int dirfd, const char *name, char *tmp, size_t tmpsize,
     fd = openat (dirfd, tmp,
                  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC
                      | (*direct ? O_DIRECT : 0),
-                 0666);
+                 mode);
     if (fd == -1 && errno == EINVAL && *direct) {
       *direct = false; /* no direct I/O on this file system */
       attempt--;
@@ -335,22 +344,27 @@ link_new (int dirfd, const char *tmp, const char *name)
   return r;
 }
 
-/* Write DATA to a new temporary file in DIRFD, make it durable and rename it
- * to NAME (with CREATE_ONLY: link it, failing with EEXIST if NAME exists),
- * then make the new name durable. Returns 0 or -1 with errno; sets *STEP to
+/* Write DATA to a new temporary file in DIRFD (with MODE if it is not -1,
+ * else OBJECT_MODE less the umask), make it durable and rename it to NAME
+ * (with CREATE_ONLY: link it, failing with EEXIST if NAME exists), then
+ * make the new name durable. Returns 0 or -1 with errno; sets *STEP to
  * what failed. Removes the temporary file on failure. */
 static int
 write_and_rename (int dirfd, const char *name, const void *data, size_t len,
-                  bool create_only, const char **step)
+                  int mode, bool create_only, const char **step)
 {
   char tmp[NAME_MAX + 1];
   bool direct = len >= DIRECT_MIN && (uintptr_t)data % DIRECT_ALIGN == 0;
   int fd, err;
 
   *step = "create temporary file";
-  fd = create_temp (dirfd, name, tmp, sizeof tmp, &direct);
+  fd = create_temp (dirfd, name, tmp, sizeof tmp,
+                    mode == -1 ? OBJECT_MODE : (mode_t)mode, &direct);
   if (fd == -1)
     return -1;
+  *step = "fchmod";
+  if (mode != -1 && fchmod (fd, (mode_t)mode) == -1)
+    goto fail;
   *step = "write";
   if (write_all (fd, data, len, direct) == -1)
     goto fail;
@@ -398,7 +412,10 @@ file_write (struct ox_store *st, const char *key, const void *data, size_t len,
   dirfd = open_parent_for_write (fs, key, &name);
   if (dirfd == -1)
     return -1;
-  if (write_and_rename (dirfd, name, data, len, create_only, &step) == -1) {
+  if (write_and_rename (dirfd, name, data, len,
+                        strcmp (key, CONFIG_KEY) == 0 ? CONFIG_MODE : -1,
+                        create_only, &step)
+      == -1) {
     if (create_only && errno == EEXIST)
       return -1; /* the caller's to judge: reported by nothing */
     ox_error ("cannot write object %s in store %s: %s: %m", key, fs->root,

@@ -248,29 +248,29 @@ ox_page_put (struct ox_store *st, const struct ox_keys *k, struct ox_codec *c,
   return ox_store_put (st, key, frame, frame_len);
 }
 
-/* Verify and decode the frame of page KEY into a malloc'd plaintext. */
+/* Verify and decode the frame of page KEY into a malloc'd plaintext. A
+ * frame that fails its checks sets *WHY and reports nothing (the caller
+ * fetches it once more); other errors are reported. */
 static int
-page_unframe (struct ox_codec *c, const struct ox_keys *k, const char *key,
+page_unframe (struct ox_codec *c, const struct ox_keys *k,
               const uint8_t id[OX_ID_LEN], const void *frame, size_t frame_len,
-              void **plain, size_t *plain_len)
+              void **plain, size_t *plain_len, const char **why)
 {
-  const char *why = "invalid frame";
-  int64_t n = ox_frame_plain_len (frame, frame_len, &why);
+  int64_t n = ox_frame_plain_len (frame, frame_len, why);
   void *buf;
 
   if (n <= 0) {
-    ox_error ("page %s: %s", key, why);
     errno = EINVAL;
     return -1;
   }
   buf = malloc (n);
   if (buf == NULL) {
     ox_error ("malloc: %m");
+    *why = NULL;
     return -1;
   }
-  if (ox_frame_decode (c, k, id, frame, frame_len, buf, n, plain_len, &why)
+  if (ox_frame_decode (c, k, id, frame, frame_len, buf, n, plain_len, why)
       == -1) {
-    ox_error ("page %s: %s", key, why);
     free (buf);
     errno = EINVAL;
     return -1;
@@ -279,24 +279,55 @@ page_unframe (struct ox_codec *c, const struct ox_keys *k, const char *key,
   return 0;
 }
 
+/* Fetch page KEY (ID) and unframe it; a frame that fails its checks is
+ * fetched once more (a fault on the way) before it is an error. */
+static int
+page_fetch (struct ox_store *st, struct ox_codec *c, const struct ox_keys *k,
+            const char *key, const uint8_t id[OX_ID_LEN], void **plain,
+            size_t *plain_len)
+{
+  const char *why = "invalid frame";
+  int attempt;
+
+  for (attempt = 0; attempt < 2; attempt++) {
+    CLEANUP_FREE void *frame = NULL;
+    size_t frame_len;
+
+    if (ox_store_get (st, key, &frame, &frame_len) == -1) {
+      if (errno == ENOENT)
+        ox_error ("page %s: not found in %s", key, st->url);
+      return -1;
+    }
+    if (page_unframe (c, k, id, frame, frame_len, plain, plain_len, &why)
+        == 0) {
+      if (attempt > 0)
+        ox_warning ("page %s was good when fetched again (a fault on the "
+                    "way)",
+                    key);
+      return 0;
+    }
+    if (why == NULL)
+      return -1; /* reported */
+    if (attempt == 0)
+      ox_warning ("page %s: %s; fetching it once more", key, why);
+  }
+  ox_error ("page %s: %s (fetched twice: corrupt in the store)", key, why);
+  errno = EINVAL;
+  return -1;
+}
+
 int
 ox_page_get (struct ox_store *st, const struct ox_keys *k, struct ox_codec *c,
              const uint8_t id[OX_ID_LEN], uint32_t page_index,
              struct ox_page **out)
 {
-  CLEANUP_FREE void *frame = NULL;
   CLEANUP_FREE void *plain = NULL;
   char key[OX_KEY_MAX];
-  size_t frame_len, plain_len;
+  size_t plain_len;
 
   *out = NULL;
   ox_page_key (id, key);
-  if (ox_store_get (st, key, &frame, &frame_len) == -1) {
-    if (errno == ENOENT)
-      ox_error ("page %s: not found in %s", key, st->url);
-    return -1;
-  }
-  if (page_unframe (c, k, key, id, frame, frame_len, &plain, &plain_len) == -1
+  if (page_fetch (st, c, k, key, id, &plain, &plain_len) == -1
       || ox_page_decode (key, plain, plain_len, out) == -1)
     return -1;
   if ((*out)->page_index != page_index) {

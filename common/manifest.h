@@ -43,7 +43,8 @@ int ox_page_put (struct ox_store *st, const struct ox_keys *k,
                  struct ox_codec *c, const struct ox_page *page,
                  uint8_t id[OX_ID_LEN]);
 
-/* Fetch, verify and decode page ID, expected to have index PAGE_INDEX. */
+/* Fetch, verify and decode page ID, expected to have index PAGE_INDEX; a
+ * frame that fails its checks is fetched once more, with a warning. */
 int ox_page_get (struct ox_store *st, const struct ox_keys *k,
                  struct ox_codec *c, const uint8_t id[OX_ID_LEN],
                  uint32_t page_index, struct ox_page **out);

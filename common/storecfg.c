@@ -42,11 +42,22 @@
 
 #define KEY_FILE_LEN 32
 #define PASSPHRASE_MAX (64 * 1024)
-/* scrypt limits for reading slots: the default costs 32 MiB and a few
- * tenths of a second; refuse slots that would cost far more. */
-#define SCRYPT_MAXMEM (1024ull << 20)
-#define SCRYPT_MAX_LOG2_N 22
-#define SCRYPT_MAX_COST (1ull << 26) /* N * r * p */
+/* Bounds on what a reader accepts (FORMAT section 3), so that a hostile
+ * "ox-store" cannot make opening a store cost minutes of CPU or gigabytes
+ * of memory (N = 2, r = 1, p = 2^22 took 13 to 37 s here). init writes
+ * log2 N = 15, r = 8, p = 1: 32 MiB of memory and 128 * N * r * p = 32 MiB
+ * of work, 0.1 to 0.5 s on the project's machine. The bounds leave room
+ * for a passphrase slot 8 times as costly (e.g. N = 2^18, r = 8: 256 MiB),
+ * and 16 times the default over all passphrase slots, a few seconds. */
+#define MAX_SLOTS 64
+#define SCRYPT_MIN_LOG2_N 10
+#define SCRYPT_MAX_LOG2_N 20
+#define SCRYPT_MAX_R 32
+#define SCRYPT_MAX_P 16
+#define SCRYPT_MAX_WORK (256ull << 20)       /* 128 * N * r * p, per slot */
+#define SCRYPT_MAX_TOTAL_WORK (512ull << 20) /* the same, over all slots */
+/* OpenSSL's limit: V (128 * r * N) plus B (128 * r * p) and a little. */
+#define SCRYPT_MAXMEM (SCRYPT_MAX_WORK + (1ull << 20))
 
 /* The reason of OpenSSL's last error, for messages. */
 static const char *
@@ -128,6 +139,24 @@ write_all (int fd, const uint8_t *buf, size_t len)
   return 0;
 }
 
+void
+ox_warn_exposed_secret (const char *path, int fd)
+{
+  struct stat sb;
+
+  if ((fd >= 0 ? fstat (fd, &sb) : stat (path, &sb)) == -1)
+    return; /* the read that follows reports what is wrong */
+  if (!S_ISREG (sb.st_mode) || (sb.st_mode & (S_IRWXG | S_IRWXO)) == 0)
+    return; /* a pipe or terminal (-FD), or private */
+  ox_warning ("%s holds a secret but other users can %s it (mode %04o): "
+              "chmod 600 %s",
+              path,
+              sb.st_mode & (S_IRGRP | S_IROTH)   ? "read"
+              : sb.st_mode & (S_IWGRP | S_IWOTH) ? "write"
+                                                 : "access",
+              (unsigned)(sb.st_mode & 07777), path);
+}
+
 /* Read a key file of exactly 32 bytes from the open FD. */
 static int
 read_key_fd (int fd, const char *path, struct secret *s)
@@ -169,6 +198,7 @@ read_key_file (const char *path, struct secret *s)
     ox_error ("cannot open key file %s: %m", path);
     return -1;
   }
+  ox_warn_exposed_secret (path, fd);
   return read_key_fd (fd, path, s);
 }
 
@@ -214,6 +244,11 @@ write_new_key_file (int fd, const char *path, struct secret *s)
   s->len = KEY_FILE_LEN;
   s->type = SLOT_KEY_FILE;
   s->what = path;
+  /* Exactly 0600 whatever the umask (0777 would leave it unreadable). */
+  if (fchmod (fd, 0600) == -1) {
+    ox_error ("cannot set the mode of key file %s: %m", path);
+    return -1;
+  }
   if (ox_random_bytes (s->data, KEY_FILE_LEN) == -1)
     return -1;
   if (write_all (fd, s->data, KEY_FILE_LEN) == -1) {
@@ -282,6 +317,7 @@ read_passphrase_file (const char *path, struct secret *s)
     ox_error ("cannot open passphrase file %s: %m", path);
     return -1;
   }
+  ox_warn_exposed_secret (path, fd);
   buf = malloc (PASSPHRASE_MAX + 1);
   if (!buf) {
     ox_error ("malloc: %m");
@@ -583,6 +619,13 @@ parse_config (struct ox_store *st, const uint8_t *data, size_t len,
   if ((uint64_t)CFG_HEAD_LEN + (uint64_t)cfg->nslots * SLOT_LEN + CFG_SUM_LEN
       != len)
     return corrupt (st, "length does not match the number of key slots");
+  if (cfg->nslots > MAX_SLOTS) {
+    ox_error ("ox-store at %s: nslots = %" PRIu32
+              " is more than %d (refusing a store oxsnap could not have "
+              "written)",
+              st->url, cfg->nslots, MAX_SLOTS);
+    return -1;
+  }
   if (cfg->flags & ~CFG_FLAG_ENCRYPTED) {
     ox_error ("ox-store at %s has unknown flags 0x%" PRIx32
               " (written by a newer oxsnap?)",
@@ -594,13 +637,63 @@ parse_config (struct ox_store *st, const uint8_t *data, size_t len,
   return 0;
 }
 
-/* Whether the scrypt parameters of a slot are sane and affordable. */
 static int
-scrypt_params_ok (const struct slot *sl)
+out_of_bounds (struct ox_store *st, uint32_t index, const char *field,
+               uint64_t value, uint64_t lo, uint64_t hi)
 {
-  return sl->log2_n >= 1 && sl->log2_n <= SCRYPT_MAX_LOG2_N && sl->r >= 1
-         && sl->p >= 1 && sl->r <= SCRYPT_MAX_COST && sl->p <= SCRYPT_MAX_COST
-         && ((uint64_t)1 << sl->log2_n) * sl->r * sl->p <= SCRYPT_MAX_COST;
+  ox_error ("ox-store at %s: key slot %" PRIu32 ": %s = %" PRIu64
+            " is outside %" PRIu64 "..%" PRIu64
+            " (refusing a store oxsnap could not have written)",
+            st->url, index, field, value, lo, hi);
+  return -1;
+}
+
+/* Check the scrypt parameters of passphrase slot INDEX against the bounds;
+ * adds its work (128 * N * r * p) to *TOTAL. */
+static int
+check_scrypt_params (struct ox_store *st, uint32_t index,
+                     const struct slot *sl, uint64_t *total)
+{
+  uint64_t work;
+
+  if (sl->log2_n < SCRYPT_MIN_LOG2_N || sl->log2_n > SCRYPT_MAX_LOG2_N)
+    return out_of_bounds (st, index, "scrypt_log2_n", sl->log2_n,
+                          SCRYPT_MIN_LOG2_N, SCRYPT_MAX_LOG2_N);
+  if (sl->r < 1 || sl->r > SCRYPT_MAX_R)
+    return out_of_bounds (st, index, "scrypt_r", sl->r, 1, SCRYPT_MAX_R);
+  if (sl->p < 1 || sl->p > SCRYPT_MAX_P)
+    return out_of_bounds (st, index, "scrypt_p", sl->p, 1, SCRYPT_MAX_P);
+  work = (128ull << sl->log2_n) * sl->r * sl->p; /* < 2^45: no overflow */
+  if (work > SCRYPT_MAX_WORK)
+    return out_of_bounds (st, index, "scrypt cost 128*N*r*p", work, 0,
+                          SCRYPT_MAX_WORK);
+  *total += work;
+  return 0;
+}
+
+/* Check every passphrase slot before any is tried: a hostile store must
+ * not make the reader run an unaffordable scrypt. */
+static int
+check_passphrase_slots (struct ox_store *st, const struct config *cfg)
+{
+  uint64_t total = 0;
+  struct slot sl;
+  uint32_t i;
+
+  for (i = 0; i < cfg->nslots; i++) {
+    decode_slot (cfg->slots + (size_t)i * SLOT_LEN, &sl);
+    if (sl.type == SLOT_PASSPHRASE
+        && check_scrypt_params (st, i, &sl, &total) == -1)
+      return -1;
+  }
+  if (total > SCRYPT_MAX_TOTAL_WORK) {
+    ox_error ("ox-store at %s: the passphrase slots together cost %" PRIu64
+              " bytes of scrypt work, more than %llu (refusing a store "
+              "oxsnap could not have written)",
+              st->url, total, SCRYPT_MAX_TOTAL_WORK);
+    return -1;
+  }
+  return 0;
 }
 
 /* Try slot INDEX with secret S. Returns 1 and sets MASTER when it opens,
@@ -616,13 +709,6 @@ try_slot (struct ox_store *st, const struct config *cfg, uint32_t index,
   decode_slot (cfg->slots + (size_t)index * SLOT_LEN, &sl);
   if (sl.type != s->type || sl.epoch != 0 || sl.reserved != 0)
     return 0;
-  if (sl.type == SLOT_PASSPHRASE && !scrypt_params_ok (&sl)) {
-    ox_warning ("ox-store at %s: skipping key slot %" PRIu32
-                " with unsupported scrypt parameters (N=2^%" PRIu32
-                ", r=%" PRIu32 ", p=%" PRIu32 ")",
-                st->url, index, sl.log2_n, sl.r, sl.p);
-    return 0;
-  }
   if (derive_kek (s, &sl, kek) == -1)
     return -1;
   slot_aad (aad, cfg->store_id, index);
@@ -658,6 +744,10 @@ open_encrypted (struct ox_store *st, const struct config *cfg,
   }
   if (load_secret (src, 0, &s) == -1)
     return -1;
+  if (s.type == SLOT_PASSPHRASE && check_passphrase_slots (st, cfg) == -1) {
+    secret_free (&s);
+    return -1;
+  }
   if (count_slots_of_type (cfg, s.type) == 0) {
     ox_error ("store %s has no key slot for a %s (try %s)", st->url,
               s.type == SLOT_KEY_FILE ? "key file" : "passphrase",

@@ -17,6 +17,12 @@ struct ox_key_source {
 /* Default scrypt cost (log2 N) for new passphrase slots. */
 #define OX_SCRYPT_LOG2_N 15
 
+/* Warn (with the fix, chmod 600) when PATH, a regular file holding a key or
+ * passphrase (open as FD, or -1 to look PATH up), can be read, written or
+ * executed by its group or others. */
+void ox_warn_exposed_secret (const char *path, int fd)
+    __attribute__ ((__nonnull__ (1)));
+
 /* Create a new store configuration in ST. With ENCRYPT, a random master key
  * is wrapped by the key from SRC; a key_file that does not exist is created
  * with 32 random bytes and mode 0600. Fails if "ox-store" already exists.

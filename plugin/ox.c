@@ -207,6 +207,8 @@ ox_config (const char *key, const char *value)
       nbdkit_error ("passphrase= given more than once");
       return -1;
     }
+    if (value[0] == '+')
+      ox_warn_exposed_secret (value + 1, -1);
     return nbdkit_read_password (value, &passphrase);
   }
   if (strcmp (key, "endpoint") == 0)
@@ -269,7 +271,8 @@ ox_config_complete (void)
   "overlay=DIR        (required) local copy-on-write overlay directory\n"     \
   "volume=VOL[@ID|:TAG] snapshot to clone (only needed to create DIR)\n"      \
   "key-file=FILE      key of an encrypted store\n"                            \
-  "passphrase=PASS|+FILE|-FD|- passphrase of an encrypted store\n"            \
+  "passphrase=+FILE|-FD|-|PASS passphrase of an encrypted store (PASS\n"      \
+  "                   itself shows in ps and nbdkit -v: use +FILE)\n"         \
   "endpoint=URL region=R ca-bundle=FILE insecure=BOOL "                       \
   "addressing=path|virtual\n"                                                 \
   "connections=N      S3 requests in flight at most\n"                        \
@@ -536,12 +539,13 @@ ox_cleanup (void)
         " store_reads=%" PRIu64 " run_reads=%" PRIu64 " pages_loaded=%" PRIu64
         " demand_fetches=%" PRIu64 " readahead_fetches=%" PRIu64
         " background_fetches=%" PRIu64 " local_blocks=%" PRIu64
-        " complete=%d detached=%d",
+        " refetches=%" PRIu64 " complete=%d detached=%d",
         cs.fetches, cs.fetch_waits, cs.fetch_errors, cs.prefetches,
         cs.copied_blocks, bs.fetched_bytes, bs.fetches, cs.run_reads,
         bs.pages_loaded, cs.class_fetches[CLONE_DEMAND],
         cs.class_fetches[CLONE_READAHEAD], cs.class_fetches[CLONE_BACKGROUND],
-        overlay_count_local (overlay), overlay_complete (overlay), detached);
+        overlay_count_local (overlay), bs.refetches,
+        overlay_complete (overlay), detached);
   }
   if (recorder && store && trace_count (recorder) > 0) {
     const struct overlay_pin *pin = overlay_get_pin (overlay);

@@ -259,6 +259,65 @@ show_help (const char *command)
   return 0;
 }
 
+/* The option of long_options named exactly by ARG ("--NAME" or
+ * "--NAME=VALUE"), or NULL. */
+static const struct option *
+find_long_option (const char *arg)
+{
+  size_t n = strcspn (arg + 2, "=");
+  const struct option *o;
+
+  for (o = long_options; o->name; o++)
+    if (strlen (o->name) == n && strncmp (o->name, arg + 2, n) == 0)
+      return o;
+  return NULL;
+}
+
+/* Refuse a long option that is not spelt out in full, before getopt_long
+ * sees it: getopt would take a prefix ("--passphrase SECRET" as
+ * "--passphrase-file SECRET") and echo the argument in its messages. The
+ * message names the option only, never a value or the next argument.
+ * Returns 0 or -1. */
+static int
+check_long_options (int argc, char **argv)
+{
+  const struct option *o;
+  int i;
+
+  for (i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp (a, "--") == 0)
+      return 0;
+    if (strcmp (a, "-j") == 0) {
+      i++; /* its value */
+      continue;
+    }
+    if (strncmp (a, "--", 2) != 0)
+      continue;
+    o = find_long_option (a);
+    if (o) {
+      if (o->has_arg == required_argument && !strchr (a, '='))
+        i++; /* its value, whatever it looks like */
+      continue;
+    }
+    if (strncmp (a + 2, "passphrase", 10) == 0
+        || strncmp (a + 2, "password", 8) == 0)
+      ox_error ("unknown option --%.*s; passphrases are read from a file: "
+                "--passphrase-file FILE",
+                (int)strcspn (a + 2, "="), a + 2);
+    else if (strncmp (a + 2, "key", 3) == 0)
+      ox_error ("unknown option --%.*s; keys are read from a file: "
+                "--key-file FILE",
+                (int)strcspn (a + 2, "="), a + 2);
+    else
+      ox_error ("unknown option --%.*s (long options are spelt out in "
+                "full; try 'oxsnap --help')",
+                (int)strcspn (a + 2, "="), a + 2);
+    return -1;
+  }
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -272,6 +331,8 @@ main (int argc, char **argv)
   c.segment_size = DEFAULT_SEGMENT_SIZE;
   c.compress_level = DEFAULT_COMPRESS_LEVEL;
   c.progress = isatty (STDERR_FILENO);
+  if (check_long_options (argc, argv) == -1)
+    return 2;
   while ((opt = getopt_long (argc, argv, "j:qvhV", long_options, NULL))
          != -1) {
     r = apply_option (&c, opt, optarg);

@@ -21,6 +21,17 @@
 # Requests of more than HANG_ABOVE items are held for good (a server that
 # cannot cope with batches that large). Each held request is logged in
 # PORTFILE.log as "delete|complete ITEMS SECONDS|hang".
+#
+# MODE "flip": the first N ranged GET answers (206 Partial
+# Content) have one byte of their body inverted (its middle byte, or the
+# byte at offset BYTES of the body when given), Content-Length kept: a
+# fault on the wire that TCP missed. A ranged GET that overlaps a range
+# already damaged (of the same object) always passes: a reader that
+# fetches what failed once more gets good bytes. Later connections or
+# requests pass untouched. MODE "flip-pages" does the same to the first N
+# whole GETs (200) of manifest pages (keys with "/pages/"), each page at
+# most once. It counts the requests it refused, cut or damaged in
+# PORTFILE.faults.
 import socket
 import sys
 import threading
@@ -168,10 +179,108 @@ def slowdown(conn):
     conn.close()
 
 
+class Reader:
+    """Buffered reads of HTTP/1.1 messages from a socket."""
+
+    def __init__(self, sock):
+        self.sock, self.buf = sock, b""
+
+    def head(self):
+        while b"\r\n\r\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                return None
+            self.buf += data
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        return head + b"\r\n\r\n"
+
+    def body(self, n):
+        while len(self.buf) < n:
+            data = self.sock.recv(65536)
+            if not data:
+                raise OSError("short body")
+            self.buf += data
+        body, self.buf = self.buf[:n], self.buf[n:]
+        return body
+
+
+def header(head, name):
+    for line in head.split(b"\r\n")[1:]:
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == name:
+            return value.strip()
+    return None
+
+
+flipped = []  # (path, first, last) of the ranges damaged so far
+flip_lock = threading.Lock()
+
+
+def take_flip(req):
+    # Whether to damage the answer to the ranged GET REQ (see the top).
+    path = req.split(b" ", 2)[1]
+    if mode == "flip-pages":
+        spec = "bytes=0-"
+    else:
+        spec = header(req, b"range").decode()
+    first, _, last = spec.partition("=")[2].partition("-")
+    first = int(first or 0)
+    last = int(last) if last else 1 << 62
+    with flip_lock:
+        for p, a, b in flipped:
+            if p == path and first <= b and a <= last:
+                return False
+        if not take_fault():
+            return False
+        flipped.append((path, first, last))
+        return True
+
+
+def flip(conn):
+    # Forward request by request, so that the body of each answer is known.
+    up = socket.create_connection(("127.0.0.1", upstream))
+    client, server = Reader(conn), Reader(up)
+    try:
+        while True:
+            req = client.head()
+            if req is None:
+                break
+            n = int(header(req, b"content-length") or 0)
+            if b"100-continue" in req.lower():
+                raise OSError("100-continue is not supported in flip mode")
+            up.sendall(req + client.body(n))
+            method = req.split(b" ", 1)[0]
+            resp = server.head()
+            if resp is None:
+                break
+            status = int(resp.split(b" ", 2)[1])
+            n = int(header(resp, b"content-length") or 0)
+            if method == b"HEAD" or status in (204, 304):
+                n = 0
+            body = bytearray(server.body(n))
+            if mode == "flip":
+                hit = (method == b"GET" and header(req, b"range")
+                       and status == 206)
+            else:
+                hit = (method == b"GET" and b"/pages/" in req.split(b" ")[1]
+                       and status == 200)
+            if hit and n > 0 and take_flip(req):
+                at = min(cut_after, n - 1) if cut_after else n // 2
+                body[at] ^= 0xFF
+            conn.sendall(resp + bytes(body))
+    except OSError:
+        pass
+    conn.close()
+    up.close()
+
+
 def handle(conn):
     if mode == "delay":
         delay(conn)
         conn.close()
+        return
+    if mode in ("flip", "flip-pages"):
+        flip(conn)
         return
     if mode == "slowdown" and take_fault():
         slowdown(conn)

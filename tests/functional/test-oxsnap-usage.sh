@@ -16,7 +16,7 @@ ox --version >"$T/version"
 assert_grep '^oxsnap [0-9]+\.[0-9]+' "$T/version"
 
 expect_fail 2 "unknown command 'frobnicate'" frobnicate "$s"
-expect_fail 2 "unrecognized option '--bogus'" list "$s" --bogus
+expect_fail 2 "unknown option --bogus \(long options are spelt out in full" list "$s" --bogus
 expect_fail 2 "Usage: oxsnap" # no arguments at all
 expect_fail 2 "usage: oxsnap restore STORE" restore "$s" v
 expect_fail 2 "usage: oxsnap snapshot SOURCE STORE" snapshot "$T/src"

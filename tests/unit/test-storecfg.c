@@ -465,6 +465,138 @@ test_damaged_object (void)
   ox_store_close (st);
 }
 
+/* An object of NSLOTS slots: GOOD (a slot that opens) first, then copies
+ * of it as type TYPE with the scrypt parameters of PARAMS (three per
+ * slot; a missing one is the default 15, 8, 1). */
+static uint8_t *
+craft_slots (const uint8_t *good, uint32_t nslots, int type,
+             const uint32_t *params, size_t nparams, size_t *len)
+{
+  uint8_t *o;
+  uint32_t i;
+
+  *len = 36 + (size_t)108 * nslots + 32;
+  o = calloc (1, *len);
+  CHECK (o);
+  memcpy (o, good, 36);
+  put_le32 (o + 32, nslots);
+  for (i = 0; i < nslots; i++) {
+    uint8_t *s = o + 36 + (size_t)108 * i;
+    memcpy (s, good + 36, 108);
+    if (i == 0)
+      continue;
+    s[0] = type;
+    put_le32 (s + 4, 3 * (i - 1) + 0 < nparams ? params[3 * (i - 1)] : 15);
+    put_le32 (s + 8, 3 * (i - 1) + 1 < nparams ? params[3 * (i - 1) + 1] : 8);
+    put_le32 (s + 12, 3 * (i - 1) + 2 < nparams ? params[3 * (i - 1) + 2] : 1);
+  }
+  sha256 (o, *len - 32, o + *len - 32);
+  return o;
+}
+
+/* Open ST with SRC after replacing ox-store by O; WANT is NULL when it
+ * must open, else the error it must give. */
+static void
+open_crafted (struct ox_store *st, const struct ox_key_source *src, uint8_t *o,
+              size_t len, const char *want)
+{
+  struct ox_keys k;
+
+  CHECK (ox_store_put (st, "ox-store", o, len) == 0);
+  free (o);
+  reset_log ();
+  if (!want) {
+    if (ox_storecfg_open (st, src, &k) != 0) {
+      fprintf (stderr, "crafted ox-store (%zu bytes) refused: %s\n", len,
+               last_msg);
+      exit (1);
+    }
+    CHECK_EQ_INT (nerrors, 0);
+    return;
+  }
+  CHECK (ox_storecfg_open (st, src, &k) == -1);
+  CHECK_EQ_INT (nerrors, 1);
+  CHECK_MSG (want);
+}
+
+/* A hostile ox-store: scrypt parameters and slot counts outside what
+ * oxsnap writes are refused before any scrypt runs, naming the field; the
+ * limits themselves are accepted. The crafted slot comes second, behind a
+ * slot that opens, so that the accepted cases run only the cheap default
+ * scrypt. */
+static void
+test_hostile_slots (void)
+{
+  char pf[512];
+  struct ox_key_source src = { .passphrase_file = pf };
+  struct ox_store *st = open_store ("hostile");
+  struct ox_keys k;
+  uint8_t *good;
+  size_t glen, len;
+  static const struct {
+    uint32_t p[6];
+    size_t n;
+    const char *want; /* NULL: accepted */
+  } cases[] = {
+    { { 10, 8, 1 }, 3, NULL },
+    { { 9, 8, 1 }, 3, "key slot 1: scrypt_log2_n = 9 is outside 10..20" },
+    { { 20, 1, 1 }, 3, NULL },
+    { { 21, 1, 1 }, 3, "key slot 1: scrypt_log2_n = 21 is outside 10..20" },
+    { { 0, 8, 1 }, 3, "scrypt_log2_n = 0 is outside" },
+    { { 10, 1, 1 }, 3, NULL },
+    { { 10, 0, 1 }, 3, "key slot 1: scrypt_r = 0 is outside 1..32" },
+    { { 10, 32, 1 }, 3, NULL },
+    { { 10, 33, 1 }, 3, "key slot 1: scrypt_r = 33 is outside 1..32" },
+    { { 10, 8, 0 }, 3, "key slot 1: scrypt_p = 0 is outside 1..16" },
+    { { 10, 8, 16 }, 3, NULL },
+    { { 10, 8, 17 }, 3, "key slot 1: scrypt_p = 17 is outside 1..16" },
+    { { 1, 1, 1u << 22 }, 3, "scrypt_log2_n = 1 is outside" },
+    { { 10, 1, 1u << 22 }, 3, "scrypt_p = 4194304 is outside 1..16" },
+    /* 128 * N * r * p: 2^28 (256 MiB) is the limit. */
+    { { 20, 2, 1 }, 3, NULL },
+    { { 20, 1, 3 },
+      3,
+      "scrypt cost 128*N*r*p = 402653184 is outside 0..268435456" },
+    /* Over all slots: slot 0 costs 2^25, 2^25 + 2^28 + 7 * 2^25 = 2^29. */
+    { { 20, 2, 1, 15, 7, 8 }, 6, NULL },
+    { { 20, 2, 1, 15, 8, 8 },
+      6,
+      "the passphrase slots together cost 570425344 bytes of scrypt work, "
+      "more than 536870912" },
+  };
+  size_t i;
+
+  path_of (pf, sizeof pf, "hostile.txt");
+  write_file ("hostile.txt", "hostile\n", 8);
+  CHECK (ox_storecfg_create (st, 1, &src, &k) == 0);
+  glen = read_object (st, &good);
+  CHECK_EQ_INT (glen, 36 + 108 + 32);
+
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    uint8_t *o = craft_slots (good, 1 + cases[i].n / 3, 2, cases[i].p,
+                              cases[i].n, &len);
+    open_crafted (st, &src, o, len, cases[i].want);
+  }
+
+  /* At most 64 slots (the extra ones of an unknown type, skipped). */
+  {
+    uint8_t *o = craft_slots (good, 64, 9, NULL, 0, &len);
+    open_crafted (st, &src, o, len, NULL);
+    o = craft_slots (good, 65, 9, NULL, 0, &len);
+    open_crafted (st, &src, o, len, "nslots = 65 is more than 64");
+  }
+  /* Before the count check, the length: 2^20 slots claimed in a short
+   * object are still "corrupt". */
+  {
+    uint8_t *o = craft_slots (good, 1, 2, NULL, 0, &len);
+    put_le32 (o + 32, 1u << 20);
+    sha256 (o, len - 32, o + len - 32);
+    open_crafted (st, &src, o, len, "length does not match");
+  }
+  free (good);
+  ox_store_close (st);
+}
+
 int
 main (void)
 {
@@ -478,6 +610,7 @@ main (void)
   test_passphrase ();
   test_bad_sources ();
   test_damaged_object ();
+  test_hostile_slots ();
   ox_log_set_handler (NULL);
   r = nftw (tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
   CHECK (r == 0);
