@@ -261,14 +261,44 @@ check_absent (struct ox_store *st, const char *key)
   return errno == ENOENT ? 0 : -1;
 }
 
-/* The first conditional PUT of a store: a server that ignores the header
- * would answer 200 too, and would have replaced an existing object, so the
- * key was checked absent before, and the same PUT is sent again: a server
- * that honours it refuses (412); one that ignores it rewrites our own
- * bytes (harmless) and from then on the fallback is used. */
+/* Shortest wait before the second read-back of the fallback. */
+#define SETTLE_MIN_NS (100 * 1000000ull)
+
+/* The read-backs of the fallback, for a PUT whose HEAD began at T0: read
+ * back; then, after as long again as that took (at least SETTLE_MIN_NS),
+ * read back once more. A writer that found the key absent too and whose
+ * PUT lands in that time replaced our object: the second read-back sees it
+ * and we lose (EEXIST) instead of both believing they won. */
+static int
+check_settled (struct ox_store *st, const char *key, const void *data,
+               size_t len, uint64_t t0)
+{
+  uint64_t wait;
+  struct timespec ts;
+
+  if (check_written (st, key, data, len) == -1)
+    return -1;
+  wait = ox_now_ns () - t0;
+  if (wait < SETTLE_MIN_NS)
+    wait = SETTLE_MIN_NS;
+  ts.tv_sec = (time_t)(wait / 1000000000u);
+  ts.tv_nsec = (long)(wait % 1000000000u);
+  while (nanosleep (&ts, &ts) == -1 && errno == EINTR)
+    ;
+  return check_written (st, key, data, len);
+}
+
+/* The first conditional PUT of a store (its HEAD began at T0): a server
+ * that ignores the header would answer 200 too, and would have replaced an
+ * existing object, so the key was checked absent before, and the same PUT
+ * is sent again: a server that honours it refuses (412); one that ignores
+ * it rewrites our own bytes, so those two PUTs were unconditional: the
+ * fallback's read-backs judge them (a single one would let a writer whose
+ * PUT landed between ours win too), and from then on the fallback is
+ * used. */
 static int
 learn_conditional (struct s3_store *s, const char *key, const void *data,
-                   size_t len)
+                   size_t len, uint64_t t0)
 {
   enum cond_answer again = put_conditional (s, key, data, len);
 
@@ -282,36 +312,21 @@ learn_conditional (struct s3_store *s, const char *key, const void *data,
             "check before and after",
             s->base.url);
   __atomic_store_n (&s->conditional, -1, __ATOMIC_RELAXED);
-  return check_written (&s->base, key, data, len);
+  return check_settled (&s->base, key, data, len, t0);
 }
 
-/* Shortest wait before the second read-back of the fallback. */
-#define SETTLE_MIN_NS (100 * 1000000ull)
-
-/* The fallback: HEAD (absent), PUT, read back; then, after as long again
- * as that took (at least SETTLE_MIN_NS), read back once more. A writer
- * that found the key absent too and whose PUT lands in that time replaced
- * our object: the second read-back sees it and we lose (EEXIST) instead
- * of both believing they won. Only a writer stalled between its HEAD and
- * its PUT for longer than all of this still wins twice (DESIGN.md). */
+/* The fallback: HEAD (absent), PUT, then the read-backs of check_settled.
+ * Only a writer stalled between its HEAD and its PUT for longer than all
+ * of this still wins twice (DESIGN.md). */
 static int
 put_checked (struct ox_store *st, const char *key, const void *data,
              size_t len)
 {
-  uint64_t t0 = ox_now_ns (), wait;
-  struct timespec ts;
+  uint64_t t0 = ox_now_ns ();
 
-  if (check_absent (st, key) == -1 || s3_put (st, key, data, len) == -1
-      || check_written (st, key, data, len) == -1)
+  if (check_absent (st, key) == -1 || s3_put (st, key, data, len) == -1)
     return -1;
-  wait = ox_now_ns () - t0;
-  if (wait < SETTLE_MIN_NS)
-    wait = SETTLE_MIN_NS;
-  ts.tv_sec = (time_t)(wait / 1000000000u);
-  ts.tv_nsec = (long)(wait % 1000000000u);
-  while (nanosleep (&ts, &ts) == -1 && errno == EINTR)
-    ;
-  return check_written (st, key, data, len);
+  return check_settled (st, key, data, len, t0);
 }
 
 static int
@@ -319,6 +334,7 @@ s3_put_new (struct ox_store *st, const char *key, const void *data, size_t len)
 {
   struct s3_store *s = (struct s3_store *)st;
   int known = __atomic_load_n (&s->conditional, __ATOMIC_RELAXED);
+  uint64_t t0 = ox_now_ns ();
 
   if (len <= s->cfg->multipart_threshold && known >= 0) {
     if (known == 0 && check_absent (st, key) == -1)
@@ -327,7 +343,7 @@ s3_put_new (struct ox_store *st, const char *key, const void *data, size_t len)
     case COND_ERROR:
       return -1;
     case COND_CREATED:
-      return known ? 0 : learn_conditional (s, key, data, len);
+      return known ? 0 : learn_conditional (s, key, data, len, t0);
     case COND_PRESENT: /* perhaps by our own attempt that was retried */
       return check_written (st, key, data, len);
     case COND_CONFLICT:
