@@ -491,7 +491,9 @@ make_slot (const struct secret *s, const uint8_t *store_id,
   return r;
 }
 
-/* Serialise and write "ox-store". SL is NULL for an unencrypted store. */
+/* Serialise and write "ox-store", create-only: of two "oxsnap init" runs
+ * at once, one fails rather than replace the other's keys. SL is NULL for
+ * an unencrypted store. */
 static int
 put_config (struct ox_store *st, const uint8_t *store_id,
             const struct slot *sl)
@@ -508,7 +510,14 @@ put_config (struct ox_store *st, const uint8_t *store_id,
   if (sl)
     encode_slot (buf + CFG_HEAD_LEN, sl);
   sha256 (buf, len, buf + len);
-  return ox_store_put (st, CFG_KEY, buf, len + CFG_SUM_LEN);
+  if (ox_store_put_new (st, CFG_KEY, buf, len + CFG_SUM_LEN) == -1) {
+    if (errno == EEXIST)
+      ox_error ("a store already exists at %s (created by another "
+                "\"oxsnap init\" just now)",
+                st->url);
+    return -1;
+  }
+  return 0;
 }
 
 static int
