@@ -16,6 +16,7 @@ die () {
 # The device node of the virtio-serial port NAME (found through sysfs: the
 # /dev/virtio-ports/NAME links need a running udev).
 vport () {
+  [ -d /sys/class/virtio-ports ] || modprobe virtio_console
   for p in /sys/class/virtio-ports/*; do
     if [ "$(cat "$p/name" 2>/dev/null)" = "$1" ]; then
       echo "/dev/${p##*/}"

@@ -21,7 +21,7 @@ for i in range(30):
         f.write(r.randbytes(r.choice([1, 4096, 70000, 1 << 20, 3 << 20])))
 PY
 (cd "$T/tree" && find . -type f -print0 | sort -z | xargs -0 md5sum) > "$T/cfg/data.md5"
-mke2fs -q -F -t ext4 -d "$T/tree" "$T/data.img" 128M
+mke2fs -q -F -t ext4 -b 4096 -d "$T/tree" "$T/data.img" 128M >/dev/null
 $OXSNAP init "$T/store" --no-encryption -q
 $OXSNAP snapshot "$T/data.img" "$T/store" --volume data --no-progress -q >/dev/null
 
@@ -39,7 +39,7 @@ head -c 2000000 /dev/urandom > /mnt/data/from-guest
 say wrote "$(md5sum < /mnt/data/from-guest | cut -d' ' -f1)"
 umount /mnt/data
 nbd-client -d /dev/nbd0 || die "nbd-client -d"
-say detached
+say detached 1
 EOF
 guest_cfg nbd "$T/cfg"
 start_server store="$T/store" volume=data overlay="$T/ov" stats-file="$T/stats"
