@@ -14,6 +14,7 @@
 #   guest_cfg NAME DIR                    $T/NAME.tar from DIR + guest-side lib
 #   guest_port_connect NAME SOCK          a port to a host server on SOCK
 #   guest_port_listen NAME SOCK           a port the host connects to on SOCK
+#   guest_net_forward GIP GPORT HOSTPORT  guest's GIP:GPORT -> host's TCP port
 #   guest_boot NAME ROOTDRIVE             boot; console in $T/NAME.serial
 #   guest_values NAME KEY                 values of "OX-GUEST: KEY VALUE..."
 
@@ -75,13 +76,25 @@ guest_port_listen () {
                 -device "virtserialport,chardev=$1,name=$1")
 }
 
+# Let the guest reach the host's TCP port 127.0.0.1:HOSTPORT as
+# GUESTIP:GUESTPORT (e.g. 10.0.2.100:80), through qemu's user network with
+# restrict=on: the guest reaches nothing else, the host and the outside
+# cannot reach it, and qemu runs socat for each connection the guest opens,
+# so concurrent and successive connections (HTTP to S3) each stay whole.
+# The guest brings up eth0 with net_up (guest-side.sh). One call per boot.
+guest_net_forward () {
+  local gip=$1 gport=$2 hport=$3
+  GUEST_PORTS+=(-netdev "user,id=n0,restrict=on,net=10.0.2.0/24,guestfwd=tcp:$gip:$gport-cmd:socat - TCP:127.0.0.1:$hport"
+                -device "virtio-net-pci,netdev=n0")
+}
+
 # Boot a guest: ROOTDRIVE is qemu's file= for /dev/vda (with ",snapshot=on"
 # or other drive options appended as needed), $T/NAME.tar is /dev/vdb,
 # further arguments go to qemu. Waits for the power-off (at most
 # $GUEST_TIMEOUT s); fails unless the guest's test exited 0. The console
 # is in $T/NAME.serial; the seconds from start to power-off in
-# GUEST_SECONDS and to the guest's init in GUEST_INIT_SECONDS (the guest's
-# uptime). The ports added since the last boot are used, then forgotten.
+# GUEST_SECONDS, the guest's uptime when its init started in
+# GUEST_INIT_SECONDS and when it powered off in GUEST_OFF_SECONDS. The ports added since the last boot are used, then forgotten.
 guest_boot () {
   local name=$1 root=$2 log=$T/$1.serial rc=0 start status
   shift 2
@@ -89,6 +102,7 @@ guest_boot () {
   if [ ${#GUEST_PORTS[@]} -gt 0 ]; then
     ports=(-device virtio-serial "${GUEST_PORTS[@]}")
   fi
+  # socat runs from qemu for guest_net_forward: it must not load ASan.
   GUEST_PORTS=()
   : > "$log"
   start=$(date +%s%N)
@@ -103,8 +117,9 @@ guest_boot () {
   GUEST_SECONDS=$(( ($(date +%s%N) - start) / 100000000 ))
   GUEST_SECONDS=$((GUEST_SECONDS / 10)).$((GUEST_SECONDS % 10))
   GUEST_INIT_SECONDS=$(guest_values "$name" init | head -1)
+  GUEST_OFF_SECONDS=$(tr -d '\r' < "$log" | sed -n 's/^\[ *\([0-9.]*\)\] sysrq: Power Off/\1/p' | tail -1)
   status=$(guest_values "$name" exit | tail -1)
-  echo "guest $name: ${GUEST_SECONDS}s (init after ${GUEST_INIT_SECONDS:-?}s), test status ${status:-none}, qemu status $rc"
+  echo "guest $name: ${GUEST_SECONDS}s in all; guest uptime at init ${GUEST_INIT_SECONDS:-?}s, at power-off ${GUEST_OFF_SECONDS:-?}s; test status ${status:-none}, qemu status $rc"
   if [ "$status" != 0 ]; then
     echo "---- qemu ----"; cat "$T/$name.qemu.log"
     echo "---- last lines of the console of $name ----"; tail -n 60 "$log"
