@@ -14,7 +14,6 @@
 #   guest_cfg NAME DIR                    $T/NAME.tar from DIR + guest-side lib
 #   guest_port_connect NAME SOCK          a port to a host server on SOCK
 #   guest_port_listen NAME SOCK           a port the host connects to on SOCK
-#   guest_net_forward GIP GPORT HOSTPORT  guest's GIP:GPORT -> host's TCP port
 #   guest_boot NAME ROOTDRIVE             boot; console in $T/NAME.serial
 #   guest_values NAME KEY                 values of "OX-GUEST: KEY VALUE..."
 
@@ -76,18 +75,6 @@ guest_port_listen () {
                 -device "virtserialport,chardev=$1,name=$1")
 }
 
-# Let the guest reach the host's TCP port 127.0.0.1:HOSTPORT as
-# GUESTIP:GUESTPORT (e.g. 10.0.2.100:80), through qemu's user network with
-# restrict=on: the guest reaches nothing else, the host and the outside
-# cannot reach it, and qemu runs socat for each connection the guest opens,
-# so concurrent and successive connections (HTTP to S3) each stay whole.
-# The guest brings up eth0 with net_up (guest-side.sh). One call per boot.
-guest_net_forward () {
-  local gip=$1 gport=$2 hport=$3
-  GUEST_PORTS+=(-netdev "user,id=n0,restrict=on,net=10.0.2.0/24,guestfwd=tcp:$gip:$gport-cmd:socat - TCP:127.0.0.1:$hport"
-                -device "virtio-net-pci,netdev=n0")
-}
-
 # Boot a guest: ROOTDRIVE is qemu's file= for /dev/vda (with ",snapshot=on"
 # or other drive options appended as needed), $T/NAME.tar is /dev/vdb,
 # further arguments go to qemu. Waits for the power-off (at most
@@ -102,7 +89,6 @@ guest_boot () {
   if [ ${#GUEST_PORTS[@]} -gt 0 ]; then
     ports=(-device virtio-serial "${GUEST_PORTS[@]}")
   fi
-  # socat runs from qemu for guest_net_forward: it must not load ASan.
   GUEST_PORTS=()
   : > "$log"
   start=$(date +%s%N)

@@ -67,21 +67,3 @@ say_md5s () {
   done
 }
 
-# Bring up the guest's network interface as 10.0.2.15/24 (qemu's user
-# network; no DHCP client in the image) for the host ports forwarded with
-# guest_net_forward. The initrd's udev may have renamed eth0 (enp0s*).
-net_up () {
-  modprobe virtio_net 2>/dev/null || true
-  i=0
-  while :; do
-    for n in /sys/class/net/*; do
-      [ "${n##*/}" = lo ] || { dev=${n##*/}; break 2; }
-    done
-    i=$((i + 1))
-    [ $i -le 200 ] || die "no network interface: $(ls /sys/class/net)"
-    sleep 0.1
-  done
-  ip addr add 10.0.2.15/24 dev "$dev"
-  ip link set "$dev" up
-  say net "$dev"
-}
