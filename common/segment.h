@@ -10,8 +10,7 @@
 #include "store.h"
 
 #define OX_SEGMENT_FOOTER_LEN 64
-/* The fixed header fields of FORMAT.md 5.1 (8+16+16+8+2+6) take 56 bytes;
- * the "48 + name_len" in that section's overview is an arithmetic slip. */
+/* The fixed header fields of FORMAT.md 5.1 (8+16+16+8+2+6). */
 #define OX_SEGMENT_HEADER_FIXED 56
 #define OX_SEGMENT_FRAME_ENTRY_LEN 48
 #define OX_SEGMENT_REF_ENTRY_LEN 40

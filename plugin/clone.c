@@ -502,29 +502,6 @@ clone_chunk_loc (struct clone *c, uint64_t ch, struct ox_chunk_loc *loc)
   return lookup (c, ch, loc);
 }
 
-int
-clone_fill_chunk (struct clone *c, uint64_t ch)
-{
-  struct ox_chunk_loc loc;
-  struct flight *f;
-
-  if (ch >= c->nchunks || chunk_is_local (c, ch))
-    return 0;
-  if (lookup (c, ch, &loc) == -1)
-    return -1;
-  if (loc.zero)
-    return fill_gaps (c, ch, NULL, CLONE_BACKGROUND);
-  if (fetch_chunk (c, ch, CLONE_BACKGROUND, &loc, &f) == -1)
-    return -1;
-  if (f)
-    flight_put (c, f);
-  if (!chunk_is_local (c, ch)) { /* the copy-in failed (logged) */
-    errno = ENOSPC;
-    return -1;
-  }
-  return 0;
-}
-
 /* Fetch the N chunks from CH0, whose frames LOCS lie back to back in one
  * segment (TOTAL bytes), with one ranged read, as class CLS: lead a flight
  * for each that is neither local nor being fetched (so that readers of

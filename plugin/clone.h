@@ -172,13 +172,6 @@ unsigned clone_fill_run (struct clone *c, uint64_t first, unsigned n,
                          enum clone_class cls, void (*pace) (void *, uint64_t),
                          void *opaque) __attribute__ ((__nonnull__ (1)));
 
-/* Make chunk CH local as background work: fetch it as CLONE_BACKGROUND
- * (joining a fetch in progress) and copy it into the blocks that are not
- * local, or for a ZERO chunk make those blocks holes; blocks a client
- * wrote, trimmed or zeroed keep their bytes. Returns 0 or -1 (errno). */
-int clone_fill_chunk (struct clone *c, uint64_t ch)
-    __attribute__ ((__nonnull__ (1)));
-
 /* Number of demand and readahead fetches in progress (background work
  * yields while it is not 0). */
 unsigned clone_foreground_busy (const struct clone *c)

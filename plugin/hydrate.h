@@ -6,7 +6,7 @@
  * trace first (trace.h), in its order, then nearest the latest demand
  * miss, then in ascending order from where they were (runs of adjacent
  * frames of one segment in one ranged read of the store), and fill them
- * through clone_fill_chunk (the demand path's single-flight fetches and
+ * through clone_fill_run (the demand path's single-flight fetches and
  * per-chunk locks: a block a client wrote, trimmed or zeroed is never
  * overwritten). They yield to the client: no background fetch starts while
  * a demand or readahead fetch is in progress, and background bytes are
