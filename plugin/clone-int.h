@@ -1,6 +1,53 @@
 /* ox: the clone's internals, shared by clone.c (read and write paths),
  * readahead.c (readahead and flusher threads) and hydrate.c (background
  * hydration). Not an interface for anything else: see clone.h.
+ *
+ * Locks of the clone engine (clone, readahead, hydrate, overlay, stats):
+ *
+ *   lock                 guards                            taken by
+ *   -------------------  --------------------------------  ----------------
+ *   stripes[ch % 64]     every mutation of chunk ch's      fill_gaps (copy-
+ *                        blocks in the overlay: data and   in), write_locked
+ *                        its map bits (writes, zero/trim,  (writes, zeroes)
+ *                        copy-on-read, hydration)
+ *   flight_lock          flights (the table, refs, done,   fetch_chunk and
+ *                        err), the codec pool, the chunk   the flight_* and
+ *                        buffer pool (bufs, nbufs)         pool helpers
+ *   ra_lock              the readahead queue, stopping,    readahead.c
+ *                        running, the threads' start/stop
+ *   clone_stream.lock    one connection's sequential       clone_ra_note
+ *                        state (next_off, ra_next, window)
+ *   hydrate.lock         the hydrator's state (hydrate.c)  hydrate.c
+ *   overlay.flush_lock   one flush at a time; the header   overlay_flush,
+ *                        pin (overlay.c)                   set_complete
+ *   pstats.lock          stopping, the statistics files    stats.c
+ *
+ * Order: no lock of this table is held while another is taken; every
+ * lock is a leaf: clone_ra_note releases its stream
+ * lock before it submits to the readahead queue; the flusher, hydration
+ * and FUA writes release their own lock before overlay_flush; a flight is
+ * fetched before its chunk's stripe is taken, and waiting for a flight
+ * (flight_done) holds no stripe. So there is no lock order to break.
+ *
+ * Costs worth knowing: a stripe is held across the overlay write of a
+ * copy-in, and for background (hydration) data that write is
+ * overlay_pwrite_bulk, which waits for writeback (sync_file_range WAIT):
+ * a client write to another chunk of the same stripe (chunks 64 apart)
+ * waits for that writeback, at most one run of CLONE_RUN_BYTES. Readers
+ * take no stripe: a bit is set only after its block's bytes are written,
+ * so a reader that sees the bit reads the new bytes.
+ *
+ * Not under a lock: the overlay's map words (64-bit atomics, set with
+ * release and read with acquire), the counters below (relaxed atomic
+ * adds through count()), fg_active, fg_seq, last_demand and demand_seq
+ * (atomics), and the statistics histograms (stats.c).
+ *
+ * A flight's states: registered (in the table, done = 0; its leader is
+ * fetching; waiters sleep on flight_done) -> published (done = 1, err = 0,
+ * buf holds the verified bytes; waiters use them while the leader still
+ * copies them in) or failed (done = 1, err = EIO) -> ended (out of the
+ * table after the copy-in: a later miss finds the chunk local) -> freed
+ * when the last reference is put (its buffer back to the pool).
  */
 #ifndef OX_CLONE_INT_H
 #define OX_CLONE_INT_H
@@ -43,7 +90,7 @@ struct clone {
 
   pthread_mutex_t stripes[NSTRIPES];
 
-  pthread_mutex_t flight_lock; /* guards flights, flight refs and codecs */
+  pthread_mutex_t flight_lock; /* flights, refs, codecs, bufs (above) */
   pthread_cond_t flight_done;
   struct flight *flights; /* in progress */
   struct ox_codec **codecs;
@@ -51,7 +98,7 @@ struct clone {
   char *bufs[BUF_POOL]; /* free chunk buffers */
   size_t nbufs;
 
-  pthread_mutex_t ra_lock; /* guards the readahead queue and STOPPING */
+  pthread_mutex_t ra_lock; /* queue, stopping, running (above) */
   pthread_cond_t ra_cond, stop_cond;
   uint64_t ra_queue[RA_QUEUE];
   size_t ra_head, ra_len;
