@@ -128,6 +128,18 @@ mem_put (struct ox_store *st, const char *key, const void *data, size_t len)
   return 0;
 }
 
+/* The create-only put: EEXIST, reported by nothing, when KEY exists. */
+static int
+mem_put_new (struct ox_store *st, const char *key, const void *data,
+             size_t len)
+{
+  if (mem_find (st, key)) {
+    errno = EEXIST;
+    return -1;
+  }
+  return mem_put (st, key, data, len);
+}
+
 static int
 mem_get_range (struct ox_store *st, const char *key, uint64_t offset,
                void *buf, size_t len)
@@ -207,6 +219,7 @@ mem_close (struct ox_store *st)
 static const struct ox_store_ops mem_ops = {
   .scheme = "mem",
   .put = mem_put,
+  .put_new = mem_put_new,
   .get_range = mem_get_range,
   .get = mem_get,
   .stat = mem_stat,
