@@ -4,6 +4,19 @@
 
 #include <string.h>
 
+/* The S3 option lines, in the overview and in each command's help. */
+#define S3_OPT_LINES                                                          \
+  "  --endpoint URL        endpoint (else AWS_ENDPOINT_URL_S3, "              \
+  "AWS_ENDPOINT_URL)\n"                                                       \
+  "  --region R            region (else AWS_REGION, AWS_DEFAULT_REGION)\n"    \
+  "  --ca-bundle F         CA certificates for HTTPS (else "                  \
+  "AWS_CA_BUNDLE)\n"                                                          \
+  "  --no-verify-tls       DANGEROUS: do not verify the server "              \
+  "certificate\n"                                                             \
+  "  --path-style, --virtual-host   bucket addressing\n"                      \
+  "  --connections N       requests in flight\n"                              \
+  "  --bwlimit RATE        total bandwidth, e.g. 50M/s\n"
+
 static const char overview[]
     = "Usage: oxsnap COMMAND [OPTIONS] ARGS...\n"
       "\n"
@@ -62,18 +75,7 @@ static const char overview[]
       "  -v, --verbose         debug messages\n"
       "  -h, --help            this help;  -V, --version  the version\n"
       "\n"
-      "S3 options:\n"
-      "  --endpoint URL        endpoint (else AWS_ENDPOINT_URL_S3, "
-      "AWS_ENDPOINT_URL)\n"
-      "  --region R            region (else AWS_REGION, AWS_DEFAULT_REGION)\n"
-      "  --ca-bundle F         CA certificates for HTTPS (else "
-      "AWS_CA_BUNDLE)\n"
-      "  --no-verify-tls       DANGEROUS: do not verify the server "
-      "certificate\n"
-      "  --path-style, --virtual-host   bucket addressing\n"
-      "  --connections N       requests in flight\n"
-      "  --bwlimit RATE        total bandwidth, e.g. 50M/s\n"
-      "\n"
+      "S3 options:\n" S3_OPT_LINES "\n"
       "See oxsnap(1).\n";
 
 /* Option lines shared by several commands. */
@@ -95,18 +97,7 @@ static const char common_opts[] = "  -v, --verbose         debug messages\n"
                                   "  -h, --help            this help\n";
 
 /* The S3 options, for the commands that open a store. */
-static const char s3_opts[]
-    = "S3 options (s3:// stores):\n"
-      "  --endpoint URL        endpoint (else AWS_ENDPOINT_URL_S3, "
-      "AWS_ENDPOINT_URL)\n"
-      "  --region R            region (else AWS_REGION, AWS_DEFAULT_REGION)\n"
-      "  --ca-bundle F         CA certificates for HTTPS (else "
-      "AWS_CA_BUNDLE)\n"
-      "  --no-verify-tls       DANGEROUS: do not verify the server "
-      "certificate\n"
-      "  --path-style, --virtual-host   bucket addressing\n"
-      "  --connections N       requests in flight\n"
-      "  --bwlimit RATE        total bandwidth, e.g. 50M/s\n";
+static const char s3_opts[] = "S3 options (s3:// stores):\n" S3_OPT_LINES;
 
 static const struct {
   const char *name;
