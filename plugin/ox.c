@@ -27,6 +27,9 @@
 #include "storecfg.h"
 #include "trace.h"
 #include "units.h"
+#include "storeopen.h"
+#include "catalog.h"
+#include "objects.h"
 
 /* nbdkit 1.32 aborts under PARALLEL when a client hangs up with requests
  * in flight (fixed in 1.34): serialise requests per connection there and

@@ -12,6 +12,8 @@
 #include "manifest.h"
 #include "names.h"
 #include "units.h"
+#include "catalog.h"
+#include "objects.h"
 
 static const char *
 format_time (uint64_t t, char *buf, size_t len)

@@ -12,6 +12,7 @@
 #include "s3store.h"
 #include "storecfg.h"
 #include "units.h"
+#include "storeopen.h"
 
 #define DEFAULT_CHUNK_SIZE (256u << 10)
 #define DEFAULT_SEGMENT_SIZE (32u << 20)

@@ -35,6 +35,7 @@
 #include "names.h"
 #include "progress.h"
 #include "units.h"
+#include "catalog.h"
 
 #define BATCH_BYTES (4u << 20)
 #define SYNC_BYTES (128u << 20) /* fdatasync while restoring, this often */

@@ -34,6 +34,8 @@
 #include "segment.h"
 #include "source.h"
 #include "units.h"
+#include "catalog.h"
+#include "objects.h"
 
 #define QUEUE_MAX 2    /* sealed segments waiting for an uploader */
 #define UPLOADS_MAX 64 /* objects waiting: segments and (small) pages */

@@ -22,6 +22,8 @@
 #include "manifest.h"
 #include "names.h"
 #include "segment.h"
+#include "catalog.h"
+#include "objects.h"
 
 /* Parsed segment indexes, loaded once per run. */
 struct segcache {

@@ -33,6 +33,7 @@
 #include "ratelimit.h"
 #include "s3store.h"
 #include "store.h"
+#include "storeopen.h"
 #include "test.h"
 
 #define KIB 1024

@@ -14,6 +14,7 @@
 #include "basis.h"
 #include "fuzz.h"
 #include "le.h"
+#include "objects.h"
 
 #define CHUNK 4096u
 #define NCHUNKS 4

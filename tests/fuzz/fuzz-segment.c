@@ -13,6 +13,7 @@
 #include "fuzz.h"
 #include "le.h"
 #include "segment.h"
+#include "objects.h"
 
 #define FOOTER OX_SEGMENT_FOOTER_LEN
 

@@ -9,6 +9,7 @@
 
 #include "fuzz.h"
 #include "names.h"
+#include "catalog.h"
 
 #define KEY "volumes/vol/tags/t"
 

@@ -13,6 +13,9 @@
 #include "names.h"
 #include "store.h"
 #include "test.h"
+#include "storeopen.h"
+#include "catalog.h"
+#include "objects.h"
 
 static char last_error[2048];
 static int nerrors;

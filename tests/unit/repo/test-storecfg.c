@@ -19,6 +19,7 @@
 #include "store.h"
 #include "storecfg.h"
 #include "test.h"
+#include "storeopen.h"
 
 static char tmpdir[] = "/tmp/test-storecfg.XXXXXX";
 static char last_msg[4096];

@@ -77,22 +77,6 @@ struct ox_store_options {
   int create;       /* file: create the directory if missing; s3: the bucket */
 };
 
-/* Open the store named by URL: "file:///path", "s3://bucket/prefix", or a
- * plain directory path. Returns 0 and sets *OUT, or -1 with an error. */
-int ox_store_open (const char *url, const struct ox_store_options *opts,
-                   struct ox_store **out) __attribute__ ((__nonnull__ (1, 3)));
-
-/* Open a file:// store rooted at directory PATH (used by ox_store_open). */
-int ox_file_store_open (const char *path, const struct ox_store_options *opts,
-                        struct ox_store **out)
-    __attribute__ ((__nonnull__ (1, 3)));
-
-/* Open an s3:// store for BUCKET and PREFIX (used by ox_store_open). */
-int ox_s3_store_open (const char *bucket, const char *prefix,
-                      const struct ox_store_options *opts,
-                      struct ox_store **out)
-    __attribute__ ((__nonnull__ (1, 2, 4)));
-
 /* Convenience wrappers that call through st->ops. */
 static inline int
 ox_store_put (struct ox_store *st, const char *key, const void *d, size_t n)

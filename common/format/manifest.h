@@ -1,4 +1,5 @@
-/* ox: snapshot manifests, pages and roots (docs/FORMAT.md, section 6). */
+/* ox: snapshot manifests, pages and roots (docs/FORMAT.md, section 6): the
+ * bytes only (putting and fetching them is repo/objects.h). */
 #ifndef OX_MANIFEST_H
 #define OX_MANIFEST_H
 
@@ -7,14 +8,11 @@
 
 #include "frame.h"
 #include "keys.h"
-#include "store.h"
+#include "names.h"
 
 #define OX_CHUNK_ZERO 1u /* entry flag: chunk reads as zeros */
 #define OX_PAGE_ENTRY_LEN 48
 #define OX_DEFAULT_CHUNKS_PER_PAGE 4096
-#define OX_NAME_MAX 128
-/* "volumes/" + name + "/snapshots/" + 16 hex + NUL, and "pages/HH/"+64 */
-#define OX_KEY_MAX 256
 
 struct ox_page_entry {
   uint8_t id[OX_ID_LEN];
@@ -38,16 +36,23 @@ int ox_page_encode (const struct ox_page *page, void **data, size_t *len);
 int ox_page_decode (const char *name, const void *data, size_t len,
                     struct ox_page **out);
 
-/* Encode PAGE, frame it and store it as pages/HH/<id>; sets ID. */
-int ox_page_put (struct ox_store *st, const struct ox_keys *k,
-                 struct ox_codec *c, const struct ox_page *page,
-                 uint8_t id[OX_ID_LEN]);
+/* Seal PAGE for the store: encode it, take its id (the keyed hash of the
+ * plaintext) into ID and frame it (FORMAT.md 6.1) into a malloc'd *FRAME
+ * of *FRAME_LEN bytes. Returns 0 or -1 reported. */
+int ox_page_seal (const struct ox_keys *k, struct ox_codec *c,
+                  const struct ox_page *page, void **frame, size_t *frame_len,
+                  uint8_t id[OX_ID_LEN])
+    __attribute__ ((__nonnull__ (1, 2, 3, 4, 5, 6)));
 
-/* Fetch, verify and decode page ID, expected to have index PAGE_INDEX; a
- * frame that fails its checks is fetched once more, with a warning. */
-int ox_page_get (struct ox_store *st, const struct ox_keys *k,
-                 struct ox_codec *c, const uint8_t id[OX_ID_LEN],
-                 uint32_t page_index, struct ox_page **out);
+/* Verify the frame of page ID (FRAME_LEN bytes) and decode it into a
+ * malloc'd *PLAIN of *PLAIN_LEN bytes. A frame that fails its checks sets
+ * *WHY and reports nothing (the caller may fetch it again); other errors
+ * are reported and leave *WHY NULL. Returns 0 or -1. */
+int ox_page_unseal (struct ox_codec *c, const struct ox_keys *k,
+                    const uint8_t id[OX_ID_LEN], const void *frame,
+                    size_t frame_len, void **plain, size_t *plain_len,
+                    const char **why)
+    __attribute__ ((__nonnull__ (1, 2, 3, 4, 6, 7, 8)));
 
 /* Free a page (NULL is fine). */
 void ox_page_free (struct ox_page *page);
@@ -85,14 +90,5 @@ void ox_root_free (struct ox_root *r);
 
 /* Object key of a snapshot root. */
 void ox_root_key (const char *volume, uint64_t snap_id, char key[OX_KEY_MAX]);
-
-/* Publish root R as volumes/VOL/snapshots/ID, never replacing one: -1 with
- * errno EEXIST, reported by nothing, when a root of that id exists. */
-int ox_root_put (struct ox_store *st, const struct ox_keys *k,
-                 const struct ox_root *r);
-
-/* Load and authenticate the root of VOLUME@SNAP_ID. */
-int ox_root_get (struct ox_store *st, const struct ox_keys *k,
-                 const char *volume, uint64_t snap_id, struct ox_root **out);
 
 #endif

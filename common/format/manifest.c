@@ -224,37 +224,41 @@ inval:
 }
 
 int
-ox_page_put (struct ox_store *st, const struct ox_keys *k, struct ox_codec *c,
-             const struct ox_page *page, uint8_t id[OX_ID_LEN])
+ox_page_seal (const struct ox_keys *k, struct ox_codec *c,
+              const struct ox_page *page, void **frame, size_t *frame_len,
+              uint8_t id[OX_ID_LEN])
 {
   CLEANUP_FREE void *plain = NULL;
-  CLEANUP_FREE void *frame = NULL;
-  char key[OX_KEY_MAX];
-  size_t plain_len, cap, frame_len;
+  void *buf;
+  size_t plain_len, cap;
 
+  *frame = NULL;
   if (ox_page_encode (page, &plain, &plain_len) == -1)
     return -1;
   ox_chunk_id (k, plain, plain_len, id);
   cap = ox_frame_bound (plain_len);
-  frame = malloc (cap);
-  if (frame == NULL) {
+  buf = malloc (cap);
+  if (buf == NULL) {
     ox_error ("malloc: %m");
     return -1;
   }
-  if (ox_frame_encode (c, k, id, plain, plain_len, frame, cap, &frame_len)
-      == -1)
+  if (ox_frame_encode (c, k, id, plain, plain_len, buf, cap, frame_len)
+      == -1) {
+    free (buf);
     return -1;
-  ox_page_key (id, key);
-  return ox_store_put (st, key, frame, frame_len);
+  }
+  *frame = buf;
+  return 0;
 }
 
 /* Verify and decode the frame of page KEY into a malloc'd plaintext. A
  * frame that fails its checks sets *WHY and reports nothing (the caller
  * fetches it once more); other errors are reported. */
-static int
-page_unframe (struct ox_codec *c, const struct ox_keys *k,
-              const uint8_t id[OX_ID_LEN], const void *frame, size_t frame_len,
-              void **plain, size_t *plain_len, const char **why)
+int
+ox_page_unseal (struct ox_codec *c, const struct ox_keys *k,
+                const uint8_t id[OX_ID_LEN], const void *frame,
+                size_t frame_len, void **plain, size_t *plain_len,
+                const char **why)
 {
   int64_t n = ox_frame_plain_len (frame, frame_len, why);
   void *buf;
@@ -276,69 +280,6 @@ page_unframe (struct ox_codec *c, const struct ox_keys *k,
     return -1;
   }
   *plain = buf;
-  return 0;
-}
-
-/* Fetch page KEY (ID) and unframe it; a frame that fails its checks is
- * fetched once more (a fault on the way) before it is an error. */
-static int
-page_fetch (struct ox_store *st, struct ox_codec *c, const struct ox_keys *k,
-            const char *key, const uint8_t id[OX_ID_LEN], void **plain,
-            size_t *plain_len)
-{
-  const char *why = "invalid frame";
-  int attempt;
-
-  for (attempt = 0; attempt < 2; attempt++) {
-    CLEANUP_FREE void *frame = NULL;
-    size_t frame_len;
-
-    if (ox_store_get (st, key, &frame, &frame_len) == -1) {
-      if (errno == ENOENT)
-        ox_error ("page %s: not found in %s", key, st->url);
-      return -1;
-    }
-    if (page_unframe (c, k, id, frame, frame_len, plain, plain_len, &why)
-        == 0) {
-      if (attempt > 0)
-        ox_warning ("page %s was good when fetched again (a fault on the "
-                    "way)",
-                    key);
-      return 0;
-    }
-    if (why == NULL)
-      return -1; /* reported */
-    if (attempt == 0)
-      ox_warning ("page %s: %s; fetching it once more", key, why);
-  }
-  ox_error ("page %s: %s (fetched twice: corrupt in the store)", key, why);
-  errno = EINVAL;
-  return -1;
-}
-
-int
-ox_page_get (struct ox_store *st, const struct ox_keys *k, struct ox_codec *c,
-             const uint8_t id[OX_ID_LEN], uint32_t page_index,
-             struct ox_page **out)
-{
-  CLEANUP_FREE void *plain = NULL;
-  char key[OX_KEY_MAX];
-  size_t plain_len;
-
-  *out = NULL;
-  ox_page_key (id, key);
-  if (page_fetch (st, c, k, key, id, &plain, &plain_len) == -1
-      || ox_page_decode (key, plain, plain_len, out) == -1)
-    return -1;
-  if ((*out)->page_index != page_index) {
-    ox_error ("page %s: is page %" PRIu32
-              " of its manifest, expected %" PRIu32,
-              key, (*out)->page_index, page_index);
-    ox_page_free (*out);
-    *out = NULL;
-    errno = EINVAL;
-    return -1;
-  }
   return 0;
 }
 
@@ -603,67 +544,4 @@ ox_root_key (const char *volume, uint64_t snap_id, char key[OX_KEY_MAX])
 {
   snprintf (key, OX_KEY_MAX, "volumes/%.*s/snapshots/%016" PRIx64, OX_NAME_MAX,
             volume, snap_id);
-}
-
-int
-ox_root_put (struct ox_store *st, const struct ox_keys *k,
-             const struct ox_root *r)
-{
-  CLEANUP_FREE void *data = NULL;
-  char key[OX_KEY_MAX];
-  size_t len;
-
-  if (ox_root_encode (k, r, &data, &len) == -1)
-    return -1;
-  ox_root_key (r->volume, r->snapshot_id, key);
-  return ox_store_put_new (st, key, data, len);
-}
-
-/* A root loaded from KEY must name the volume and snapshot of its key. */
-static int
-root_check_identity (const char *key, const struct ox_root *r,
-                     const char *volume, uint64_t snap_id)
-{
-  if (strcmp (r->volume, volume) != 0) {
-    ox_error ("snapshot root %s: belongs to volume %s", key, r->volume);
-    return -1;
-  }
-  if (r->snapshot_id != snap_id) {
-    ox_error ("snapshot root %s: holds snapshot %016" PRIx64, key,
-              r->snapshot_id);
-    return -1;
-  }
-  return 0;
-}
-
-int
-ox_root_get (struct ox_store *st, const struct ox_keys *k, const char *volume,
-             uint64_t snap_id, struct ox_root **out)
-{
-  CLEANUP_FREE void *data = NULL;
-  char key[OX_KEY_MAX];
-  size_t len;
-
-  *out = NULL;
-  if (!ox_name_valid (volume)) {
-    ox_error ("invalid volume name \"%s\"", volume);
-    errno = EINVAL;
-    return -1;
-  }
-  ox_root_key (volume, snap_id, key);
-  if (ox_store_get (st, key, &data, &len) == -1) {
-    if (errno == ENOENT)
-      ox_error ("snapshot %s@%016" PRIx64 " not found in %s", volume, snap_id,
-                st->url);
-    return -1;
-  }
-  if (ox_root_decode (k, key, data, len, out) == -1)
-    return -1;
-  if (root_check_identity (key, *out, volume, snap_id) == -1) {
-    ox_root_free (*out);
-    *out = NULL;
-    errno = EINVAL;
-    return -1;
-  }
-  return 0;
 }

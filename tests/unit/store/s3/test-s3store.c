@@ -28,6 +28,7 @@
 #include "log.h"
 #include "s3store.h"
 #include "store.h"
+#include "storeopen.h"
 #include "test.h"
 
 #define KIB 1024

@@ -14,6 +14,8 @@
 #include "segment.h"
 #include "store.h"
 #include "test.h"
+#include "storeopen.h"
+#include "objects.h"
 
 static char last_error[2048];
 static int nerrors;

@@ -11,6 +11,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "objects.h"
 
 enum page_state { PAGE_ABSENT, PAGE_LOADING, PAGE_LOADED };
 

@@ -18,6 +18,8 @@
 #include "segment.h"
 #include "store.h"
 #include "test.h"
+#include "storeopen.h"
+#include "objects.h"
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char last_error[2048];

@@ -18,7 +18,6 @@
 #define SEG_MAGIC "OXSEG\0\0\1"
 #define SEG_END_MAGIC "OXSEGEND"
 #define MAGIC_LEN 8
-#define INDEX_MAC_LEN 24
 #define FOOTER_CHECKED_LEN 56
 /* Field offsets in the header (FORMAT.md 5.1). */
 #define HDR_STORE_ID 8
@@ -27,7 +26,6 @@
 #define HDR_NAME_LEN 48
 #define HDR_RESERVED 50
 /* Largest header: the fixed part and the longest volume name. */
-#define HEADER_MAX (OX_SEGMENT_HEADER_FIXED + OX_NAME_MAX)
 
 static int
 all_zero (const uint8_t *p, size_t n)
@@ -320,7 +318,7 @@ segw_write_index (struct ox_segment_writer *w, uint8_t *p)
 static void
 write_footer (uint8_t *f, uint64_t index_offset, uint32_t nframes,
               uint32_t nrefs, uint32_t index_len,
-              const uint8_t mac[INDEX_MAC_LEN])
+              const uint8_t mac[OX_SEGMENT_INDEX_MAC_LEN])
 {
   memcpy (f, SEG_END_MAGIC, MAGIC_LEN);
   put_le64 (f + 8, index_offset);
@@ -328,7 +326,7 @@ write_footer (uint8_t *f, uint64_t index_offset, uint32_t nframes,
   put_le32 (f + 20, nrefs);
   put_le32 (f + 24, index_len);
   put_le32 (f + 28, 0);
-  memcpy (f + 32, mac, INDEX_MAC_LEN);
+  memcpy (f + 32, mac, OX_SEGMENT_INDEX_MAC_LEN);
   put_le64 (f + FOOTER_CHECKED_LEN, XXH3_64bits (f, FOOTER_CHECKED_LEN));
 }
 
@@ -374,16 +372,10 @@ ox_segw_free (struct ox_segment_writer *w)
  * Reading.
  */
 
-struct footer {
-  uint64_t index_offset;
-  uint32_t nframes, nrefs, index_len;
-  uint8_t mac[INDEX_MAC_LEN];
-};
-
 /* Parse and check the footer F of a segment object of SIZE bytes. */
-static int
-parse_footer (const char *name, const uint8_t *f, uint64_t size,
-              struct footer *out)
+int
+ox_segment_footer_parse (const char *name, const uint8_t *f, uint64_t size,
+                         struct ox_segment_footer *out)
 {
   uint64_t want_len;
 
@@ -401,7 +393,7 @@ parse_footer (const char *name, const uint8_t *f, uint64_t size,
   out->nframes = get_le32 (f + 16);
   out->nrefs = get_le32 (f + 20);
   out->index_len = get_le32 (f + 24);
-  memcpy (out->mac, f + 32, INDEX_MAC_LEN);
+  memcpy (out->mac, f + 32, OX_SEGMENT_INDEX_MAC_LEN);
   want_len = segw_index_len (out->nframes, out->nrefs);
   if (get_le32 (f + 28) != 0 || want_len != out->index_len) {
     ox_error ("segment %s: invalid footer (index of %" PRIu32
@@ -461,13 +453,13 @@ parse_header (const struct ox_keys *k, const char *name, const uint8_t *h,
 static int
 check_index_mac (const struct ox_keys *k, const char *name,
                  const uint8_t *header, size_t header_len,
-                 const uint8_t *index, const struct footer *f)
+                 const uint8_t *index, const struct ox_segment_footer *f)
 {
   uint8_t mac[OX_ID_LEN];
 
   if (index_mac (k, header, header_len, index, f->index_len, mac) == -1)
     return -1;
-  if (ox_memcmp_ct (mac, f->mac, INDEX_MAC_LEN) != 0) {
+  if (ox_memcmp_ct (mac, f->mac, OX_SEGMENT_INDEX_MAC_LEN) != 0) {
     ox_error ("segment %s: authentication failed (corrupt or wrong key)",
               name);
     return -1;
@@ -478,8 +470,9 @@ check_index_mac (const struct ox_keys *k, const char *name,
 /* Decode the frame entries of INDEX into IDX->frames, checking that each
  * frame lies between the header and the index. */
 static int
-parse_frames (const char *name, const uint8_t *p, const struct footer *f,
-              size_t header_len, struct ox_segment_index *idx)
+parse_frames (const char *name, const uint8_t *p,
+              const struct ox_segment_footer *f, size_t header_len,
+              struct ox_segment_index *idx)
 {
   idx->nframes = f->nframes;
   if (f->nframes == 0)
@@ -514,7 +507,7 @@ parse_frames (const char *name, const uint8_t *p, const struct footer *f,
 }
 
 static int
-parse_refs (const uint8_t *p, const struct footer *f,
+parse_refs (const uint8_t *p, const struct ox_segment_footer *f,
             struct ox_segment_index *idx)
 {
   idx->nrefs = f->nrefs;
@@ -534,11 +527,12 @@ parse_refs (const uint8_t *p, const struct footer *f,
 
 /* Verify the header (AVAIL bytes at HEADER) and INDEX of a segment whose
  * footer F has been checked, and build the parsed index. */
-static int
-segment_build_index (const struct ox_keys *k, const char *name,
-                     const uint8_t *header, size_t avail, const uint8_t *index,
-                     const struct footer *f, uint64_t size,
-                     struct ox_segment_index **out)
+int
+ox_segment_index_build (const struct ox_keys *k, const char *name,
+                        const uint8_t *header, size_t avail,
+                        const uint8_t *index,
+                        const struct ox_segment_footer *f, uint64_t size,
+                        struct ox_segment_index **out)
 {
   struct ox_segment_index *idx;
   size_t header_len;
@@ -563,8 +557,8 @@ segment_build_index (const struct ox_keys *k, const char *name,
   return 0;
 }
 
-static int
-segment_too_small (const char *name, uint64_t size)
+int
+ox_segment_too_small (const char *name, uint64_t size)
 {
   if (size >= OX_SEGMENT_HEADER_FIXED + 1 + OX_SEGMENT_FOOTER_LEN)
     return 0;
@@ -579,13 +573,15 @@ ox_segment_parse (const struct ox_keys *k, const char *name, const void *data,
                   size_t len, struct ox_segment_index **out)
 {
   const uint8_t *p = data;
-  struct footer f;
+  struct ox_segment_footer f;
 
   *out = NULL;
-  if (segment_too_small (name, len)
-      || parse_footer (name, p + len - OX_SEGMENT_FOOTER_LEN, len, &f) == -1
-      || segment_build_index (k, name, p, (size_t)f.index_offset,
-                              p + f.index_offset, &f, len, out)
+  if (ox_segment_too_small (name, len)
+      || ox_segment_footer_parse (name, p + len - OX_SEGMENT_FOOTER_LEN, len,
+                                  &f)
+             == -1
+      || ox_segment_index_build (k, name, p, (size_t)f.index_offset,
+                                 p + f.index_offset, &f, len, out)
              == -1) {
     errno = EINVAL;
     return -1;
@@ -593,22 +589,8 @@ ox_segment_parse (const struct ox_keys *k, const char *name, const void *data,
   return 0;
 }
 
-/* Ranged read that reports a missing object (the store does not). */
-static int
-read_range (struct ox_store *st, const char *key, uint64_t off, void *buf,
-            size_t len)
-{
-  if (ox_store_get_range (st, key, off, buf, len) == -1) {
-    if (errno == ENOENT)
-      ox_error ("segment %s: not found in %s", key, st->url);
-    return -1;
-  }
-  return 0;
-}
-
-/* The parsed header must name the segment stored under KEY. */
-static int
-check_key_matches (const char *key, const struct ox_segment_index *idx)
+int
+ox_segment_check_key (const char *key, const struct ox_segment_index *idx)
 {
   char want[OX_SEGMENT_KEY_MAX];
 
@@ -618,50 +600,6 @@ check_key_matches (const char *key, const struct ox_segment_index *idx)
   ox_error ("segment %s: header names segment %s (object renamed?)", key,
             want);
   return -1;
-}
-
-int
-ox_segment_read_index (const struct ox_keys *k, struct ox_store *st,
-                       const char *key, struct ox_segment_index **out)
-{
-  uint8_t footer[OX_SEGMENT_FOOTER_LEN];
-  uint8_t header[HEADER_MAX];
-  CLEANUP_FREE uint8_t *index = NULL;
-  size_t header_avail;
-  uint64_t size;
-  struct footer f;
-
-  *out = NULL;
-  if (ox_store_stat (st, key, &size) == -1) {
-    if (errno == ENOENT)
-      ox_error ("segment %s: not found in %s", key, st->url);
-    return -1;
-  }
-  if (segment_too_small (key, size)
-      || read_range (st, key, size - OX_SEGMENT_FOOTER_LEN, footer,
-                     sizeof footer)
-             == -1
-      || parse_footer (key, footer, size, &f) == -1)
-    return -1;
-  header_avail = f.index_offset < HEADER_MAX ? f.index_offset : HEADER_MAX;
-  index = malloc (f.index_len ? f.index_len : 1);
-  if (index == NULL) {
-    ox_error ("malloc: %m");
-    return -1;
-  }
-  if (read_range (st, key, 0, header, header_avail) == -1
-      || (f.index_len
-          && read_range (st, key, f.index_offset, index, f.index_len) == -1)
-      || segment_build_index (k, key, header, header_avail, index, &f, size,
-                              out)
-             == -1)
-    return -1;
-  if (check_key_matches (key, *out) == -1) {
-    ox_segment_index_free (*out);
-    *out = NULL;
-    return -1;
-  }
-  return 0;
 }
 
 void

@@ -21,6 +21,8 @@
 #include "store.h"
 #include "storecfg.h"
 #include "test.h"
+#include "storeopen.h"
+#include "catalog.h"
 
 #ifndef OXSNAP
 #error "OXSNAP must name the oxsnap binary"

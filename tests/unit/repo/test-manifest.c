@@ -12,6 +12,8 @@
 #include "manifest.h"
 #include "store.h"
 #include "test.h"
+#include "storeopen.h"
+#include "objects.h"
 
 static char last_error[2048];
 static int nerrors;

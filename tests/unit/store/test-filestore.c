@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "filestore.h"
 #include "store.h"
+#include "storeopen.h"
 #include "test.h"
 
 static atomic_int errors;

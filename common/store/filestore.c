@@ -7,7 +7,7 @@
  * temporary file in the object's directory, fdatasync, rename over the final
  * name, fsync of the directory.
  */
-#include "store.h"
+#include "filestore.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* ox: sealed segment objects (docs/FORMAT.md, section 5): building one in
- * memory, and reading its index back. */
+ * memory, and parsing and verifying its index (bytes only; reading one
+ * from a store is ox_segment_read_index in repo/objects.h). */
 #ifndef OX_SEGMENT_H
 #define OX_SEGMENT_H
 
@@ -7,7 +8,7 @@
 #include <stdint.h>
 
 #include "keys.h"
-#include "store.h"
+#include "names.h"
 
 #define OX_SEGMENT_FOOTER_LEN 64
 /* The fixed header fields of FORMAT.md 5.1 (8+16+16+8+2+6). */
@@ -16,6 +17,9 @@
 #define OX_SEGMENT_REF_ENTRY_LEN 40
 /* "segments/HH/" + 32 hex + NUL */
 #define OX_SEGMENT_KEY_MAX 48
+/* The most header bytes a segment can have (its volume name at the most). */
+#define OX_SEGMENT_HEADER_MAX (OX_SEGMENT_HEADER_FIXED + OX_NAME_MAX)
+#define OX_SEGMENT_INDEX_MAC_LEN 24
 
 /* Object key of the segment with id SEG_ID. */
 void ox_segment_key (const uint8_t seg_id[OX_SEGMENT_ID_LEN],
@@ -91,10 +95,38 @@ int ox_segment_parse (const struct ox_keys *k, const char *name,
                       const void *data, size_t len,
                       struct ox_segment_index **out);
 
-/* Read and verify only the header and index of segment KEY from ST
- * (three ranged reads; not the frames). Returns 0 or -1 with an error. */
-int ox_segment_read_index (const struct ox_keys *k, struct ox_store *st,
-                           const char *key, struct ox_segment_index **out);
+/* The footer of a segment (FORMAT.md 5.3), as parsed. */
+struct ox_segment_footer {
+  uint64_t index_offset;
+  uint32_t nframes, nrefs, index_len;
+  uint8_t mac[OX_SEGMENT_INDEX_MAC_LEN];
+};
+
+/* True (after reporting) if a segment object NAME of SIZE bytes is too
+ * small to hold a header, a frame and a footer. */
+int ox_segment_too_small (const char *name, uint64_t size)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Parse and check the footer bytes F (OX_SEGMENT_FOOTER_LEN) of segment
+ * NAME, an object of SIZE bytes, into *OUT. Returns 0 or -1 reported. */
+int ox_segment_footer_parse (const char *name, const uint8_t *f, uint64_t size,
+                             struct ox_segment_footer *out)
+    __attribute__ ((__nonnull__ (1, 2, 4)));
+
+/* Verify the header (AVAIL bytes at HEADER) and the INDEX bytes of segment
+ * NAME of SIZE bytes whose footer F was parsed, and build *OUT. Returns 0
+ * or -1 reported. */
+int ox_segment_index_build (const struct ox_keys *k, const char *name,
+                            const uint8_t *header, size_t avail,
+                            const uint8_t *index,
+                            const struct ox_segment_footer *f, uint64_t size,
+                            struct ox_segment_index **out)
+    __attribute__ ((__nonnull__ (1, 2, 3, 5, 6, 8)));
+
+/* A parsed index must name the segment stored under KEY: 0, or -1 reported
+ * (an object renamed or copied under another key). */
+int ox_segment_check_key (const char *key, const struct ox_segment_index *idx)
+    __attribute__ ((__nonnull__ (1, 2)));
 
 /* Free a parsed index (NULL is fine). */
 void ox_segment_index_free (struct ox_segment_index *idx);

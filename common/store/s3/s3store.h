@@ -1,5 +1,5 @@
 /* ox: extras of the s3:// store beyond common/store.h, for tests and
- * benchmarks. The store itself is opened with ox_s3_store_open (store.h).
+ * benchmarks, and its opening (used by ox_store_open, storeopen.h).
  */
 #ifndef OX_S3STORE_H
 #define OX_S3STORE_H
@@ -8,6 +8,12 @@
 
 #include "s3http.h"
 #include "store.h"
+
+/* Open an s3:// store for BUCKET and PREFIX (used by ox_store_open). */
+int ox_s3_store_open (const char *bucket, const char *prefix,
+                      const struct ox_store_options *opts,
+                      struct ox_store **out)
+    __attribute__ ((__nonnull__ (1, 2, 4)));
 
 /* Create the store's bucket in its region (tests; `oxsnap init` opens
  * with opts->create, which creates a missing bucket). An existing bucket

@@ -1,6 +1,6 @@
 /* ox: opening a store by URL; dispatches to the file:// and s3:// backends.
  */
-#include "store.h"
+#include "storeopen.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -9,8 +9,10 @@
 #include <strings.h>
 
 #include "cleanup.h"
+#include "filestore.h"
 #include "limitstore.h"
 #include "log.h"
+#include "s3store.h"
 
 /* If URL begins with "SCHEME://" (RFC 3986 scheme syntax), return the length
  * of SCHEME, else 0 (a plain path). */

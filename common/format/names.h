@@ -1,0 +1,58 @@
+/* ox: the syntax of names: volume and tag names, snapshot ids, snapshot
+ * specs "VOLUME[@ID|:TAG]", tag contents and object keys built from names
+ * (docs/FORMAT.md, sections 2 and 7). Pure: no store I/O (the catalog that
+ * lists and resolves them is repo/catalog.h). */
+#ifndef OX_NAMES_H
+#define OX_NAMES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OX_NAME_MAX 128
+/* "volumes/" + name + "/snapshots/" + 16 hex + NUL, and "pages/HH/"+64 */
+#define OX_KEY_MAX 256
+/* "snapshot " + 16 hex + "\n" + NUL */
+#define OX_TAG_TEXT_MAX 27
+
+/* True if NAME is a valid volume or tag name. */
+int ox_name_valid (const char *name);
+
+/* A new snapshot id for the current time (40 bits seconds, 24 random). */
+uint64_t ox_snapshot_id_new (void);
+
+/* Format ID as 16 hex digits into OUT[17]. */
+void ox_snapshot_id_format (uint64_t id, char out[17]);
+
+/* Parse 16 hex digits. Returns 0 or -1 (no error reported). */
+int ox_snapshot_id_parse (const char *s, uint64_t *id);
+
+/* Split SPEC "VOLUME[@ID|:TAG]" into its parts. Reports an error for bad
+ * syntax. *TAG is NULL, or points into a malloc'd copy returned in
+ * *VOLUME; *ID is 0 when absent. Returns 0 or -1. */
+int ox_spec_parse (const char *spec, char **volume, uint64_t *id,
+                   const char **tag);
+
+/* The id for a new snapshot given CANDIDATE (from ox_snapshot_id_new) and
+ * NEWEST, the volume's greatest id (0 if none): CANDIDATE if it is greater,
+ * else CANDIDATE's random low 24 bits under a time part one second after
+ * NEWEST's, so that the new snapshot is the newest. 0 if the time part
+ * would overflow. */
+uint64_t ox_snapshot_id_after (uint64_t candidate, uint64_t newest);
+
+/* Parse the content of a tag object (LEN bytes, not NUL-terminated) into
+ * *SNAP_ID. Returns 0, or -1 for invalid content (not reported). */
+int ox_tag_parse (const void *content, size_t len, uint64_t *snap_id)
+    __attribute__ ((__nonnull__ (1, 3)));
+
+/* Write the content of a tag naming SNAP_ID into TEXT ("snapshot " + 16
+ * hex digits + newline, NUL-terminated); returns its length without the
+ * NUL. */
+size_t ox_tag_format (uint64_t snap_id, char text[OX_TAG_TEXT_MAX])
+    __attribute__ ((__nonnull__ (2)));
+
+/* The object key of tag TAG of VOLUME into KEY. Returns 0, or -1 with an
+ * error for an invalid volume or tag name. */
+int ox_tag_key (const char *volume, const char *tag, char key[OX_KEY_MAX])
+    __attribute__ ((__nonnull__ (1, 2, 3)));
+
+#endif
