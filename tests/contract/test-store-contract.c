@@ -34,6 +34,7 @@
 #include "s3store.h"
 #include "store.h"
 #include "storeopen.h"
+#include "countstore.h"
 #include "test.h"
 
 #define KIB 1024
@@ -88,6 +89,10 @@ reported (void)
       CHECK_EQ_INT (reported (), before_);                                    \
   } while (0)
 
+/* "decorated": the file:// store under the counting decorator, so that the
+ * decorator layer passes the same contract as the backends. */
+static int decorated;
+
 static struct ox_store *
 open_store (uint64_t bwlimit)
 {
@@ -103,6 +108,8 @@ open_store (uint64_t bwlimit)
   o.connections = 8;
   o.bwlimit = bwlimit;
   CHECK (ox_store_open (url, &o, &st) == 0);
+  if (decorated)
+    CHECK (ox_count_store_wrap (st, &st) == 0);
   return st;
 }
 
@@ -728,7 +735,7 @@ main (int argc, char *argv[])
   };
 
   if (argc != 2) {
-    fprintf (stderr, "usage: %s file | s3 | URL\n", argv[0]);
+    fprintf (stderr, "usage: %s file | decorated | s3 | URL\n", argv[0]);
     return 1;
   }
   setvbuf (stdout, NULL, _IOLBF, 0);
@@ -738,7 +745,10 @@ main (int argc, char *argv[])
                      "starts the S3 test server)\n");
     return 77;
   }
-  if (strcmp (argv[1], "file") == 0 || strcmp (argv[1], "s3") == 0)
+  decorated = strcmp (argv[1], "decorated") == 0;
+  if (decorated)
+    fresh_url ("file");
+  else if (strcmp (argv[1], "file") == 0 || strcmp (argv[1], "s3") == 0)
     fresh_url (argv[1]);
   else
     url = argv[1];
@@ -747,6 +757,18 @@ main (int argc, char *argv[])
     double start = now ();
     cases[i].fn (st);
     printf ("ok: %s (%.2f s)\n", cases[i].name, now () - start);
+  }
+  if (decorated) {
+    struct ox_store_counts c;
+
+    /* The decorator saw every operation the cases made, probes included. */
+    CHECK (ox_count_store_get (st, &c) == 0);
+    for (int op = 0; op < OX_OP_COUNT; op++)
+      CHECK (c.calls[op] > 0);
+    CHECK (c.errors[OX_OP_GET] > 0 && c.errors[OX_OP_PUT_NEW] > 0);
+    printf ("ok: the decorator counted %llu puts, %llu ranged gets\n",
+            (unsigned long long)c.calls[OX_OP_PUT],
+            (unsigned long long)c.calls[OX_OP_GET_RANGE]);
   }
   ox_store_close (st);
   case_bwlimit ();
