@@ -8,10 +8,11 @@
  * id check). Encrypted unless -p. Reading the file is not timed. MB/s are
  * of plaintext, 10^6 bytes per second, over all threads.
  *
- * Not part of the CMake build; after building ox_common in BUILD:
- *   cc -O2 -pthread -D_GNU_SOURCE -Icommon bench/bench-frame.c \
- *      BUILD/common/libox_common.a -lzstd -lxxhash -lcurl -lssl -lcrypto \
- *      -o bench-frame
+ * Not part of the CMake build; after building ox_format in BUILD:
+ *   cc -O2 -pthread -D_GNU_SOURCE -Icommon/base -Icommon/crypto \
+ *      -Icommon/format bench/bench-frame.c \
+ *      BUILD/common/format/libox_format.a BUILD/common/crypto/libox_crypto.a \
+ *      BUILD/common/base/libox_base.a -lzstd -lxxhash -lcrypto -o bench-frame
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 
 #include "frame.h"
 #include "keys.h"
+#include "manifest.h"
 
 #define BATCH (256u << 20)
 #define MAX_THREADS 64
@@ -62,21 +64,14 @@ now (void)
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static size_t
-chunk_len (const struct batch *b, size_t i)
-{
-  size_t off = i * chunk;
-
-  return b->len - off < chunk ? b->len - off : chunk;
-}
-
 static void
 run_chunk (struct worker *w, size_t i)
 {
   struct batch *b = w->b;
-  size_t bound = ox_frame_bound (chunk), len = chunk_len (b, i), n;
+  size_t bound = ox_frame_bound (chunk), len = ox_chunk_len (b->len, chunk, i),
+         n;
   uint8_t *frame = b->frames + i * bound;
-  const uint8_t *plain = b->data + i * chunk;
+  const uint8_t *plain = b->data + ox_chunk_start (chunk, i);
   const char *why;
 
   switch (w->phase) {
@@ -209,7 +204,7 @@ main (int argc, char *argv[])
   else if (ox_keys_init_encrypted (&keys, sid, master) == -1)
     exit (1);
 
-  max_chunks = (BATCH + chunk - 1) / chunk;
+  max_chunks = ox_chunk_count (BATCH, chunk);
   b.data = malloc (BATCH);
   b.ids = malloc (max_chunks * OX_ID_LEN);
   b.frames = malloc (max_chunks * ox_frame_bound (chunk));
@@ -229,7 +224,7 @@ main (int argc, char *argv[])
   }
 
   while ((b.len = read_batch (fd, b.data, BATCH)) > 0) {
-    b.nchunks = (b.len + chunk - 1) / chunk;
+    b.nchunks = ox_chunk_count (b.len, chunk);
     t_zstd += phase (ws, &b, 3);
     t_id += phase (ws, &b, 0);
     t_enc += phase (ws, &b, 1);

@@ -128,15 +128,14 @@ count (uint64_t *counter, uint64_t n)
 static inline uint64_t
 chunk_start (const struct clone *c, uint64_t ch)
 {
-  return ch << c->chunk_shift;
+  return ox_chunk_start (c->chunk_size, ch);
 }
 
 /* Bytes of chunk CH (the last may be short). */
 static inline uint64_t
 chunk_len (const struct clone *c, uint64_t ch)
 {
-  uint64_t left = c->size - chunk_start (c, ch);
-  return left < c->chunk_size ? left : c->chunk_size;
+  return ox_chunk_len (c->size, c->chunk_size, ch);
 }
 
 /* Bytes of block BLK (the last may be short). */

@@ -1,574 +1,18 @@
-/* oxsnap snapshot: the encoding pipeline.
- *
- *   workers (--jobs)          packer (main thread)         uploaders
- *   claim chunk i, read it,   take results in order,       put sealed
- *   zero check, id, encode -> dedup, pack into segment, -> segments to
- *   into slot i % window      write pages as they fill     the store
- *
- * Memory is bounded: at most WINDOW chunks are in flight between workers and
- * packer, and at most QUEUE_MAX sealed segments wait for upload. The root
- * is written only after every segment and page it references is durable.
- *
- * Chunks that lie wholly in a hole of the source never reach the workers:
- * the packer records a run of them as ZERO in one go. Segments are built
- * in a small pool of reused, aligned buffers (no fresh memory to fault in
- * per segment, and the file store can write them with direct I/O).
- */
-#include <errno.h>
+/* oxsnap snapshot: the command's options, messages and progress line;
+ * the snapshot itself is written by the writer library (repo/writer.h). */
 #include <inttypes.h>
-#include <pthread.h>
-#include <sys/mman.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "catalog.h"
 #include "cli.h"
-#include "frame.h"
-#include "idmap.h"
-#include "iszero.h"
 #include "log.h"
 #include "manifest.h"
 #include "names.h"
 #include "progress.h"
-#include "segment.h"
 #include "source.h"
 #include "units.h"
-#include "catalog.h"
-#include "objects.h"
-
-#define QUEUE_MAX 2    /* sealed segments waiting for an uploader */
-#define UPLOADS_MAX 64 /* objects waiting: segments and (small) pages */
-/* Segment buffers are aligned to (and sized in) huge pages. */
-#define SEG_BUF_ALIGN (2u << 20)
-
-enum slot_state { SLOT_EMPTY, SLOT_BUSY, SLOT_READY };
-
-struct slot {
-  enum slot_state state;
-  int zero;
-  uint8_t id[OX_ID_LEN];
-  uint8_t *frame;
-  size_t frame_len;
-  uint32_t plain_len;
-};
-
-/* A segment being built or uploaded, and the pool buffer it is built in. */
-struct seg {
-  struct ox_segment_writer *w;
-  uint8_t *buf;
-};
-
-/* An object waiting for an uploader: a segment to seal and store, or
- * (w == NULL) an encoded page frame OBJ of OBJ_LEN bytes to store at KEY. */
-struct upload {
-  struct seg seg;
-  void *obj;
-  size_t obj_len;
-  char key[OX_KEY_MAX];
-};
-
-struct snap {
-  struct cli *c;
-  struct source src;
-  uint64_t snap_id;
-  uint32_t chunk_size;
-  uint64_t nchunks;
-
-  pthread_mutex_t lock;
-  pthread_cond_t slot_free;  /* workers wait for window space */
-  pthread_cond_t slot_ready; /* packer waits for a result */
-  pthread_cond_t queue_cond; /* uploaders and packer wait on the queue */
-  int failed;
-
-  /* Workers. */
-  size_t window;
-  struct slot *slots;
-  uint64_t next_claim, next_pack;
-
-  /* Upload queue (a ring); at most QUEUE_MAX of it are segments. */
-  struct upload queue[UPLOADS_MAX];
-  size_t qhead, qlen, qsegs;
-  int uploading; /* segments being put right now */
-  int no_more_segments;
-
-  /* Free segment buffers (guarded by lock), each seg_buf_cap bytes. */
-  uint8_t **pool;
-  size_t npool, seg_buf_cap;
-
-  /* Packer state (packer thread only). */
-  struct ox_idmap *dedup;
-  uint8_t (*segids)[OX_SEGMENT_ID_LEN];
-  size_t nsegs, segcap;
-  struct seg cur;
-  uint32_t cur_seg; /* index of cur in segids */
-  struct ox_codec *page_codec;
-  struct ox_page page;
-  uint32_t *page_local; /* global segment index -> page index + 1 */
-  uint8_t (*page_ids)[OX_ID_LEN];
-  uint32_t npages_done;
-
-  /* Statistics. */
-  uint64_t data_chunks, new_chunks, stored_bytes, dedup_chunks;
-};
-
-static void
-fail (struct snap *s)
-{
-  pthread_mutex_lock (&s->lock);
-  s->failed = 1;
-  pthread_cond_broadcast (&s->slot_free);
-  pthread_cond_broadcast (&s->slot_ready);
-  pthread_cond_broadcast (&s->queue_cond);
-  pthread_mutex_unlock (&s->lock);
-}
-
-/* True if chunk IDX lies wholly in a hole of the source. */
-static int
-chunk_is_hole (const struct snap *s, uint64_t idx)
-{
-  uint64_t off = idx * s->chunk_size;
-
-  return !source_has_data (&s->src, off, s->chunk_size);
-}
-
-/* The first chunk at or after IDX that is not wholly in a hole. */
-static uint64_t
-next_data_chunk (const struct snap *s, uint64_t idx)
-{
-  uint64_t off = source_next_data (&s->src, idx * s->chunk_size);
-
-  return off >= s->src.size ? s->nchunks : off / s->chunk_size;
-}
-
-/* Read, check, hash and encode chunk IDX (not a hole) into SLOT. */
-static int
-encode_chunk (struct snap *s, struct ox_codec *codec, uint8_t *buf,
-              uint64_t idx, struct slot *slot)
-{
-  uint64_t off = idx * s->chunk_size;
-  uint64_t len
-      = s->src.size - off < s->chunk_size ? s->src.size - off : s->chunk_size;
-
-  slot->plain_len = (uint32_t)len;
-  slot->zero = 0;
-  if (source_read (&s->src, buf, len, off) == -1)
-    return -1;
-  if (ox_is_zero (buf, len)) {
-    slot->zero = 1;
-    return 0;
-  }
-  ox_chunk_id (&s->c->keys, buf, len, slot->id);
-  return ox_frame_encode (codec, &s->c->keys, slot->id, buf, len, slot->frame,
-                          ox_frame_bound (s->chunk_size), &slot->frame_len);
-}
-
-static void *
-worker (void *arg)
-{
-  struct snap *s = arg;
-  struct ox_codec *codec = ox_codec_new (s->c->compress_level);
-  uint8_t *buf = malloc (s->chunk_size);
-
-  if (!codec || !buf) {
-    ox_error ("out of memory");
-    fail (s);
-    goto out;
-  }
-  for (;;) {
-    uint64_t idx;
-    struct slot *slot;
-    int r;
-
-    pthread_mutex_lock (&s->lock);
-    for (;;) {
-      /* Holes are the packer's: skip them unread. */
-      if (s->next_claim < s->nchunks && chunk_is_hole (s, s->next_claim))
-        s->next_claim = next_data_chunk (s, s->next_claim);
-      if (s->failed || s->next_claim >= s->nchunks
-          || s->next_claim < s->next_pack + s->window)
-        break;
-      pthread_cond_wait (&s->slot_free, &s->lock);
-    }
-    if (s->failed || s->next_claim >= s->nchunks) {
-      pthread_mutex_unlock (&s->lock);
-      break;
-    }
-    idx = s->next_claim++;
-    slot = &s->slots[idx % s->window];
-    slot->state = SLOT_BUSY;
-    pthread_mutex_unlock (&s->lock);
-
-    r = encode_chunk (s, codec, buf, idx, slot);
-    if (r == -1) {
-      fail (s);
-      break;
-    }
-    pthread_mutex_lock (&s->lock);
-    slot->state = SLOT_READY;
-    if (idx == s->next_pack) /* what the packer waits for */
-      pthread_cond_signal (&s->slot_ready);
-    pthread_mutex_unlock (&s->lock);
-  }
-out:
-  free (buf);
-  ox_codec_free (codec);
-  return NULL;
-}
-
-static void *
-uploader (void *arg)
-{
-  struct snap *s = arg;
-
-  for (;;) {
-    struct upload u;
-    const void *data;
-    size_t len;
-    int r;
-
-    pthread_mutex_lock (&s->lock);
-    while (!s->failed && s->qlen == 0 && !s->no_more_segments)
-      pthread_cond_wait (&s->queue_cond, &s->lock);
-    if (s->failed || s->qlen == 0) {
-      pthread_mutex_unlock (&s->lock);
-      return NULL;
-    }
-    u = s->queue[s->qhead];
-    s->qhead = (s->qhead + 1) % UPLOADS_MAX;
-    s->qlen--;
-    if (u.seg.w)
-      s->qsegs--;
-    s->uploading++;
-    pthread_cond_broadcast (&s->queue_cond);
-    pthread_mutex_unlock (&s->lock);
-
-    if (u.seg.w) {
-      r = ox_segw_seal (u.seg.w, &data, &len);
-      if (r == 0) {
-        ox_segment_key (ox_segw_id (u.seg.w), u.key);
-        r = ox_store_put (s->c->store, u.key, data, len);
-      }
-      ox_segw_free (u.seg.w);
-    } else {
-      r = ox_store_put (s->c->store, u.key, u.obj, u.obj_len);
-      free (u.obj);
-    }
-
-    pthread_mutex_lock (&s->lock);
-    if (u.seg.buf)
-      s->pool[s->npool++] = u.seg.buf;
-    s->uploading--;
-    pthread_cond_broadcast (&s->queue_cond);
-    pthread_mutex_unlock (&s->lock);
-    if (r == -1) {
-      fail (s);
-      return NULL;
-    }
-  }
-}
-
-/* Hand U to the uploaders (blocking while the queue is full). On success
- * the uploaders own what U points to; on failure the caller still does. */
-static int
-queue_upload (struct snap *s, const struct upload *u)
-{
-  int r = 0;
-
-  pthread_mutex_lock (&s->lock);
-  while (!s->failed
-         && (s->qlen == UPLOADS_MAX || (u->seg.w && s->qsegs == QUEUE_MAX)))
-    pthread_cond_wait (&s->queue_cond, &s->lock);
-  if (s->failed)
-    r = -1;
-  else {
-    s->queue[(s->qhead + s->qlen) % UPLOADS_MAX] = *u;
-    s->qlen++;
-    if (u->seg.w)
-      s->qsegs++;
-    pthread_cond_broadcast (&s->queue_cond);
-  }
-  pthread_mutex_unlock (&s->lock);
-  return r;
-}
-
-/* Hand the current segment to the uploaders. */
-static int
-queue_segment (struct snap *s)
-{
-  struct upload u;
-
-  memset (&u, 0, sizeof u);
-  u.seg = s->cur;
-  if (queue_upload (s, &u) == -1)
-    return -1; /* run_pipeline frees s->cur */
-  s->cur.w = NULL;
-  s->cur.buf = NULL;
-  return 0;
-}
-
-/* A free segment buffer from the pool, or a new one. */
-static uint8_t *
-pool_get (struct snap *s)
-{
-  void *buf = NULL;
-
-  pthread_mutex_lock (&s->lock);
-  if (s->npool > 0)
-    buf = s->pool[--s->npool];
-  pthread_mutex_unlock (&s->lock);
-  if (buf)
-    return buf;
-  if (posix_memalign (&buf, SEG_BUF_ALIGN, s->seg_buf_cap) != 0) {
-    ox_error ("out of memory for a segment buffer of %zu bytes",
-              s->seg_buf_cap);
-    return NULL;
-  }
-  /* Fewer page faults when huge pages are available (else no effect). */
-  madvise (buf, s->seg_buf_cap, MADV_HUGEPAGE);
-  return buf;
-}
-
-/* Start a new current segment. */
-static int
-new_segment (struct snap *s)
-{
-  s->cur.buf = pool_get (s);
-  if (!s->cur.buf)
-    return -1;
-  s->cur.w = ox_segw_new_in (&s->c->keys, s->snap_id, s->c->volume, s->cur.buf,
-                             s->seg_buf_cap);
-  if (!s->cur.w)
-    return -1;
-  if (s->nsegs == s->segcap) {
-    size_t ncap = s->segcap ? s->segcap * 2 : 64;
-    void *n = realloc (s->segids, ncap * sizeof *s->segids);
-    void *m = realloc (s->page_local, ncap * sizeof *s->page_local);
-    if (n)
-      s->segids = n;
-    if (m)
-      s->page_local = m;
-    if (!n || !m) {
-      ox_error ("out of memory");
-      return -1;
-    }
-    memset (s->page_local + s->segcap, 0,
-            (ncap - s->segcap) * sizeof *s->page_local);
-    s->segcap = ncap;
-  }
-  memcpy (s->segids[s->nsegs], ox_segw_id (s->cur.w), OX_SEGMENT_ID_LEN);
-  s->cur_seg = (uint32_t)s->nsegs++;
-  return 0;
-}
-
-/* Index of global segment SEG in the current page's segment table. */
-static uint32_t
-page_segment (struct snap *s, uint32_t seg)
-{
-  if (!s->page_local[seg]) {
-    memcpy (s->page.segments[s->page.nsegments], s->segids[seg],
-            OX_SEGMENT_ID_LEN);
-    s->page_local[seg] = ++s->page.nsegments;
-  }
-  return s->page_local[seg] - 1;
-}
-
-/* Encode the current page into U (as ox_page_put would store it) and
- * set its id. */
-static int
-encode_page (struct snap *s, struct upload *u, uint8_t id[OX_ID_LEN])
-{
-  void *plain = NULL;
-  size_t plain_len, cap;
-  int r = -1;
-
-  memset (u, 0, sizeof *u);
-  if (ox_page_encode (&s->page, &plain, &plain_len) == -1)
-    return -1;
-  ox_chunk_id (&s->c->keys, plain, plain_len, id);
-  cap = ox_frame_bound (plain_len);
-  u->obj = malloc (cap);
-  if (!u->obj)
-    ox_error ("out of memory");
-  else if (ox_frame_encode (s->page_codec, &s->c->keys, id, plain, plain_len,
-                            u->obj, cap, &u->obj_len)
-           == 0) {
-    ox_page_key (id, u->key);
-    r = 0;
-  }
-  free (plain);
-  if (r == -1) {
-    free (u->obj);
-    u->obj = NULL;
-  }
-  return r;
-}
-
-/* Store the current page (through the uploaders) and start the next. */
-static int
-flush_page (struct snap *s)
-{
-  struct upload u;
-
-  if (encode_page (s, &u, s->page_ids[s->npages_done]) == -1)
-    return -1;
-  if (queue_upload (s, &u) == -1) {
-    free (u.obj);
-    return -1;
-  }
-  s->npages_done++;
-  if (s->page_local)
-    memset (s->page_local, 0, s->segcap * sizeof *s->page_local);
-  s->page.page_index++;
-  s->page.nentries = 0;
-  s->page.nsegments = 0;
-  return 0;
-}
-
-/* Account for one chunk, in order: dedup, pack, record in the page. SLOT
- * is NULL for a chunk in a hole of the source. */
-static int
-pack_chunk (struct snap *s, uint64_t idx, struct slot *slot)
-{
-  struct ox_page_entry *e = &s->page.entries[s->page.nentries++];
-  const struct ox_idmap_value *found;
-  struct ox_idmap_value v;
-
-  memset (e, 0, sizeof *e);
-  if (!slot || slot->zero)
-    e->flags = OX_CHUNK_ZERO;
-  else {
-    s->data_chunks++;
-    if (!s->cur.w && new_segment (s) == -1)
-      return -1;
-    found = ox_idmap_find (s->dedup, slot->id);
-    if (found) {
-      v = *found;
-      s->dedup_chunks++;
-    } else {
-      size_t need = slot->frame_len + OX_SEGMENT_FRAME_ENTRY_LEN
-                    + OX_SEGMENT_REF_ENTRY_LEN;
-      if (ox_segw_nframes (s->cur.w) > 0
-          && ox_segw_size (s->cur.w) + need > s->c->segment_size) {
-        if (queue_segment (s) == -1 || new_segment (s) == -1)
-          return -1;
-      }
-      v.segment = s->cur_seg;
-      v.length = (uint32_t)slot->frame_len;
-      if (ox_segw_add_frame (s->cur.w, slot->id, slot->frame, slot->frame_len,
-                             slot->plain_len, &v.offset)
-              == -1
-          || ox_idmap_insert (s->dedup, slot->id, &v) == -1)
-        return -1;
-      s->new_chunks++;
-      s->stored_bytes += slot->frame_len;
-    }
-    if (ox_segw_add_ref (s->cur.w, idx, slot->id) == -1)
-      return -1;
-    memcpy (e->id, slot->id, OX_ID_LEN);
-    e->segment = page_segment (s, v.segment);
-    e->offset = v.offset;
-    e->length = v.length;
-  }
-  if (s->page.nentries == OX_DEFAULT_CHUNKS_PER_PAGE)
-    return flush_page (s);
-  return 0;
-}
-
-/* The packer loop: consume results in chunk order. */
-static int
-pack_all (struct snap *s)
-{
-  struct progress p;
-  uint64_t idx;
-
-  progress_start (&p, s->c->progress, "snapshot", s->src.size);
-  for (idx = 0; idx < s->nchunks; idx++) {
-    struct slot *slot = &s->slots[idx % s->window];
-
-    if (chunk_is_hole (s, idx)) {
-      /* A run of holes: ZERO entries, then one wake-up for the workers. */
-      uint64_t end = next_data_chunk (s, idx);
-      for (; idx < end; idx++)
-        if (pack_chunk (s, idx, NULL) == -1)
-          return -1;
-      pthread_mutex_lock (&s->lock);
-      s->next_pack = idx--;
-      pthread_cond_broadcast (&s->slot_free);
-      pthread_mutex_unlock (&s->lock);
-      progress_update (&p, (idx + 1) * s->chunk_size);
-      continue;
-    }
-    pthread_mutex_lock (&s->lock);
-    while (!s->failed && slot->state != SLOT_READY)
-      pthread_cond_wait (&s->slot_ready, &s->lock);
-    pthread_mutex_unlock (&s->lock);
-    if (s->failed)
-      return -1;
-    if (pack_chunk (s, idx, slot) == -1)
-      return -1;
-    pthread_mutex_lock (&s->lock);
-    slot->state = SLOT_EMPTY;
-    s->next_pack++;
-    pthread_cond_broadcast (&s->slot_free);
-    pthread_mutex_unlock (&s->lock);
-    progress_update (&p, idx * s->chunk_size);
-  }
-  progress_update (&p, s->src.size);
-  progress_end (&p);
-  if (s->page.nentries > 0 && flush_page (s) == -1)
-    return -1;
-  if (s->cur.w && queue_segment (s) == -1)
-    return -1;
-  return 0;
-}
-
-/* Wait until every queued segment and page is durable. Returns 0 or -1. */
-static int
-drain_uploads (struct snap *s)
-{
-  int r;
-
-  pthread_mutex_lock (&s->lock);
-  s->no_more_segments = 1;
-  pthread_cond_broadcast (&s->queue_cond);
-  while (!s->failed && (s->qlen > 0 || s->uploading > 0))
-    pthread_cond_wait (&s->queue_cond, &s->lock);
-  r = s->failed ? -1 : 0;
-  pthread_mutex_unlock (&s->lock);
-  return r;
-}
-
-static int
-write_root (struct snap *s)
-{
-  struct ox_root r;
-
-  memset (&r, 0, sizeof r);
-  r.snapshot_id = s->snap_id;
-  r.created = s->snap_id >> 24;
-  r.volume_size = s->src.size;
-  r.chunk_size = s->chunk_size;
-  r.chunks_per_page = OX_DEFAULT_CHUNKS_PER_PAGE;
-  r.npages = s->npages_done;
-  r.data_chunks = s->data_chunks;
-  r.stored_bytes = s->stored_bytes;
-  r.new_chunks = s->new_chunks;
-  snprintf (r.volume, sizeof r.volume, "%s", s->c->volume);
-  r.pages = s->page_ids;
-  if (ox_root_put (s->c->store, &s->c->keys, &r) == 0)
-    return 0;
-  if (errno == EEXIST) {
-    char id[17];
-    /* The id was reserved, so only a writer that does not reserve (or the
-     * S3 fallback's race, docs/DESIGN.md) gets here: fail, replace nothing. */
-    ox_snapshot_id_format (s->snap_id, id);
-    ox_error ("snapshot %s@%s: another writer published a snapshot of this "
-              "id first; nothing was published (run the snapshot again)",
-              s->c->volume, id);
-  }
-  return -1;
-}
+#include "writer.h"
 
 static int
 check_options (struct cli *c)
@@ -586,8 +30,7 @@ check_options (struct cli *c)
     ox_error ("invalid tag name '%s'", c->tag);
     return -1;
   }
-  if (c->chunk_size < 4096 || c->chunk_size > (64u << 20)
-      || (c->chunk_size & (c->chunk_size - 1))) {
+  if (!ox_chunk_size_valid (c->chunk_size)) {
     ox_error ("--chunk-size must be a power of two from 4K to 64M");
     return -1;
   }
@@ -599,127 +42,66 @@ check_options (struct cli *c)
   return 0;
 }
 
-/* Choose and reserve the new snapshot's id before anything names it: now,
- * but always after the volume's newest snapshot, so that "VOLUME" means the
- * latest even within one second, and never an id another writer has. */
+/* The source file or device as the writer reads it. */
 static int
-choose_snapshot_id (struct snap *s)
+source_read_cb (void *opaque, void *buf, size_t len, uint64_t offset)
 {
-  return ox_snapshot_id_reserve (s->c->store, s->c->volume, &s->snap_id);
+  return source_read (opaque, buf, len, offset);
+}
+
+static uint64_t
+source_next_data_cb (void *opaque, uint64_t offset)
+{
+  return source_next_data (opaque, offset);
+}
+
+/* The progress line, started when the writer starts packing. */
+struct snap_progress {
+  int enabled, started;
+  struct progress p;
+};
+
+static void
+show_progress (void *arg, uint64_t done, uint64_t total, int finished)
+{
+  struct snap_progress *sp = arg;
+
+  if (!sp->started) {
+    progress_start (&sp->p, sp->enabled, "snapshot", total);
+    sp->started = 1;
+    return;
+  }
+  progress_update (&sp->p, done);
+  if (finished)
+    progress_end (&sp->p);
 }
 
 static void
-print_summary (struct snap *s, double secs)
+print_summary (const char *volume, const struct ox_writer_stats *st,
+               double secs)
 {
   char a[32], b[32], id[17];
 
-  ox_snapshot_id_format (s->snap_id, id);
+  ox_snapshot_id_format (st->snapshot_id, id);
   fprintf (stderr,
            "oxsnap: snapshot %s@%s: %s volume, %" PRIu64 " chunks (%" PRIu64
            " with data, %" PRIu64 " deduplicated), %s stored in %zu "
            "segments, %.2f s, %.1f MB/s\n",
-           s->c->volume, id, ox_format_size (s->src.size, a, sizeof a),
-           s->nchunks, s->data_chunks, s->dedup_chunks,
-           ox_format_size (s->stored_bytes, b, sizeof b), s->nsegs, secs,
-           s->src.size / 1e6 / (secs > 1e-6 ? secs : 1e-6));
-}
-
-static int
-run_pipeline (struct snap *s)
-{
-  int jobs = s->c->jobs, nup = jobs < 2 ? 1 : (jobs > 4 ? 4 : jobs);
-  pthread_t wt[256], ut[4];
-  int i, nw = 0, nu = 0, r = 0;
-  size_t bound = ox_frame_bound (s->chunk_size);
-
-  s->window = (size_t)jobs * 4;
-  s->slots = calloc (s->window, sizeof *s->slots);
-  /* At most one segment is being built, QUEUE_MAX wait and NUP upload. */
-  s->pool = calloc (1 + QUEUE_MAX + (size_t)nup, sizeof *s->pool);
-  s->seg_buf_cap = (s->c->segment_size + (1u << 20) + SEG_BUF_ALIGN - 1)
-                   & ~(size_t)(SEG_BUF_ALIGN - 1);
-  if (!s->slots || !s->pool) {
-    ox_error ("out of memory");
-    return -1;
-  }
-  for (size_t k = 0; k < s->window; k++)
-    if (!(s->slots[k].frame = malloc (bound))) {
-      ox_error ("out of memory");
-      return -1;
-    }
-  for (i = 0; i < jobs; i++) {
-    if (pthread_create (&wt[nw], NULL, worker, s) != 0) {
-      ox_error ("cannot create thread");
-      fail (s);
-      break;
-    }
-    nw++;
-  }
-  for (i = 0; i < nup && !s->failed; i++) {
-    if (pthread_create (&ut[nu], NULL, uploader, s) != 0) {
-      ox_error ("cannot create thread");
-      fail (s);
-      break;
-    }
-    nu++;
-  }
-  if (s->failed || pack_all (s) == -1 || drain_uploads (s) == -1)
-    r = -1;
-  if (r == -1)
-    fail (s);
-  else
-    drain_uploads (s); /* wakes the uploaders so they exit */
-  for (i = 0; i < nw; i++)
-    pthread_join (wt[i], NULL);
-  for (i = 0; i < nu; i++)
-    pthread_join (ut[i], NULL);
-  /* Anything still queued after a failure. */
-  while (s->qlen > 0) {
-    ox_segw_free (s->queue[s->qhead].seg.w);
-    free (s->queue[s->qhead].seg.buf);
-    free (s->queue[s->qhead].obj);
-    s->qhead = (s->qhead + 1) % UPLOADS_MAX;
-    s->qlen--;
-  }
-  ox_segw_free (s->cur.w);
-  free (s->cur.buf);
-  s->cur.w = NULL;
-  s->cur.buf = NULL;
-  return r;
-}
-
-static void
-snap_free (struct snap *s)
-{
-  size_t k;
-
-  if (s->slots)
-    for (k = 0; k < s->window; k++)
-      free (s->slots[k].frame);
-  free (s->slots);
-  while (s->npool > 0)
-    free (s->pool[--s->npool]);
-  free (s->pool);
-  ox_idmap_free (s->dedup);
-  free (s->segids);
-  free (s->page_local);
-  free (s->page.segments);
-  free (s->page.entries);
-  free (s->page_ids);
-  ox_codec_free (s->page_codec);
-  pthread_mutex_destroy (&s->lock);
-  pthread_cond_destroy (&s->slot_free);
-  pthread_cond_destroy (&s->slot_ready);
-  pthread_cond_destroy (&s->queue_cond);
-  source_close (&s->src);
+           volume, id, ox_format_size (st->volume_size, a, sizeof a),
+           st->nchunks, st->data_chunks, st->dedup_chunks,
+           ox_format_size (st->stored_bytes, b, sizeof b), st->nsegments, secs,
+           st->volume_size / 1e6 / (secs > 1e-6 ? secs : 1e-6));
 }
 
 int
 cmd_snapshot (struct cli *c, int argc, char **argv)
 {
-  struct snap s;
+  struct source src;
+  struct ox_writer_source ws;
+  struct ox_writer_options o;
+  struct ox_writer_stats stats;
+  struct snap_progress sp;
   double t0 = progress_now ();
-  uint64_t npages;
   char id[17];
   int r = 1;
 
@@ -727,55 +109,42 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
     ox_error ("usage: oxsnap snapshot SOURCE STORE --volume NAME [options]");
     return 2;
   }
-  memset (&s, 0, sizeof s);
-  pthread_mutex_init (&s.lock, NULL);
-  pthread_cond_init (&s.slot_free, NULL);
-  pthread_cond_init (&s.slot_ready, NULL);
-  pthread_cond_init (&s.queue_cond, NULL);
-  s.c = c;
-  s.src.fd = -1;
+  memset (&src, 0, sizeof src);
+  src.fd = -1;
   if (c->jobs > 256)
     c->jobs = 256;
   if (check_options (c) == -1) {
     r = 2;
     goto out;
   }
-  if (source_open (&s.src, argv[0]) == -1 || cli_open_store (c, argv[1]) == -1
-      || choose_snapshot_id (&s) == -1)
+  if (source_open (&src, argv[0]) == -1 || cli_open_store (c, argv[1]) == -1)
     goto out;
-  if ((s.src.size / c->chunk_size + 1) / OX_DEFAULT_CHUNKS_PER_PAGE + 1
-      > (1u << 24)) {
-    ox_error ("source %s is too large for chunk size %" PRIu64, argv[0],
-              c->chunk_size);
+  ws = (struct ox_writer_source){ .name = argv[0],
+                                  .size = src.size,
+                                  .opaque = &src,
+                                  .read = source_read_cb,
+                                  .next_data = source_next_data_cb };
+  memset (&sp, 0, sizeof sp);
+  sp.enabled = c->progress;
+  ox_writer_options_default (&o);
+  o.chunk_size = (uint32_t)c->chunk_size;
+  o.segment_size = c->segment_size;
+  o.jobs = c->jobs;
+  o.compress_level = c->compress_level;
+  o.progress = show_progress;
+  o.progress_arg = &sp;
+  if (ox_writer_snapshot (c->store, &c->keys, &ws, c->volume, &o, &stats)
+      == -1)
     goto out;
-  }
-  s.chunk_size = (uint32_t)c->chunk_size;
-  s.nchunks = (s.src.size + s.chunk_size - 1) / s.chunk_size;
-  npages = (s.nchunks + OX_DEFAULT_CHUNKS_PER_PAGE - 1)
-           / OX_DEFAULT_CHUNKS_PER_PAGE;
-  s.dedup = ox_idmap_new ();
-  s.page_codec = ox_codec_new (3);
-  s.page.segments
-      = calloc (OX_DEFAULT_CHUNKS_PER_PAGE, sizeof *s.page.segments);
-  s.page.entries = calloc (OX_DEFAULT_CHUNKS_PER_PAGE, sizeof *s.page.entries);
-  s.page_ids = calloc (npages, sizeof *s.page_ids);
-  if (!s.dedup || !s.page_codec || !s.page.segments || !s.page.entries
-      || !s.page_ids) {
-    ox_error ("out of memory");
+  if (c->tag
+      && ox_tag_put (c->store, c->volume, c->tag, stats.snapshot_id) == -1)
     goto out;
-  }
-  if (run_pipeline (&s) == -1)
-    goto out;
-  if (write_root (&s) == -1)
-    goto out;
-  if (c->tag && ox_tag_put (c->store, c->volume, c->tag, s.snap_id) == -1)
-    goto out;
-  ox_snapshot_id_format (s.snap_id, id);
+  ox_snapshot_id_format (stats.snapshot_id, id);
   printf ("%s\n", id);
   if (!c->quiet)
-    print_summary (&s, progress_now () - t0);
+    print_summary (c->volume, &stats, progress_now () - t0);
   r = 0;
 out:
-  snap_free (&s);
+  source_close (&src);
   return r;
 }

@@ -19,8 +19,6 @@
 #define ROOT_VERSION 1
 #define ROOT_FIXED_LEN 120
 #define ROOT_MAC_LEN OX_ID_LEN
-#define MIN_CHUNK_SIZE 4096u
-#define MAX_CHUNK_SIZE (64u << 20)
 
 static int
 all_zero (const uint8_t *p, size_t n)
@@ -302,18 +300,15 @@ ox_root_nchunks (const struct ox_root *r)
 {
   if (r->chunk_size == 0)
     return 0;
-  return r->volume_size / r->chunk_size
-         + (r->volume_size % r->chunk_size != 0);
+  return ox_chunk_count (r->volume_size, r->chunk_size);
 }
 
 static uint64_t
 root_npages (const struct ox_root *r)
 {
-  uint64_t nchunks = ox_root_nchunks (r);
-
   if (r->chunks_per_page == 0)
     return 0;
-  return nchunks / r->chunks_per_page + (nchunks % r->chunks_per_page != 0);
+  return ox_page_count (ox_root_nchunks (r), r->chunks_per_page);
 }
 
 static uint64_t
@@ -329,7 +324,7 @@ root_validate (const char *name, const struct ox_root *r)
 {
   uint32_t cs = r->chunk_size;
 
-  if (cs < MIN_CHUNK_SIZE || cs > MAX_CHUNK_SIZE || (cs & (cs - 1)) != 0) {
+  if (!ox_chunk_size_valid (cs)) {
     ox_error ("snapshot root %s: invalid chunk size %" PRIu32
               " (a power of two from 4 KiB to 64 MiB)",
               name, cs);

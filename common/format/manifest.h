@@ -13,6 +13,82 @@
 #define OX_CHUNK_ZERO 1u /* entry flag: chunk reads as zeros */
 #define OX_PAGE_ENTRY_LEN 48
 #define OX_DEFAULT_CHUNKS_PER_PAGE 4096
+#define OX_CHUNK_SIZE_MIN 4096u
+#define OX_CHUNK_SIZE_MAX (64u << 20)
+
+/* Chunk geometry (FORMAT.md section 6): a volume of SIZE bytes is cut into
+ * chunks of CHUNK_SIZE bytes (> 0), the last one short when SIZE is not a
+ * multiple; chunk I is entry I % CPP of manifest page I / CPP. */
+
+/* True if CHUNK_SIZE is a power of two from 4 KiB to 64 MiB. */
+static inline int
+ox_chunk_size_valid (uint64_t chunk_size)
+{
+  return chunk_size >= OX_CHUNK_SIZE_MIN && chunk_size <= OX_CHUNK_SIZE_MAX
+         && (chunk_size & (chunk_size - 1)) == 0;
+}
+
+/* Number of chunks of a volume of SIZE bytes. */
+static inline uint64_t
+ox_chunk_count (uint64_t size, uint64_t chunk_size)
+{
+  return size / chunk_size + (size % chunk_size != 0);
+}
+
+/* First byte of chunk I. */
+static inline uint64_t
+ox_chunk_start (uint64_t chunk_size, uint64_t i)
+{
+  return i * chunk_size;
+}
+
+/* Bytes of chunk I of a volume of SIZE bytes: CHUNK_SIZE, fewer for the
+ * last chunk, 0 past the end. */
+static inline uint64_t
+ox_chunk_len (uint64_t size, uint64_t chunk_size, uint64_t i)
+{
+  uint64_t start = i * chunk_size;
+
+  if (start >= size)
+    return 0;
+  return size - start < chunk_size ? size - start : chunk_size;
+}
+
+/* The byte range [*START, *START + *LEN) of chunk I. */
+static inline void
+ox_chunk_range (uint64_t size, uint64_t chunk_size, uint64_t i,
+                uint64_t *start, uint64_t *len)
+{
+  *start = ox_chunk_start (chunk_size, i);
+  *len = ox_chunk_len (size, chunk_size, i);
+}
+
+/* Number of pages of CPP entries (> 0) that NCHUNKS chunks fill. */
+static inline uint64_t
+ox_page_count (uint64_t nchunks, uint32_t cpp)
+{
+  return nchunks / cpp + (nchunks % cpp != 0);
+}
+
+/* The page that holds chunk I, and in *ENTRY its entry in that page. */
+static inline uint64_t
+ox_chunk_page (uint64_t i, uint32_t cpp, uint32_t *entry)
+{
+  *entry = (uint32_t)(i % cpp);
+  return i / cpp;
+}
+
+/* Entries of page P of a manifest of NCHUNKS chunks: CPP, fewer for the
+ * last page, 0 past the end. */
+static inline uint32_t
+ox_page_nentries (uint64_t nchunks, uint32_t cpp, uint64_t p)
+{
+  uint64_t first = p * cpp;
+
+  if (first >= nchunks)
+    return 0;
+  return nchunks - first < cpp ? (uint32_t)(nchunks - first) : cpp;
+}
 
 struct ox_page_entry {
   uint8_t id[OX_ID_LEN];

@@ -70,17 +70,6 @@ ox_basis_root (const struct ox_basis *b)
   return b->root;
 }
 
-/* Entries page PAGE_NO must hold. */
-static uint32_t
-page_nentries (const struct ox_basis *b, uint32_t page_no)
-{
-  uint64_t first = (uint64_t)page_no * b->root->chunks_per_page;
-  uint64_t left = b->nchunks - first;
-
-  return left < b->root->chunks_per_page ? (uint32_t)left
-                                         : b->root->chunks_per_page;
-}
-
 /* Fetch and check page PAGE_NO (without holding the page lock). Pages
  * load rarely (one per chunks_per_page chunks), so each load uses a codec
  * of its own and loads of different pages run in parallel. */
@@ -90,7 +79,8 @@ fetch_page (struct ox_basis *b, uint32_t page_no)
   struct ox_page *page = NULL;
   struct ox_codec *c = ox_codec_new (0);
   char key[OX_KEY_MAX];
-  uint32_t want = page_nentries (b, page_no);
+  uint32_t want
+      = ox_page_nentries (b->nchunks, b->root->chunks_per_page, page_no);
   int r;
 
   if (c == NULL)
@@ -143,23 +133,13 @@ get_page (struct ox_basis *b, uint32_t page_no)
   return page;
 }
 
-/* Bytes of chunk CHUNK_INDEX (the last one may be short). */
-static uint32_t
-chunk_len (const struct ox_basis *b, uint64_t chunk_index)
-{
-  uint64_t start = chunk_index * b->root->chunk_size;
-  uint64_t left = b->root->volume_size - start;
-
-  return left < b->root->chunk_size ? (uint32_t)left : b->root->chunk_size;
-}
-
 int
 ox_basis_lookup (struct ox_basis *b, uint64_t chunk_index,
                  struct ox_chunk_loc *loc)
 {
-  uint32_t cpp = b->root->chunks_per_page;
   const struct ox_page *page;
   const struct ox_page_entry *e;
+  uint32_t entry;
 
   memset (loc, 0, sizeof *loc);
   if (chunk_index >= b->nchunks) {
@@ -169,11 +149,13 @@ ox_basis_lookup (struct ox_basis *b, uint64_t chunk_index,
     errno = EINVAL;
     return -1;
   }
-  page = get_page (b, (uint32_t)(chunk_index / cpp));
+  page = get_page (b, (uint32_t)ox_chunk_page (
+                          chunk_index, b->root->chunks_per_page, &entry));
   if (page == NULL)
     return -1;
-  e = &page->entries[chunk_index % cpp];
-  loc->plain_len = chunk_len (b, chunk_index);
+  e = &page->entries[entry];
+  loc->plain_len = (uint32_t)ox_chunk_len (b->root->volume_size,
+                                           b->root->chunk_size, chunk_index);
   if (e->flags & OX_CHUNK_ZERO) {
     loc->zero = 1;
     return 0;

@@ -1,4 +1,5 @@
-/* Unit tests for plugin/clone.c on a real file store made by oxsnap: the
+/* Unit tests for plugin/clone.c on a real file store made by the writer
+ * library (tests/lib/fixture.h): the
  * read path, copy-on-read, single-flight fetches, read-modify-write, zero,
  * extents, readahead, and races between copy-on-read and writes. */
 #include <errno.h>
@@ -20,13 +21,10 @@
 #include "overlay.h"
 #include "store.h"
 #include "storecfg.h"
+#include "fixture.h"
 #include "test.h"
 #include "storeopen.h"
 #include "catalog.h"
-
-#ifndef OXSNAP
-#error "OXSNAP must name the oxsnap binary"
-#endif
 
 #define MiB (1024 * 1024)
 #define CHUNK 65536
@@ -45,18 +43,14 @@ static struct clone *cl;
 
 /* Chunk I of the image: zeros when I % 5 == 2, else random bytes. */
 static void
-make_image (const char *path)
+make_image (void)
 {
-  FILE *f;
   unsigned seed = 1;
 
   image = malloc (SIZE);
   CHECK (image != NULL);
   for (size_t i = 0; i < SIZE; i++)
     image[i] = (i / CHUNK) % 5 == 2 ? 0 : rand_r (&seed) >> 7;
-  f = fopen (path, "wb");
-  CHECK (f && fwrite (image, 1, SIZE, f) == SIZE);
-  fclose (f);
 }
 
 static void
@@ -544,14 +538,9 @@ main (void)
 
   snprintf (tmp, sizeof tmp, "%s/test-clone.XXXXXX", t ? t : "/tmp");
   CHECK (mkdtemp (tmp) != NULL);
-  snprintf (cmd, sizeof cmd, "%s/img", tmp);
-  make_image (cmd);
-  snprintf (cmd, sizeof cmd,
-            "'%s' init '%s/store' --no-encryption -q && '%s' snapshot "
-            "'%s/img' '%s/store' --volume vol --chunk-size %d -q "
-            "--no-progress >/dev/null",
-            OXSNAP, tmp, OXSNAP, tmp, tmp, CHUNK);
-  run (cmd);
+  make_image ();
+  snprintf (cmd, sizeof cmd, "%s/store", tmp);
+  fixture_store_with (cmd, "vol", image, SIZE, CHUNK);
 
   test_basics ();
   test_extents ();

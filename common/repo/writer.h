@@ -1,0 +1,70 @@
+/* ox: the snapshot writer: reads a volume from a source, and writes its
+ * chunks (deduplicated, framed, packed into segments), its manifest pages
+ * and its root to a store (docs/FORMAT.md, sections 5 and 6), with a pool
+ * of worker threads. The root is published only after everything it
+ * references is durable. */
+#ifndef OX_WRITER_H
+#define OX_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+#include "store.h"
+
+/* What the writer reads: SIZE (> 0) bytes of a volume. */
+struct ox_writer_source {
+  const char *name; /* for messages */
+  uint64_t size;
+  void *opaque;
+  /* Read LEN bytes at OFFSET into BUF; called from several threads at
+   * once. Returns 0, or -1 with the error reported. */
+  int (*read) (void *opaque, void *buf, size_t len, uint64_t offset);
+  /* The first offset at or after OFFSET that may hold data, or SIZE when
+   * only holes follow (chunks wholly in holes are recorded as ZERO
+   * unread); NULL: all of the source may hold data. */
+  uint64_t (*next_data) (void *opaque, uint64_t offset);
+};
+
+/* Progress of the packer (one thread): first called with DONE 0 when
+ * packing starts, then as chunks are packed, lastly with FINISHED set and
+ * DONE == TOTAL once every chunk is packed. */
+typedef void ox_writer_progress_fn (void *arg, uint64_t done, uint64_t total,
+                                    int finished);
+
+struct ox_writer_options {
+  uint32_t chunk_size;   /* a power of two from 4 KiB to 64 MiB */
+  uint64_t segment_size; /* at least twice the chunk size, at most 2 GiB */
+  int jobs;              /* worker threads, 1 to 256 */
+  int compress_level;    /* zstd level of the chunks */
+  ox_writer_progress_fn *progress; /* NULL: none */
+  void *progress_arg;
+};
+
+/* What a snapshot holds, once written. */
+struct ox_writer_stats {
+  uint64_t snapshot_id;
+  uint64_t volume_size, nchunks;
+  uint64_t data_chunks;  /* chunks that are not all zeros */
+  uint64_t dedup_chunks; /* data chunks that repeat an earlier one */
+  uint64_t new_chunks;   /* frames stored */
+  uint64_t stored_bytes; /* bytes of those frames */
+  size_t nsegments;
+  uint32_t npages;
+};
+
+/* Fill OPTS with the defaults of oxsnap snapshot (256 KiB chunks, 32 MiB
+ * segments, one job, zstd level 1, no progress). */
+void ox_writer_options_default (struct ox_writer_options *opts)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Write a complete snapshot of SRC as volume VOLUME to ST (keys K): reserve
+ * its id, write its segments, pages and root; set *STATS. Returns 0, or -1
+ * with the error reported (nothing is published then). */
+int ox_writer_snapshot (struct ox_store *st, const struct ox_keys *k,
+                        const struct ox_writer_source *src, const char *volume,
+                        const struct ox_writer_options *opts,
+                        struct ox_writer_stats *stats)
+    __attribute__ ((__nonnull__ (1, 2, 3, 4, 5, 6)));
+
+#endif
