@@ -475,16 +475,13 @@ clone_fill_run (struct clone *c, uint64_t first, unsigned n,
       i++;
       continue;
     }
-    total = locs[i].length;
-    for (j = i + 1; j < n; j++) {
+    /* Look up the chunks after it that are not local, then take the
+     * longest run of them that one ranged read fetches. */
+    for (j = i + 1; j < n; j++)
       if (chunk_is_local (c, first + j)
-          || clone_lookup (c, first + j, &locs[j]) == -1 || locs[j].zero
-          || strcmp (locs[j].key, locs[i].key) != 0
-          || locs[j].offset != locs[j - 1].offset + locs[j - 1].length
-          || total + locs[j].length > CLONE_RUN_BYTES)
+          || clone_lookup (c, first + j, &locs[j]) == -1 || locs[j].zero)
         break;
-      total += locs[j].length;
-    }
+    j = i + ox_basis_frame_run (&locs[i], j - i, CLONE_RUN_BYTES, &total);
     failed += fetch_frames (c, first + i, &locs[i], j - i, total, cls, pace,
                             opaque);
     i = j;
