@@ -2,6 +2,7 @@
 #include "hydrate.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,7 +36,8 @@ struct hydrate {
 
   pthread_mutex_t lock; /* guards everything below */
   pthread_cond_t cond;  /* stop, completion, workers going idle */
-  int stopping, complete;
+  _Atomic int stopping; /* also read without LOCK (pace) */
+  int complete;
   uint64_t cursor;                /* next chunk of the sequential pass */
   uint64_t near, near_end;        /* chunks after the latest demand miss */
   uint64_t seen_seq;              /* demand sequence number already used */
@@ -260,7 +262,8 @@ pace (void *opaque, uint64_t bytes)
   struct hydrate *h = opaque;
   uint64_t wait = ox_ratelimit_reserve (h->rl, bytes, ox_now_ns ());
 
-  while (wait > 0 && !__atomic_load_n (&h->stopping, __ATOMIC_ACQUIRE)) {
+  while (wait > 0
+         && !atomic_load_explicit (&h->stopping, memory_order_acquire)) {
     uint64_t slice = wait < 100000000 ? wait : 100000000;
     struct timespec t = { 0, (long)slice };
     while (nanosleep (&t, &t) == -1 && errno == EINTR)
@@ -355,7 +358,7 @@ hydrate_start (struct hydrate *h)
 
   if (h->complete || h->threads)
     return 0;
-  __atomic_store_n (&h->stopping, 0, __ATOMIC_RELEASE);
+  atomic_store_explicit (&h->stopping, 0, memory_order_release);
   h->threads = calloc (h->opts.threads, sizeof *h->threads);
   if (h->threads == NULL) {
     ox_error ("calloc: %m");
@@ -382,7 +385,7 @@ void
 hydrate_stop (struct hydrate *h)
 {
   pthread_mutex_lock (&h->lock);
-  __atomic_store_n (&h->stopping, 1, __ATOMIC_RELEASE);
+  atomic_store_explicit (&h->stopping, 1, memory_order_release);
   pthread_cond_broadcast (&h->cond);
   pthread_mutex_unlock (&h->lock);
   for (unsigned i = 0; i < h->nthreads; i++)

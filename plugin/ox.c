@@ -1,12 +1,13 @@
 /* nbdkit-ox-plugin: serve a writable clone of an ox snapshot over NBD.
  *
- * This file is the nbdkit glue only: configuration, start-up, and the
+ * This file is the nbdkit glue only: configuration, the log hook that
+ * sends the library's messages to nbdkit_error and nbdkit_debug, and the
  * translation of requests into calls of clone.h. The logic lives in
- * clone.c (overlay + basis), overlay.c (the local copy-on-write layer),
- * hydrate.c (background hydration) and stats.c (statistics).
+ * session.c (attach, detach, the start and stop order), clone.c and its
+ * neighbours (the clone engine), overlay.c (the local copy-on-write
+ * layer), hydrate.c (background hydration) and stats.c (statistics).
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,22 +15,13 @@
 #define NBDKIT_API_VERSION 2
 #include <nbdkit-plugin.h>
 
-#include "basis.h"
 #include "clone.h"
-#include "hydrate.h"
-#include "keys.h"
 #include "log.h"
-#include "manifest.h"
-#include "names.h"
 #include "overlay.h"
+#include "session.h"
 #include "stats.h"
-#include "store.h"
 #include "storecfg.h"
-#include "trace.h"
 #include "units.h"
-#include "storeopen.h"
-#include "catalog.h"
-#include "objects.h"
 
 /* nbdkit 1.32 aborts under PARALLEL when a client hangs up with requests
  * in flight (fixed in 1.34): serialise requests per connection there and
@@ -46,24 +38,16 @@ NBDKIT_DLL_PUBLIC int ox_debug_verbose = 0;
 /* -D ox.hydrate=1: progress messages of background hydration. */
 NBDKIT_DLL_PUBLIC int ox_debug_hydrate = 0;
 
-/* Configuration. */
+/* Configuration: the strings (owned here, freed at unload) and the rest
+ * of the session's configuration, filled in by .config. */
 static char *store_url, *volume_spec, *overlay_dir_path, *key_file;
 static char *passphrase, *stats_file;
-static struct ox_store_options store_opts;
-static struct clone_options clone_opts;
-static struct hydrate_options hydrate_opts;
-static int hydrate_on = 1, hydrate_rate_set, record_trace;
+static struct ox_session_config cfg;
 
 /* State, from .get_ready to .cleanup. */
-static struct ox_store *store;
-static struct ox_keys keys;
-static struct overlay *overlay;
-static struct ox_basis *basis;
-static struct clone *the_clone;
-static struct hydrate *hydrator; /* NULL: hydration off or done */
-static struct pstats *stats;
-static int detached;           /* the overlay is complete; no store is open */
-static struct trace *recorder; /* record-trace=on */
+static struct ox_session *session;
+static struct clone *the_clone; /* ox_session_clone (session) */
+static struct pstats *stats;    /* ox_session_stats (session) */
 
 struct handle {
   struct clone_stream stream;
@@ -88,8 +72,7 @@ static void
 ox_load (void)
 {
   ox_log_set_handler (log_handler);
-  clone_options_default (&clone_opts);
-  hydrate_options_default (&hydrate_opts);
+  ox_session_config_default (&cfg);
 }
 
 static void
@@ -104,9 +87,9 @@ ox_unload (void)
     explicit_bzero (passphrase, strlen (passphrase));
     free (passphrase);
   }
-  free ((char *)store_opts.endpoint);
-  free ((char *)store_opts.region);
-  free ((char *)store_opts.ca_bundle);
+  free ((char *)cfg.store.endpoint);
+  free ((char *)cfg.store.region);
+  free ((char *)cfg.store.ca_bundle);
   ox_log_set_handler (NULL);
 }
 
@@ -150,22 +133,22 @@ config_number (const char *key, const char *value)
       nbdkit_error ("connections= must be 1 to 1024");
       return -1;
     }
-    store_opts.connections = u;
+    cfg.store.connections = u;
     return 0;
   }
   if (strcmp (key, "bwlimit") == 0) {
     size = nbdkit_parse_size (value);
     if (size == -1)
       return -1;
-    store_opts.bwlimit = size;
+    cfg.store.bwlimit = size;
     return 0;
   }
   if (strcmp (key, "hydrate-rate") == 0) {
     uint64_t rate;
     if (ox_parse_rate ("hydrate-rate", value, &rate) == -1)
       return -1;
-    hydrate_opts.rate = rate;
-    hydrate_rate_set = 1;
+    cfg.hydrate.rate = rate;
+    cfg.hydrate_rate_set = 1;
     return 0;
   }
   if (strcmp (key, "hydrate-threads") == 0) {
@@ -175,7 +158,7 @@ config_number (const char *key, const char *value)
       nbdkit_error ("hydrate-threads= must be 1 to 64");
       return -1;
     }
-    hydrate_opts.threads = u;
+    cfg.hydrate.threads = u;
     return 0;
   }
   if (strcmp (key, "readahead") == 0) {
@@ -185,7 +168,7 @@ config_number (const char *key, const char *value)
       nbdkit_error ("readahead= must be 0 to 1024 chunks");
       return -1;
     }
-    clone_opts.readahead_max = u;
+    cfg.clone.readahead_max = u;
     return 0;
   }
   nbdkit_error ("unknown parameter '%s'", key);
@@ -215,36 +198,36 @@ ox_config (const char *key, const char *value)
     return nbdkit_read_password (value, &passphrase);
   }
   if (strcmp (key, "endpoint") == 0)
-    return config_string (key, (char **)&store_opts.endpoint, value, 0);
+    return config_string (key, (char **)&cfg.store.endpoint, value, 0);
   if (strcmp (key, "region") == 0)
-    return config_string (key, (char **)&store_opts.region, value, 0);
+    return config_string (key, (char **)&cfg.store.region, value, 0);
   if (strcmp (key, "ca-bundle") == 0)
-    return config_string (key, (char **)&store_opts.ca_bundle, value, 1);
+    return config_string (key, (char **)&cfg.store.ca_bundle, value, 1);
   if (strcmp (key, "stats-file") == 0)
     return config_string (key, &stats_file, value, 1);
   if (strcmp (key, "record-trace") == 0) {
     if ((b = nbdkit_parse_bool (value)) == -1)
       return -1;
-    record_trace = b;
+    cfg.record_trace = b;
     return 0;
   }
   if (strcmp (key, "hydrate") == 0) {
     if ((b = nbdkit_parse_bool (value)) == -1)
       return -1;
-    hydrate_on = b;
+    cfg.hydrate_on = b;
     return 0;
   }
   if (strcmp (key, "insecure") == 0) {
     if ((b = nbdkit_parse_bool (value)) == -1)
       return -1;
-    store_opts.insecure = b;
+    cfg.store.insecure = b;
     return 0;
   }
   if (strcmp (key, "addressing") == 0) {
     if (strcmp (value, "path") == 0)
-      store_opts.addressing = 1;
+      cfg.store.addressing = 1;
     else if (strcmp (value, "virtual") == 0)
-      store_opts.addressing = 2;
+      cfg.store.addressing = 2;
     else {
       nbdkit_error ("addressing= must be path or virtual");
       return -1;
@@ -288,195 +271,8 @@ ox_config_complete (void)
   "stats-file=FILE    append per-second statistics to FILE\n"                 \
   "record-trace=BOOL  store the order of first reads for later clones"
 
-/* The snapshot to serve: VOLUME alone means the overlay's snapshot when
- * the overlay exists (so a newer snapshot does not lock the clone out),
- * else the newest; VOLUME@ID or VOLUME:TAG must match the overlay. */
-static int
-resolve_root (struct ox_root **root)
-{
-  struct overlay_pin pin;
-  char *vol = NULL;
-  const char *tag;
-  uint64_t id;
-  int have, use_pin;
-
-  have = overlay_probe (overlay_dir_path, &pin);
-  if (have == -1)
-    return -1;
-  if (volume_spec == NULL) {
-    if (have == 0) {
-      nbdkit_error ("overlay %s does not exist yet: give volume= to create "
-                    "it",
-                    overlay_dir_path);
-      return -1;
-    }
-    return ox_root_get (store, &keys, pin.volume, pin.snapshot_id, root);
-  }
-  if (ox_spec_parse (volume_spec, &vol, &id, &tag) == -1)
-    return -1;
-  use_pin
-      = have == 1 && id == 0 && tag == NULL && strcmp (vol, pin.volume) == 0;
-  free (vol);
-  if (use_pin)
-    return ox_root_get (store, &keys, pin.volume, pin.snapshot_id, root);
-  return ox_snapshot_resolve (store, &keys, volume_spec, root);
-}
-
-/* The snapshot id VOLUME:TAG names, resolved through the store (the only
- * time a detached clone contacts it: the user asked for a tag). Returns 0
- * or -1. */
-static int
-resolve_tag (uint64_t *id)
-{
-  struct ox_key_source src
-      = { .key_file = key_file, .passphrase = passphrase };
-  struct ox_store *st;
-  struct ox_keys k;
-  struct ox_root *root;
-  int r = -1;
-
-  if (store_url == NULL) {
-    nbdkit_error ("volume=%s: a tag needs store= to resolve it (or give "
-                  "volume=VOLUME or VOLUME@ID for a complete overlay)",
-                  volume_spec);
-    return -1;
-  }
-  if (ox_store_open (store_url, &store_opts, &st) == -1)
-    return -1;
-  if (ox_storecfg_open (st, &src, &k) == 0) {
-    if (ox_snapshot_resolve (st, &k, volume_spec, &root) == 0) {
-      *id = root->snapshot_id;
-      ox_root_free (root);
-      r = 0;
-    }
-    ox_keys_wipe (&k);
-  }
-  ox_store_close (st);
-  return r;
-}
-
-/* Open a complete overlay whose header is PIN without the store. */
-static int
-open_detached (const struct overlay_pin *pin)
-{
-  char *vol = NULL;
-  const char *tag = NULL;
-  uint64_t id = 0;
-  int same;
-
-  if (volume_spec) {
-    if (ox_spec_parse (volume_spec, &vol, &id, &tag) == -1)
-      return -1;
-    same = strcmp (vol, pin->volume) == 0;
-    free (vol);
-    if (same && tag && resolve_tag (&id) == -1)
-      return -1;
-    if (!same) {
-      nbdkit_error ("overlay %s is a clone of %s@%016" PRIx64 ", not of "
-                    "volume %s; use another overlay directory",
-                    overlay_dir_path, pin->volume, pin->snapshot_id,
-                    volume_spec);
-      return -1;
-    }
-    if (id && id != pin->snapshot_id) {
-      nbdkit_error ("overlay %s is a clone of %s@%016" PRIx64
-                    ", not of %s@%016" PRIx64 "; use another overlay "
-                    "directory",
-                    overlay_dir_path, pin->volume, pin->snapshot_id,
-                    pin->volume, id);
-      return -1;
-    }
-  }
-  if (overlay_open (overlay_dir_path, pin, &overlay) == -1
-      || clone_new (overlay, NULL, &clone_opts, &the_clone) == -1)
-    return -1;
-  detached = 1;
-  nbdkit_debug ("serving %s@%016" PRIx64 " (%" PRIu64 " bytes) from the "
-                "complete overlay %s, detached from the store",
-                pin->volume, pin->snapshot_id, pin->volume_size,
-                overlay_dir_path);
-  return 0;
-}
-
 static void
-note_miss (void *opaque, uint64_t chunk)
-{
-  trace_note (recorder, chunk);
-}
-
-/* Prepare hydration, with the snapshot's read trace first if there is
- * one. */
-static int
-start_hydration (const struct overlay_pin *pin)
-{
-  uint64_t *chunks = NULL;
-  size_t n = 0;
-  int r;
-
-  if (trace_load (store, &keys, pin->volume, pin->snapshot_id,
-                  clone_nchunks (the_clone), &chunks, &n)
-      == -1)
-    nbdkit_debug ("no read trace: the store failed; hydrating in order");
-  if (n)
-    nbdkit_debug ("hydrating the %zu chunks of the read trace first", n);
-  hydrate_opts.trace = chunks;
-  hydrate_opts.ntrace = n;
-  r = hydrate_new (the_clone, overlay, &hydrate_opts, &hydrator);
-  hydrate_opts.trace = NULL;
-  free (chunks);
-  return r;
-}
-
-/* Open the store, the overlay and the basis (not yet complete overlay). */
-static int
-open_attached (void)
-{
-  struct ox_key_source src
-      = { .key_file = key_file, .passphrase = passphrase };
-  struct ox_root *root;
-  struct overlay_pin pin;
-
-  if (store_url == NULL) {
-    nbdkit_error ("store= is required (the overlay %s is not complete)",
-                  overlay_dir_path);
-    return -1;
-  }
-  if (hydrate_on && !hydrate_rate_set && store_opts.bwlimit)
-    hydrate_opts.rate = store_opts.bwlimit / 2;
-  if (ox_store_open (store_url, &store_opts, &store) == -1
-      || ox_storecfg_open (store, &src, &keys) == -1
-      || resolve_root (&root) == -1)
-    return -1;
-  if (overlay_pin_from_root (&keys, store_url, root, &pin) == -1
-      || overlay_open (overlay_dir_path, &pin, &overlay) == -1) {
-    ox_root_free (root);
-    return -1;
-  }
-  if (record_trace) {
-    recorder = trace_new (ox_root_nchunks (root), TRACE_MAX_CHUNKS);
-    if (recorder == NULL) {
-      ox_root_free (root);
-      nbdkit_error ("malloc: %m");
-      return -1;
-    }
-    clone_opts.on_demand_miss = note_miss;
-  }
-  if (ox_basis_open (store, &keys, root, &basis) == -1
-      || clone_new (overlay, basis, &clone_opts, &the_clone) == -1)
-    return -1;
-  if (hydrate_on && !overlay_complete (overlay)
-      && start_hydration (&pin) == -1)
-    return -1;
-  nbdkit_debug ("serving %s@%016" PRIx64 " (%" PRIu64 " bytes, %" PRIu64
-                " of %" PRIu64 " blocks local%s) from %s with overlay %s",
-                pin.volume, pin.snapshot_id, pin.volume_size,
-                overlay_count_local (overlay), overlay_nblocks (overlay),
-                hydrator ? ", hydrating" : "", store_url, overlay_dir_path);
-  return 0;
-}
-
-static void
-hydrate_debug (const char *msg)
+session_debug (const char *msg)
 {
   nbdkit_debug ("%s", msg);
 }
@@ -484,98 +280,36 @@ hydrate_debug (const char *msg)
 static int
 ox_get_ready (void)
 {
-  struct overlay_pin pin;
-  int have;
-
   ox_log_set_debug (ox_debug_verbose);
   if (ox_debug_hydrate)
-    hydrate_opts.debug = hydrate_debug;
-  have = overlay_probe (overlay_dir_path, &pin);
-  if (have == -1)
+    cfg.hydrate.debug = session_debug;
+  cfg.store_url = store_url;
+  cfg.volume = volume_spec;
+  cfg.overlay_dir = overlay_dir_path;
+  cfg.key_file = key_file;
+  cfg.passphrase = passphrase;
+  cfg.stats_file = stats_file;
+  cfg.debug = session_debug;
+  if (ox_session_open (&cfg, &session) == -1)
     return -1;
-  if ((have == 1 && pin.complete ? open_detached (&pin) : open_attached ())
-      == -1)
-    return -1;
-  if (pstats_new (overlay_dir_path, stats_file, &stats) == -1)
-    return -1;
-  pstats_attach (stats, the_clone, overlay, hydrator);
+  the_clone = ox_session_clone (session);
+  stats = ox_session_stats (session);
   return 0;
 }
 
 static int
 ox_after_fork (void)
 {
-  if (clone_start_threads (the_clone) == -1 || pstats_start (stats) == -1)
-    return -1;
-  return hydrator ? hydrate_start (hydrator) : 0;
+  return ox_session_start (session);
 }
 
 static void
 ox_cleanup (void)
 {
-  struct clone_stats cs;
-  struct ox_basis_stats bs = { 0 };
-
-  if (hydrator) {
-    struct hydrate_stats hs;
-    hydrate_stop (hydrator);
-    hydrate_stats (hydrator, &hs);
-    nbdkit_debug (
-        "ox hydrate: filled=%" PRIu64 " errors=%" PRIu64 " passes=%" PRIu64
-        " yields=%" PRIu64 " traced=%" PRIu64 " complete=%d",
-        hs.filled, hs.errors, hs.passes, hs.yields, hs.traced, hs.complete);
-  }
-  if (the_clone) {
-    clone_stop_threads (the_clone);
-    if (clone_flush (the_clone) == -1)
-      nbdkit_error ("final flush of overlay %s failed", overlay_dir_path);
-    else if (!overlay_complete (overlay)
-             && overlay_count_local (overlay) == overlay_nblocks (overlay))
-      overlay_set_complete (overlay);
-    clone_stats (the_clone, &cs);
-    if (basis)
-      ox_basis_stats (basis, &bs);
-    nbdkit_debug (
-        "ox stats: fetches=%" PRIu64 " fetch_waits=%" PRIu64
-        " fetch_errors=%" PRIu64 " prefetches=%" PRIu64
-        " copied_blocks=%" PRIu64 " fetched_bytes=%" PRIu64
-        " store_reads=%" PRIu64 " run_reads=%" PRIu64 " pages_loaded=%" PRIu64
-        " demand_fetches=%" PRIu64 " readahead_fetches=%" PRIu64
-        " background_fetches=%" PRIu64 " local_blocks=%" PRIu64
-        " refetches=%" PRIu64 " complete=%d detached=%d",
-        cs.fetches, cs.fetch_waits, cs.fetch_errors, cs.prefetches,
-        cs.copied_blocks, bs.fetched_bytes, bs.fetches, cs.run_reads,
-        bs.pages_loaded, cs.class_fetches[CLONE_DEMAND],
-        cs.class_fetches[CLONE_READAHEAD], cs.class_fetches[CLONE_BACKGROUND],
-        overlay_count_local (overlay), bs.refetches,
-        overlay_complete (overlay), detached);
-  }
-  if (recorder && store && trace_count (recorder) > 0) {
-    const struct overlay_pin *pin = overlay_get_pin (overlay);
-    if (trace_save (recorder, store, &keys, pin->volume, pin->snapshot_id)
-        == 0)
-      nbdkit_debug ("stored a read trace of %" PRIu32 " chunks",
-                    trace_count (recorder));
-    else
-      nbdkit_error ("the read trace could not be stored");
-  }
-  trace_free (recorder);
-  recorder = NULL;
-  if (stats)
-    pstats_stop (stats);
-  pstats_free (stats);
-  hydrate_free (hydrator);
-  clone_free (the_clone);
-  ox_basis_close (basis);
-  overlay_close (overlay);
-  ox_store_close (store);
-  ox_keys_wipe (&keys);
-  stats = NULL;
-  hydrator = NULL;
+  ox_session_close (session);
+  session = NULL;
   the_clone = NULL;
-  basis = NULL;
-  overlay = NULL;
-  store = NULL;
+  stats = NULL;
 }
 
 static void *

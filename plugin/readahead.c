@@ -1,5 +1,7 @@
 /* ox: the clone's threads: readahead for sequential readers and the
- * background flusher (see clone.h). */
+ * background flusher (see clone.h). Readahead reaches the engine only
+ * through clone_fill_run (fetch.c) and the chunk geometry of
+ * clone-int.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,22 @@
 #include "monotime.h"
 
 /* ---- readahead ----------------------------------------------------- */
+
+void
+clone_ra_init (struct clone *c)
+{
+  pthread_mutex_init (&c->ra_lock, NULL);
+  pthread_cond_init (&c->ra_cond, NULL);
+  ox_cond_init_monotonic (&c->stop_cond);
+}
+
+void
+clone_ra_destroy (struct clone *c)
+{
+  pthread_mutex_destroy (&c->ra_lock);
+  pthread_cond_destroy (&c->ra_cond);
+  pthread_cond_destroy (&c->stop_cond);
+}
 
 /* Queue chunk CH for a readahead thread (dropped when the queue is full). */
 void

@@ -147,14 +147,12 @@ struct wbuf {
   size_t in_cap;
 };
 
-/* Fetch the adjacent frames LOCS[0..N) of chunks FIRST.. into IN. */
+/* Fetch the adjacent frames LOCS[0..N) of chunks FIRST.. (LEN bytes, as
+ * ox_basis_frame_run found them) into IN. */
 static int
 fetch_run (struct restore *r, const struct ox_chunk_loc *locs, size_t n,
-           uint64_t first, uint8_t *in)
+           uint64_t first, uint64_t len, uint8_t *in)
 {
-  uint64_t len
-      = (uint64_t)locs[n - 1].offset + locs[n - 1].length - locs[0].offset;
-
   if (ox_store_get_range (r->c->store, locs[0].key, locs[0].offset, in,
                           (size_t)len)
       == 0)
@@ -195,14 +193,8 @@ decode_batch (struct restore *r, struct wbuf *w, uint64_t first, size_t n)
       errno = EIO;
       return -1;
     }
-    while (j < n && !w->locs[j].zero
-           && memcmp (w->locs[j].segment_id, a->segment_id, OX_SEGMENT_ID_LEN)
-                  == 0
-           && w->locs[j].offset
-                  == (uint64_t)w->locs[j - 1].offset + w->locs[j - 1].length
-           && span + w->locs[j].length <= w->in_cap)
-      span += w->locs[j++].length;
-    if (fetch_run (r, a, j - i, first + i, w->in) == -1)
+    j = i + ox_basis_frame_run (a, n - i, w->in_cap, &span);
+    if (fetch_run (r, a, j - i, first + i, span, w->in) == -1)
       return -1;
     for (size_t k = i; k < j; k++)
       if (ox_basis_decode (r->basis, w->codec, first + k, &w->locs[k],

@@ -335,3 +335,25 @@ ox_basis_close (struct ox_basis *b)
   pthread_mutex_destroy (&b->lock);
   free (b);
 }
+
+size_t
+ox_basis_frame_run (const struct ox_chunk_loc *locs, size_t n,
+                    uint64_t max_bytes, uint64_t *bytes)
+{
+  size_t j;
+
+  *bytes = 0;
+  if (n == 0 || locs[0].zero)
+    return 0;
+  *bytes = locs[0].length;
+  for (j = 1; j < n; j++) {
+    if (locs[j].zero
+        || memcmp (locs[j].segment_id, locs[0].segment_id, OX_SEGMENT_ID_LEN)
+               != 0
+        || locs[j].offset != (uint64_t)locs[j - 1].offset + locs[j - 1].length
+        || *bytes + locs[j].length > max_bytes)
+      break;
+    *bytes += locs[j].length;
+  }
+  return j;
+}

@@ -51,6 +51,15 @@ int ox_basis_read_frames (struct ox_basis *b, uint64_t first_chunk,
                           const struct ox_chunk_loc *locs, unsigned n,
                           void *buf, uint64_t total);
 
+/* The number of chunks from LOCS[0] (of the N in LOCS) whose frames one
+ * ranged read fetches: LOCS[0] and each next one whose frame lies in the
+ * same segment right after the previous frame, while their bytes stay
+ * within MAX_BYTES (LOCS[0] alone may exceed it); 0 when LOCS[0] is a
+ * ZERO chunk or N is 0. Sets *BYTES to the bytes of the run. */
+size_t ox_basis_frame_run (const struct ox_chunk_loc *locs, size_t n,
+                           uint64_t max_bytes, uint64_t *bytes)
+    __attribute__ ((__nonnull__ (1, 4)));
+
 /* Decode FRAME (fetched by the caller for LOC, e.g. in a coalesced read)
  * into BUF. A frame that fails any check is fetched once more on its own
  * and decoded again (a fault on the way), with a warning; errors name the
