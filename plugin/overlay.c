@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "fullio.h"
+#include "fileio.h"
+#include "hex.h"
 #include "keys.h"
 #include "log.h"
 #include "names.h"
