@@ -64,7 +64,9 @@ struct ox_write_opts {
 /* The longest temporary name ox_write_file_atomic makes is NAME plus this. */
 #define OX_TMP_SUFFIX_MAX (sizeof ".tmp..." - 1 + 10 + 10 + 16)
 
-/* Replace NAME in directory DIRFD atomically with the LEN bytes of DATA:
+/* Replace NAME in directory DIRFD atomically with the LEN bytes of DATA
+ * (NAME and OPTS->tmp may be paths relative to DIRFD, or to the working
+ * directory with AT_FDCWD and OPTS->no_sync, in the same directory):
  * write them to a temporary file, make it durable, rename it to NAME (with
  * OPTS->create_only: link it, failing with EEXIST if NAME exists), then
  * make the new name durable with an fsync of DIRFD. OPTS may be NULL.
