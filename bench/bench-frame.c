@@ -27,6 +27,8 @@
 
 #include <zstd.h>
 
+#include "fileio.h"
+#include "monotime.h"
 #include "frame.h"
 #include "keys.h"
 #include "manifest.h"
@@ -54,15 +56,6 @@ struct worker {
   uint8_t *out;
   int index, phase; /* 0 = id, 1 = encode, 2 = decode, 3 = bare zstd */
 };
-
-static double
-now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void
 run_chunk (struct worker *w, size_t i)
@@ -116,7 +109,7 @@ run (void *arg)
 static double
 phase (struct worker *ws, struct batch *b, int ph)
 {
-  double t = now ();
+  double t = ox_now_s ();
   int i;
 
   for (i = 0; i < nthreads; i++) {
@@ -127,27 +120,19 @@ phase (struct worker *ws, struct batch *b, int ph)
   }
   for (i = 0; i < nthreads; i++)
     pthread_join (ws[i].thread, NULL);
-  return now () - t;
+  return ox_now_s () - t;
 }
 
 static size_t
 read_batch (int fd, uint8_t *buf, size_t cap)
 {
-  size_t n = 0;
+  ssize_t n = ox_read_full (fd, buf, cap);
 
-  while (n < cap) {
-    ssize_t r = read (fd, buf + n, cap - n);
-    if (r == -1 && errno == EINTR)
-      continue;
-    if (r == -1) {
-      perror ("read");
-      exit (1);
-    }
-    if (r == 0)
-      break;
-    n += r;
+  if (n == -1) {
+    perror ("read");
+    exit (1);
   }
-  return n;
+  return (size_t)n;
 }
 
 static void

@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "fullio.h"
+#include "fileio.h"
+#include "hex.h"
 #include "keys.h"
 #include "log.h"
 #include "names.h"
@@ -260,21 +261,16 @@ file_open (int dir_fd, const char *dir, const char *name, uint64_t len)
 static int
 map_load (struct overlay *ov)
 {
-  size_t len = ov->nwords * 8, done = 0;
+  size_t len = ov->nwords * 8;
+  ssize_t r = ox_pread_full (ov->map_fd, ov->bits, len, 0);
   uint64_t tail_mask;
   size_t last;
 
-  while (done < len) {
-    ssize_t r = pread (ov->map_fd, (char *)ov->bits + done, len - done, done);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r <= 0) {
-      if (r == 0)
-        errno = EIO;
-      ox_error ("%s/map: read: %m", ov->dir);
-      return -1;
-    }
-    done += r;
+  if (r < 0 || (size_t)r < len) {
+    if (r >= 0)
+      errno = EIO;
+    ox_error ("%s/map: read: %m", ov->dir);
+    return -1;
   }
   for (size_t i = 0; i < ov->nwords; i++)
     ov->bits[i] = le64toh (ov->bits[i]);
@@ -510,22 +506,17 @@ overlay_mark_local (struct overlay *ov, uint64_t blk, uint64_t n)
 int
 overlay_pread (struct overlay *ov, void *buf, size_t count, uint64_t offset)
 {
-  char *p = buf;
-  while (count > 0) {
-    ssize_t r = pread (ov->data_fd, p, count, offset);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0) {
-      ox_error ("%s/data: read at %" PRIu64 ": %m", ov->dir, offset);
-      return -1;
-    }
-    if (r == 0) { /* past the end: never expected, the file has the size */
-      errno = EIO;
-      ox_error ("%s/data: unexpected end of file at %" PRIu64, ov->dir,
-                offset);
-      return -1;
-    }
-    p += r, count -= r, offset += r;
+  ssize_t r = ox_pread_full (ov->data_fd, buf, count, offset);
+
+  if (r < 0) {
+    ox_error ("%s/data: read at %" PRIu64 ": %m", ov->dir, offset);
+    return -1;
+  }
+  if ((size_t)r < count) { /* never expected: the file has the size */
+    errno = EIO;
+    ox_error ("%s/data: unexpected end of file at %" PRIu64, ov->dir,
+              offset + (uint64_t)r);
+    return -1;
   }
   return 0;
 }

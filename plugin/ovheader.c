@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "fullio.h"
+#include "fileio.h"
+#include "hex.h"
 #include "keys.h"
 #include "log.h"
 #include "names.h"
@@ -216,7 +217,8 @@ ovheader_read (int dir_fd, const char *dir, struct overlay_pin *pin)
 {
   CLEANUP_CLOSE int fd = openat (dir_fd, HEADER_NAME, O_RDONLY | O_CLOEXEC);
   char text[HEADER_MAX + 1];
-  size_t len = 0;
+  size_t len;
+  ssize_t r;
 
   if (fd < 0) {
     if (errno == ENOENT)
@@ -224,21 +226,15 @@ ovheader_read (int dir_fd, const char *dir, struct overlay_pin *pin)
     ox_error ("%s/" HEADER_NAME ": %m", dir);
     return -1;
   }
-  for (;;) {
-    ssize_t r = read (fd, text + len, sizeof text - 1 - len);
-    if (r < 0) {
-      if (errno == EINTR)
-        continue;
-      ox_error ("%s/" HEADER_NAME ": read: %m", dir);
-      return -1;
-    }
-    if (r == 0)
-      break;
-    len += r;
-    if (len == sizeof text - 1) {
-      ox_error ("%s/" HEADER_NAME ": header is too long", dir);
-      return -1;
-    }
+  r = ox_read_full (fd, text, sizeof text - 1);
+  if (r < 0) {
+    ox_error ("%s/" HEADER_NAME ": read: %m", dir);
+    return -1;
+  }
+  len = (size_t)r;
+  if (len == sizeof text - 1) {
+    ox_error ("%s/" HEADER_NAME ": header is too long", dir);
+    return -1;
   }
   text[len] = '\0';
   return ovheader_parse (dir, text, len, pin) == 0 ? 1 : -1;
@@ -261,27 +257,17 @@ int
 ovheader_write (int dir_fd, const char *dir, const struct overlay_pin *pin)
 {
   CLEANUP_FREE char *text = header_format (pin);
-  int fd;
+  const struct ox_write_opts o = { .tmp = HEADER_TMP, .mode = 0600 };
+  const char *step;
 
   if (text == NULL) {
     ox_error ("asprintf: %m");
     return -1;
   }
-  fd = openat (dir_fd, HEADER_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-               0600);
-  if (fd < 0) {
-    ox_error ("%s/" HEADER_TMP ": %m", dir);
-    return -1;
-  }
-  if (ox_pwrite_full (fd, text, strlen (text), 0) == -1 || fsync (fd) == -1) {
-    ox_error ("%s/" HEADER_TMP ": write: %m", dir);
-    close (fd);
-    return -1;
-  }
-  close (fd);
-  if (renameat (dir_fd, HEADER_TMP, dir_fd, HEADER_NAME) == -1
-      || fsync (dir_fd) == -1) {
-    ox_error ("%s/" HEADER_NAME ": %m", dir);
+  if (ox_write_file_atomic (dir_fd, HEADER_NAME, text, strlen (text), &o,
+                            &step)
+      == -1) {
+    ox_error ("%s/" HEADER_NAME ": %s: %m", dir, step);
     return -1;
   }
   return 0;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 #include "log.h"
 #include "monotime.h"
 
@@ -297,11 +298,15 @@ write_totals (struct pstats *ps, const uint64_t *t)
 {
   char path[4096], tmp[4096];
   int complete = ps->ov ? overlay_complete (ps->ov) : 0;
+  const struct ox_write_opts o = { .tmp = tmp, .mode = 0666, .no_sync = true };
+  CLEANUP_FREE char *text = NULL;
+  size_t len;
+  const char *step;
   FILE *f;
 
   snprintf (path, sizeof path, "%s/" TOTALS_NAME, ps->dir);
   snprintf (tmp, sizeof tmp, "%s/" TOTALS_TMP, ps->dir);
-  f = fopen (tmp, "we");
+  f = open_memstream (&text, &len);
   if (f == NULL) {
     ox_warning ("%s: %m", tmp);
     return;
@@ -320,7 +325,8 @@ write_totals (struct pstats *ps, const uint64_t *t)
            : ps->h  ? "on"
                     : "off",
            complete);
-  if (fclose (f) != 0 || rename (tmp, path) == -1)
+  if (fclose (f) != 0
+      || ox_write_file_atomic (AT_FDCWD, path, text, len, &o, &step) == -1)
     ox_warning ("%s: %m", path);
 }
 
@@ -409,7 +415,7 @@ stats_thread (void *arg)
   uint64_t t[NTOTALS];
   struct timespec next;
 
-  clock_gettime (CLOCK_MONOTONIC, &next);
+  ox_deadline (&next, 0);
   pthread_mutex_lock (&ps->lock);
   while (!ps->stopping) {
     uint64_t now;

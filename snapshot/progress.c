@@ -4,14 +4,13 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "monotime.h"
 #include "units.h"
 
 double
 progress_now (void)
 {
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
+  return ox_now_s ();
 }
 
 void

@@ -30,6 +30,7 @@
 
 #include "basis.h"
 #include "cli.h"
+#include "fileio.h"
 #include "iszero.h"
 #include "log.h"
 #include "names.h"
@@ -66,39 +67,21 @@ write_all (struct restore *r, const void *buf, size_t len, uint64_t off)
 
   if (atomic_load (&r->direct) && (uintptr_t)p % BLOCK == 0
       && off % BLOCK == 0) {
-    size_t alen = len & ~(size_t)(BLOCK - 1);
-    while (alen > 0) {
-      ssize_t n = pwrite (r->dfd, p, alen, (off_t)off);
-      if (n == -1 && errno == EINTR)
-        continue;
-      if (n == -1 && errno == EINVAL) {
-        atomic_store (&r->direct, 0); /* refused: page cache from now on */
-        break;
-      }
-      if (n == -1) {
-        ox_error ("write error on %s at offset %" PRIu64 ": %m", r->target,
-                  off);
-        return -1;
-      }
-      p += n;
-      len -= (size_t)n;
-      off += (uint64_t)n;
-      alen -= (size_t)n;
-      if (n % BLOCK)
-        break; /* short and unaligned: finish through the page cache */
-    }
-  }
-  while (len > 0) {
-    ssize_t n = pwrite (r->fd, p, len, (off_t)off);
-    if (n == -1) {
-      if (errno == EINTR)
-        continue;
-      ox_error ("write error on %s at offset %" PRIu64 ": %m", r->target, off);
+    size_t n = ox_pwrite_direct (r->dfd, p, len, off, BLOCK);
+    if (errno == EINVAL)
+      atomic_store (&r->direct, 0); /* refused: page cache from now on */
+    else if (errno) {
+      ox_error ("write error on %s at offset %" PRIu64 ": %m", r->target,
+                off + n);
       return -1;
     }
     p += n;
-    len -= (size_t)n;
-    off += (uint64_t)n;
+    len -= n;
+    off += n;
+  }
+  if (ox_pwrite_full (r->fd, p, len, off) == -1) {
+    ox_error ("write error on %s at offset %" PRIu64 ": %m", r->target, off);
+    return -1;
   }
   return 0;
 }
@@ -378,26 +361,16 @@ finish_target (struct restore *r, const char *tmp)
     return -1;
   }
   if (tmp) {
-    char *dir = strdup (r->target), *slash;
     int dfd;
-    if (!dir) {
-      ox_error ("out of memory");
-      return -1;
-    }
     if (rename (tmp, r->target) == -1) {
       ox_error ("rename %s to %s: %m", tmp, r->target);
-      free (dir);
       return -1;
     }
-    slash = strrchr (dir, '/');
-    if (slash)
-      slash[slash == dir ? 1 : 0] = '\0';
-    dfd = open (slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    dfd = ox_open_parent_dir (r->target);
     if (dfd >= 0) {
       fsync (dfd);
       close (dfd);
     }
-    free (dir);
   }
   return 0;
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 
 /* Collect the allocated ranges of a regular file. Returns 0, or -1 when
@@ -136,25 +137,17 @@ source_next_data (const struct source *s, uint64_t offset)
 int
 source_read (const struct source *s, void *buf, size_t len, uint64_t offset)
 {
-  char *p = buf;
+  ssize_t r = ox_pread_full (s->fd, buf, len, offset);
 
-  while (len > 0) {
-    ssize_t r = pread (s->fd, p, len, (off_t)offset);
-    if (r == -1) {
-      if (errno == EINTR)
-        continue;
-      ox_error ("read error on %s at offset %llu: %m", s->path,
-                (unsigned long long)offset);
-      return -1;
-    }
-    if (r == 0) {
-      ox_error ("%s: unexpected end of file at offset %llu (did it shrink?)",
-                s->path, (unsigned long long)offset);
-      return -1;
-    }
-    p += r;
-    len -= (size_t)r;
-    offset += (uint64_t)r;
+  if (r == -1) {
+    ox_error ("read error on %s at offset %llu: %m", s->path,
+              (unsigned long long)offset);
+    return -1;
+  }
+  if ((size_t)r < len) {
+    ox_error ("%s: unexpected end of file at offset %llu (did it shrink?)",
+              s->path, (unsigned long long)(offset + (uint64_t)r));
+    return -1;
   }
   return 0;
 }

@@ -10,6 +10,15 @@ ox_now_ns (void)
   return (uint64_t)t.tv_sec * 1000000000 + (uint64_t)t.tv_nsec;
 }
 
+double
+ox_now_s (void)
+{
+  struct timespec t;
+
+  clock_gettime (CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+
 void
 ox_deadline (struct timespec *t, uint64_t ns)
 {

@@ -9,6 +9,9 @@
 /* Nanoseconds on CLOCK_MONOTONIC. */
 uint64_t ox_now_ns (void);
 
+/* Seconds on CLOCK_MONOTONIC, for rates and progress. */
+double ox_now_s (void);
+
 /* Set *T to NS nanoseconds from now on CLOCK_MONOTONIC (an absolute time
  * for pthread_cond_timedwait on a condition from ox_cond_init_monotonic). */
 void ox_deadline (struct timespec *t, uint64_t ns)

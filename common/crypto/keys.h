@@ -55,10 +55,4 @@ int ox_random_bytes (void *buf, size_t len) __attribute__ ((__nonnull__ (1)));
 /* Constant-time comparison of two buffers; returns 0 when equal. */
 int ox_memcmp_ct (const void *a, const void *b, size_t len);
 
-/* Write the lowercase hex of LEN bytes into OUT (2*LEN+1 bytes). */
-void ox_hex (const void *data, size_t len, char *out);
-
-/* Parse exactly 2*LEN hex digits of HEX into OUT. Returns 0 or -1. */
-int ox_unhex (const char *hex, void *out, size_t len);
-
 #endif

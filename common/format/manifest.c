@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "hex.h"
+#include "iszero.h"
 #include "log.h"
 #include "names.h"
 
@@ -19,15 +21,6 @@
 #define ROOT_VERSION 1
 #define ROOT_FIXED_LEN 120
 #define ROOT_MAC_LEN OX_ID_LEN
-
-static int
-all_zero (const uint8_t *p, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    if (p[i])
-      return 0;
-  return 1;
-}
 
 /*----------------------------------------------------------------------
  * Pages.
@@ -57,7 +50,7 @@ check_entry (const struct ox_page_entry *e, uint32_t nsegments,
 {
   if (e->flags & OX_CHUNK_ZERO) {
     if (e->flags != OX_CHUNK_ZERO || e->segment || e->offset || e->length
-        || !all_zero (e->id, OX_ID_LEN)) {
+        || !ox_is_zero (e->id, OX_ID_LEN)) {
       *why = "ZERO entry with non-zero fields";
       return -1;
     }
@@ -425,7 +418,7 @@ root_read_fixed (const char *name, const uint8_t *p, struct ox_root *r,
     return -1;
   }
   if (get_le32 (p + 12) != 0 || get_le16 (p + 62) != 0
-      || !all_zero (p + 88, ROOT_FIXED_LEN - 88)) {
+      || !ox_is_zero (p + 88, ROOT_FIXED_LEN - 88)) {
     ox_error ("snapshot root %s: reserved fields are not zero", name);
     return -1;
   }

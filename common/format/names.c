@@ -11,8 +11,10 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "hex.h"
 #include "keys.h"
 #include "log.h"
+#include "monotime.h"
 
 /* "snapshot " + 16 hex + "\n" */
 #define TAG_PREFIX "snapshot "
@@ -46,9 +48,7 @@ ox_snapshot_id_new (void)
 
   if (ox_random_bytes (r, sizeof r) == -1) {
     /* Not fatal for uniqueness within one second of one process. */
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    low = ((uint64_t)ts.tv_nsec ^ (uint64_t)getpid ()) & 0xffffff;
+    low = (ox_now_ns () ^ (uint64_t)getpid ()) & 0xffffff;
   } else
     low = (uint64_t)r[0] | (uint64_t)r[1] << 8 | (uint64_t)r[2] << 16;
   return (now & 0xffffffffffULL) << 24 | low;
@@ -60,31 +60,12 @@ ox_snapshot_id_format (uint64_t id, char out[17])
   snprintf (out, 17, "%016" PRIx64, id);
 }
 
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 int
 ox_snapshot_id_parse (const char *s, uint64_t *id)
 {
-  uint64_t v = 0;
-  size_t i;
+  uint64_t v;
 
-  for (i = 0; i < 16; i++) {
-    int d = hex_value (s[i]);
-    if (d < 0)
-      return -1;
-    v = v << 4 | (uint64_t)d;
-  }
-  if (s[16] != '\0')
+  if (ox_unhex_u64 (s, 16, &v) == -1 || s[16] != '\0')
     return -1;
   *id = v;
   return 0;

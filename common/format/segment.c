@@ -11,6 +11,8 @@
 #include <xxhash.h>
 
 #include "cleanup.h"
+#include "hex.h"
+#include "iszero.h"
 #include "log.h"
 #include "manifest.h"
 #include "names.h"
@@ -26,15 +28,6 @@
 #define HDR_NAME_LEN 48
 #define HDR_RESERVED 50
 /* Largest header: the fixed part and the longest volume name. */
-
-static int
-all_zero (const uint8_t *p, size_t n)
-{
-  for (size_t i = 0; i < n; i++)
-    if (p[i])
-      return 0;
-  return 1;
-}
 
 void
 ox_segment_key (const uint8_t seg_id[OX_SEGMENT_ID_LEN],
@@ -431,7 +424,8 @@ parse_header (const struct ox_keys *k, const char *name, const uint8_t *h,
     return -1;
   }
   name_len = get_le16 (h + HDR_NAME_LEN);
-  if (!all_zero (h + HDR_RESERVED, 6) || name_len < 1 || name_len > OX_NAME_MAX
+  if (!ox_is_zero (h + HDR_RESERVED, 6) || name_len < 1
+      || name_len > OX_NAME_MAX
       || OX_SEGMENT_HEADER_FIXED + (size_t)name_len > avail
       || OX_SEGMENT_HEADER_FIXED + (uint64_t)name_len > index_offset) {
     ox_error ("segment %s: invalid header (volume name of %" PRIu16 " bytes)",

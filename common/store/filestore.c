@@ -25,14 +25,11 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 #include "log.h"
 
 /* Longest key, as S3's limit. */
 #define KEY_MAX 1024
-
-/* The temporary name of an object is "NAME.tmp.PID.TID.RANDOM"; this is the
- * most that suffix adds to NAME. */
-#define TMP_SUFFIX_MAX (sizeof ".tmp..." - 1 + 10 + 10 + 16)
 
 struct file_store {
   struct ox_store base;
@@ -92,7 +89,7 @@ component_problem (const char *s, size_t n, bool last)
     return "it has an empty path component";
   if ((n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
     return "it has a '.' or '..' path component";
-  if (n > NAME_MAX || (last && n > NAME_MAX - TMP_SUFFIX_MAX))
+  if (n > NAME_MAX || (last && n > NAME_MAX - OX_TMP_SUFFIX_MAX))
     return "a path component is too long";
   return NULL;
 }
@@ -247,156 +244,11 @@ open_parent_for_write (struct file_store *fs, const char *key,
   return fd;
 }
 
-/* Objects of at least this many bytes whose data is DIRECT_ALIGN-aligned
+/* Objects of at least this many bytes whose data is OX_DIRECT_ALIGN-aligned
  * in memory are written with O_DIRECT: no copy into the page cache, and
  * the device works while the caller computes (the data goes to disk now
  * instead of at fdatasync). */
 #define DIRECT_MIN (1u << 20)
-#define DIRECT_ALIGN 4096
-
-/* Write all of [DATA, DATA+LEN) to FD from offset 0. If FD has O_DIRECT,
- * the aligned part goes directly and the rest (or all of it, if the file
- * system refuses direct I/O) through the page cache. Returns 0 or -1 with
- * errno. */
-static int
-write_all (int fd, const void *data, size_t len, bool direct)
-{
-  const char *p = data;
-  size_t done = 0;
-
-  if (direct) {
-    size_t alen = len & ~(size_t)(DIRECT_ALIGN - 1);
-    while (done < alen) {
-      ssize_t r = pwrite (fd, p + done, alen - done, (off_t)done);
-      if (r == -1 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        break; /* retried through the page cache, which reports errors */
-      done += r;
-      if (done % DIRECT_ALIGN)
-        break;
-    }
-    int fl = fcntl (fd, F_GETFL);
-    if (fl == -1 || fcntl (fd, F_SETFL, fl & ~O_DIRECT) == -1)
-      return -1;
-  }
-  while (done < len) {
-    ssize_t r = pwrite (fd, p + done, len - done, (off_t)done);
-    if (r == -1) {
-      if (errno == EINTR)
-        continue;
-      return -1;
-    }
-    done += r;
-  }
-  return 0;
-}
-
-/* Create a new, unique temporary file for NAME in DIRFD; its name is put in
- * TMP. Returns the fd or -1 with errno. */
-static int
-create_temp (int dirfd, const char *name, char *tmp, size_t tmpsize,
-             mode_t mode, bool *direct)
-{
-  static _Atomic uint64_t counter;
-  int attempt, fd = -1;
-
-  for (attempt = 0; attempt < 100; attempt++) {
-    uint64_t r;
-    if (getrandom (&r, sizeof r, GRND_NONBLOCK) != sizeof r)
-      r = 0;
-    r ^= ++counter;
-    snprintf (tmp, tmpsize, "%s.tmp.%d.%d.%016" PRIx64, name, (int)getpid (),
-              (int)gettid (), r);
-    fd = openat (dirfd, tmp,
-                 O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC
-                     | (*direct ? O_DIRECT : 0),
-                 mode);
-    if (fd == -1 && errno == EINVAL && *direct) {
-      *direct = false; /* no direct I/O on this file system */
-      attempt--;
-      continue;
-    }
-    if (fd >= 0 || errno != EEXIST)
-      break;
-  }
-  return fd;
-}
-
-/* Give the durable temporary file TMP the name NAME only if NAME does not
- * exist: link(2) fails with EEXIST rather than replace anything, which is
- * atomic on every POSIX file system, NFS included. Where hard links are
- * not supported, renameat2's RENAME_NOREPLACE gives the same guarantee.
- * The temporary name is gone afterwards. Returns 0 or -1 with errno. */
-static int
-link_new (int dirfd, const char *tmp, const char *name)
-{
-  int r = linkat (dirfd, tmp, dirfd, name, 0), err = errno;
-
-  if (r == -1
-      && (err == EPERM || err == EOPNOTSUPP || err == ENOSYS
-          || err == EMLINK)) {
-    r = renameat2 (dirfd, tmp, dirfd, name, RENAME_NOREPLACE);
-    err = errno;
-  }
-  unlinkat (dirfd, tmp, 0);
-  errno = err;
-  return r;
-}
-
-/* Write DATA to a new temporary file in DIRFD (with MODE if it is not -1,
- * else OBJECT_MODE less the umask), make it durable and rename it to NAME
- * (with CREATE_ONLY: link it, failing with EEXIST if NAME exists), then
- * make the new name durable. Returns 0 or -1 with errno; sets *STEP to
- * what failed. Removes the temporary file on failure. */
-static int
-write_and_rename (int dirfd, const char *name, const void *data, size_t len,
-                  int mode, bool create_only, const char **step)
-{
-  char tmp[NAME_MAX + 1];
-  bool direct = len >= DIRECT_MIN && (uintptr_t)data % DIRECT_ALIGN == 0;
-  int fd, err;
-
-  *step = "create temporary file";
-  fd = create_temp (dirfd, name, tmp, sizeof tmp,
-                    mode == -1 ? OBJECT_MODE : (mode_t)mode, &direct);
-  if (fd == -1)
-    return -1;
-  *step = "fchmod";
-  if (mode != -1 && fchmod (fd, (mode_t)mode) == -1)
-    goto fail;
-  *step = "write";
-  if (write_all (fd, data, len, direct) == -1)
-    goto fail;
-  *step = "fdatasync";
-  if (fdatasync (fd) == -1)
-    goto fail;
-  *step = "close";
-  if (close (fd) == -1) {
-    fd = -1;
-    goto fail;
-  }
-  fd = -1;
-  if (create_only) {
-    *step = "link";
-    if (link_new (dirfd, tmp, name) == -1)
-      return -1;
-  } else {
-    *step = "rename";
-    if (renameat (dirfd, tmp, dirfd, name) == -1)
-      goto fail;
-  }
-  *step = "fsync directory";
-  return fsync (dirfd);
-
-fail:
-  err = errno;
-  if (fd >= 0)
-    close (fd);
-  unlinkat (dirfd, tmp, 0);
-  errno = err;
-  return -1;
-}
 
 /* put and put_new: write KEY, replacing it unless CREATE_ONLY. */
 static int
@@ -406,16 +258,20 @@ file_write (struct ox_store *st, const char *key, const void *data, size_t len,
   struct file_store *fs = fs_of (st);
   CLEANUP_CLOSE int dirfd = -1;
   const char *name, *step;
+  struct ox_write_opts o = {
+    .mode = OBJECT_MODE,
+    .create_only = create_only,
+    .direct = len >= DIRECT_MIN && (uintptr_t)data % OX_DIRECT_ALIGN == 0,
+  };
 
+  if (strcmp (key, CONFIG_KEY) == 0)
+    o.mode = CONFIG_MODE, o.exact_mode = true;
   if (check_key (fs, key) == -1)
     return -1;
   dirfd = open_parent_for_write (fs, key, &name);
   if (dirfd == -1)
     return -1;
-  if (write_and_rename (dirfd, name, data, len,
-                        strcmp (key, CONFIG_KEY) == 0 ? CONFIG_MODE : -1,
-                        create_only, &step)
-      == -1) {
+  if (ox_write_file_atomic (dirfd, name, data, len, &o, &step) == -1) {
     if (create_only && errno == EEXIST)
       return -1; /* the caller's to judge: reported by nothing */
     ox_error ("cannot write object %s in store %s: %s: %m", key, fs->root,
@@ -471,28 +327,6 @@ open_object (struct file_store *fs, const char *key, uint64_t *size)
   return fd;
 }
 
-/* Read up to LEN bytes at OFFSET, looping on short reads; fewer only at end
- * of file. Returns the count or -1 with errno. */
-static ssize_t
-pread_full (int fd, void *buf, size_t len, uint64_t offset)
-{
-  char *p = buf;
-  size_t done = 0;
-
-  while (done < len) {
-    ssize_t r = pread (fd, p + done, len - done, offset + done);
-    if (r == -1) {
-      if (errno == EINTR)
-        continue;
-      return -1;
-    }
-    if (r == 0)
-      break;
-    done += r;
-  }
-  return done;
-}
-
 /* Report that KEY holds SIZE bytes where WANTED were needed. */
 static int
 report_short (const char *key, uint64_t size, uint64_t wanted)
@@ -525,7 +359,7 @@ file_get_range (struct ox_store *st, const char *key, uint64_t offset,
   }
   if (offset + len > size)
     return report_short (key, size, offset + len);
-  r = pread_full (fd, buf, len, offset);
+  r = ox_pread_full (fd, buf, len, offset);
   if (r == -1) {
     ox_error ("cannot read object %s in store %s: %m", key, fs->root);
     return -1;
@@ -557,7 +391,7 @@ file_get (struct ox_store *st, const char *key, void **data, size_t *len)
     ox_error ("cannot read object %s (%" PRIu64 " bytes): %m", key, size);
     return -1;
   }
-  r = pread_full (fd, buf, size, 0);
+  r = ox_pread_full (fd, buf, size, 0);
   if (r == -1 || (uint64_t)r < size) {
     if (r == -1)
       ox_error ("cannot read object %s in store %s: %m", key, fs->root);

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "s3store.h"
@@ -124,15 +125,6 @@ fill (uint8_t *p, size_t n, unsigned seed)
     x ^= x << 5;
     p[i] = x >> 24;
   }
-}
-
-static double
-now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Get KEY and compare it with DATA of LEN bytes. */
@@ -652,10 +644,10 @@ case_bwlimit (void)
 
   CHECK (data && buf);
   fill (data, len, 5);
-  start = now ();
+  start = ox_now_s ();
   CHECK (ox_store_put (st, "bwlimit/obj", data, len) == 0);
   CHECK (ox_store_get_range (st, "bwlimit/obj", 0, buf, len) == 0);
-  secs = now () - start;
+  secs = ox_now_s () - start;
   CHECK_MEM (buf, data, len);
   /* 2 MiB moved at 1 MiB/s, less a full bucket of a quarter second, less
    * a margin for rounding: >= 1.5 s. */
@@ -754,9 +746,9 @@ main (int argc, char *argv[])
     url = argv[1];
   st = open_store (0);
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    double start = now ();
+    double start = ox_now_s ();
     cases[i].fn (st);
-    printf ("ok: %s (%.2f s)\n", cases[i].name, now () - start);
+    printf ("ok: %s (%.2f s)\n", cases[i].name, ox_now_s () - start);
   }
   if (decorated) {
     struct ox_store_counts c;

@@ -1,8 +1,9 @@
 /* Unit test of common/keys.c: HKDF and HMAC against RFC vectors, plain and
- * keyed ids, key derivation, hex. */
+ * keyed ids, key derivation (hex is tested in tests/unit/base/test-hex.c). */
 #include <stdint.h>
 #include <string.h>
 
+#include "hex.h"
 #include "keys.h"
 #include "test.h"
 
@@ -137,37 +138,6 @@ test_keyed_ids (void)
 }
 
 static void
-test_hex (void)
-{
-  uint8_t in[256], out[256];
-  char hex[513];
-  int i;
-
-  for (i = 0; i < 256; i++)
-    in[i] = i;
-  ox_hex (in, sizeof in, hex);
-  CHECK (strlen (hex) == 512);
-  CHECK (strncmp (hex, "000102030405060708090a0b0c0d0e0f", 32) == 0);
-  CHECK (strcmp (hex + 504, "fcfdfeff") == 0);
-  CHECK (ox_unhex (hex, out, sizeof out) == 0);
-  CHECK_MEM (in, out, sizeof in);
-
-  ox_hex (in, 0, hex);
-  CHECK (hex[0] == '\0');
-
-  /* Upper case is accepted; anything else, or a short string, is not,
-   * and a failed parse leaves the output alone. */
-  CHECK (ox_unhex ("ABcd", out, 2) == 0);
-  CHECK (out[0] == 0xab && out[1] == 0xcd);
-  CHECK (ox_unhex ("abcg", out, 2) == -1);
-  CHECK (ox_unhex ("abc", out, 2) == -1);
-  CHECK (ox_unhex ("", out, 1) == -1);
-  CHECK (ox_unhex (" 1", out, 1) == -1);
-  CHECK (ox_unhex ("x1ff", out, 2) == -1);
-  CHECK (out[0] == 0xab && out[1] == 0xcd);
-}
-
-static void
 test_random_and_memcmp (void)
 {
   uint8_t a[64], b[64], zero[64];
@@ -193,7 +163,6 @@ main (void)
   test_hmac_rfc4231_case2 ();
   test_plain_ids_are_sha256 ();
   test_keyed_ids ();
-  test_hex ();
   test_random_and_memcmp ();
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "basis.h"
 #include "clone.h"
 #include "hydrate.h"
@@ -480,15 +481,6 @@ test_readahead (void)
   free (buf);
 }
 
-/* Seconds on a monotonic clock. */
-static double
-now_s (void)
-{
-  struct timespec t;
-  clock_gettime (CLOCK_MONOTONIC, &t);
-  return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /* A client never waits behind hydration's rate limit: at 16 KiB/s a
  * background run of chunks takes many seconds of allowance, and it is
  * taken before the run's chunks are registered as being fetched, so
@@ -511,10 +503,10 @@ test_hydrate_rate_no_wait (void)
   CHECK_EQ_INT (hydrate_start (h), 0);
   usleep (50000);
   for (uint64_t ch = 0; ch < 40; ch++) {
-    double t0 = now_s (), d;
+    double t0 = ox_now_s (), d;
     CHECK_EQ_INT (clone_pread (cl, NULL, buf, BS, ch * CHUNK + BS), 0);
     CHECK_MEM (buf, image + ch * CHUNK + BS, BS);
-    d = now_s () - t0;
+    d = ox_now_s () - t0;
     if (d > worst)
       worst = d;
   }
@@ -524,9 +516,9 @@ test_hydrate_rate_no_wait (void)
              worst);
     exit (1);
   }
-  t = now_s ();
+  t = ox_now_s ();
   hydrate_free (h);
-  CHECK (now_s () - t < 3.0);
+  CHECK (ox_now_s () - t < 3.0);
   close_clone ();
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "hex.h"
 #include "keys.h"
 #include "log.h"
 #include "manifest.h"

@@ -9,6 +9,7 @@
 #include <xxhash.h>
 
 #include "frame.h"
+#include "hex.h"
 #include "keys.h"
 #include "log.h"
 #include "segment.h"

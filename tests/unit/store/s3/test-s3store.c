@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
 #include "log.h"
 #include "s3store.h"
 #include "store.h"
@@ -81,15 +82,6 @@ fill (unsigned char *p, size_t n, unsigned seed)
     x ^= x << 5;
     p[i] = x >> 24;
   }
-}
-
-static double
-now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Requests this store made between S0 and S1, retries not counted (the
@@ -258,7 +250,7 @@ check_list (struct ox_store *st)
   pthread_t t[8];
   char want[64];
   size_t i;
-  double start = now ();
+  double start = ox_now_s ();
 
   for (i = 0; i < 8; i++) {
     m[i] = (struct many){ st, (int)i, 8, NMANY };
@@ -266,11 +258,12 @@ check_list (struct ox_store *st)
   }
   for (i = 0; i < 8; i++)
     pthread_join (t[i], NULL);
-  printf ("%d small PUTs with 8 threads: %.2f s\n", NMANY, now () - start);
+  printf ("%d small PUTs with 8 threads: %.2f s\n", NMANY,
+          ox_now_s () - start);
 
-  start = now ();
+  start = ox_now_s ();
   CHECK (ox_store_list (st, "many/", collect, &c) == 0);
-  printf ("listing %zu keys: %.2f s\n", c.n, now () - start);
+  printf ("listing %zu keys: %.2f s\n", c.n, ox_now_s () - start);
   CHECK_EQ_INT (c.n, NMANY);
   for (i = 0; i < NMANY; i++) {
     snprintf (want, sizeof want, "many/%05zu", i);
@@ -680,7 +673,7 @@ fill_many (const char *url, const char *n_s)
   struct many m[8];
   pthread_t t[8];
   int i;
-  double start = now ();
+  double start = ox_now_s ();
 
   CHECK (st != NULL);
   for (i = 0; i < 8; i++) {
@@ -689,7 +682,7 @@ fill_many (const char *url, const char *n_s)
   }
   for (i = 0; i < 8; i++)
     pthread_join (t[i], NULL);
-  printf ("%s small PUTs with 8 threads: %.2f s\n", n_s, now () - start);
+  printf ("%s small PUTs with 8 threads: %.2f s\n", n_s, ox_now_s () - start);
   ox_store_close (st);
   return 0;
 }
@@ -708,12 +701,12 @@ delete_many (const char *url)
   CHECK (st != NULL);
   CHECK (ox_store_list (st, "many/", collect, &c) == 0);
   CHECK (ox_s3_store_stats (st, &s0) == 0);
-  start = now ();
+  start = ox_now_s ();
   r = ox_s3_delete_keys (st, (const char *const *)c.keys, c.n);
   CHECK (ox_s3_store_stats (st, &s1) == 0);
   printf ("delete of %zu keys: %s in %.1f s, %llu requests (%llu "
           "retried)\n",
-          c.n, r == 0 ? "done" : "FAILED", now () - start,
+          c.n, r == 0 ? "done" : "FAILED", ox_now_s () - start,
           (unsigned long long)distinct (&s0, &s1),
           (unsigned long long)(s1.retries - s0.retries));
   free_collected (&c);
@@ -777,14 +770,14 @@ bench (const char *url, const char *mib_s, const char *conn_s)
     fill (jobs[i].data, len, i);
   }
   for (pass = 0; pass < 2; pass++) {
-    start = now ();
+    start = ox_now_s ();
     for (i = 0; i < nobj; i++) {
       jobs[i].get = pass;
       CHECK (pthread_create (&t[i], NULL, bench_one, &jobs[i]) == 0);
     }
     for (i = 0; i < nobj; i++)
       pthread_join (t[i], NULL);
-    secs[pass] = now () - start;
+    secs[pass] = ox_now_s () - start;
   }
   printf ("%d MiB in 16 MiB objects, %d connections: PUT %.0f MiB/s, GET "
           "%.0f MiB/s\n",
