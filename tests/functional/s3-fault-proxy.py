@@ -22,7 +22,9 @@
 # cannot cope with batches that large). Each held request is logged in
 # PORTFILE.log as "delete|complete ITEMS SECONDS|hang".
 #
-# MODE "flip": the first N ranged GET answers (206 Partial
+# MODE "flip" (answers are read one by one: with Content-Length, or
+# chunked, as RGW sends listings; chunked ones pass untouched): the first N
+# ranged GET answers (206 Partial
 # Content) have one byte of their body inverted (its middle byte, or the
 # byte at offset BYTES of the body when given), Content-Length kept: a
 # fault on the wire that TCP missed. A ranged GET that overlaps a range
@@ -203,6 +205,32 @@ class Reader:
         body, self.buf = self.buf[:n], self.buf[n:]
         return body
 
+    def line(self):
+        while b"\r\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise OSError("short chunked body")
+            self.buf += data
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line + b"\r\n"
+
+    def chunked(self):
+        # A chunked body as received (chunks, last chunk, trailers): RGW
+        # sends listings so, without Content-Length.
+        raw = b""
+        while True:
+            size = self.line()
+            raw += size
+            n = int(size.split(b";")[0], 16)
+            if n == 0:
+                break
+            raw += self.body(n + 2)
+        while True:
+            trailer = self.line()
+            raw += trailer
+            if trailer == b"\r\n":
+                return raw
+
 
 def header(head, name):
     for line in head.split(b"\r\n")[1:]:
@@ -257,6 +285,11 @@ def flip(conn):
             n = int(header(resp, b"content-length") or 0)
             if method == b"HEAD" or status in (204, 304):
                 n = 0
+            elif b"chunked" in (header(resp, b"transfer-encoding") or b""):
+                # Passed on untouched (only answers of known length are
+                # damaged).
+                conn.sendall(resp + server.chunked())
+                continue
             body = bytearray(server.body(n))
             if mode == "flip":
                 hit = (method == b"GET" and header(req, b"range")
