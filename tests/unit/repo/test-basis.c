@@ -2,7 +2,6 @@
  * written by hand with the real frame codec into a real file store. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,47 +16,9 @@
 #include "manifest.h"
 #include "segment.h"
 #include "store.h"
-#include "test.h"
+#include "testlib.h"
 #include "storeopen.h"
 #include "objects.h"
-
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-static char last_error[2048];
-static int nerrors;
-
-static void
-capture (enum ox_log_level level, const char *msg)
-{
-  if (level == OX_LOG_ERROR) {
-    pthread_mutex_lock (&log_lock);
-    snprintf (last_error, sizeof last_error, "%s", msg);
-    nerrors++;
-    pthread_mutex_unlock (&log_lock);
-  }
-}
-
-static void
-reset_errors (void)
-{
-  last_error[0] = '\0';
-  nerrors = 0;
-}
-
-static void
-check_error (const char *expect)
-{
-  CHECK (nerrors >= 1);
-  if (strstr (last_error, expect) == NULL) {
-    fprintf (stderr, "message \"%s\" lacks \"%s\"\n", last_error, expect);
-    exit (1);
-  }
-}
-
-static int
-rm_entry (const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-  return remove (path);
-}
 
 /* The snapshot: 8 chunks of 4 KiB, the last one 1000 bytes; 4 chunks per
  * page, so 2 pages. Chunks 1 and 4 are ZERO; chunk 3 has the same data as
@@ -255,10 +216,10 @@ test_lookup (struct ox_store *st, const struct ox_keys *k,
   CHECK_EQ_INT (stats.pages_loaded, 2);
 
   /* Out of range. */
-  reset_errors ();
+  ox_test_reset_log ();
   CHECK (ox_basis_lookup (b, NCHUNKS, &loc) == -1);
-  CHECK_EQ_INT (nerrors, 1);
-  check_error ("chunk 8 out of range");
+  CHECK_EQ_INT (ox_test_errors (), 1);
+  CHECK_ERROR ("chunk 8 out of range");
   CHECK (ox_basis_lookup (b, UINT64_MAX, &loc) == -1);
   ox_basis_close (b);
 }
@@ -312,22 +273,22 @@ test_read_all (struct ox_store *st, const struct ox_keys *k)
     memcpy (l6.id, loc.id, OX_ID_LEN);
     l6.offset = loc.offset;
     l6.length = loc.length;
-    reset_errors ();
+    ox_test_reset_log ();
     CHECK (ox_basis_decode (b, c, 6, &l6, frame, buf) == -1);
-    CHECK_EQ_INT (nerrors, 1);
-    check_error ("chunk 6");
-    check_error ("wrong length (fetched twice: corrupt in the store)");
+    CHECK_EQ_INT (ox_test_errors (), 1);
+    CHECK_ERROR ("chunk 6");
+    CHECK_ERROR ("wrong length (fetched twice: corrupt in the store)");
   }
   /* ...and a frame of another chunk fails its check: it is taken for a
    * fault on the way and fetched once more, from where LOC says, which
    * gives the right chunk (the frame in the store is good). */
   CHECK (ox_basis_lookup (b, 2, &loc) == 0);
-  reset_errors ();
+  ox_test_reset_log ();
   ox_basis_stats (b, &stats);
   CHECK_EQ_INT (stats.refetches, 1); /* chunk 6 just above */
   memset (buf, 0xee, sizeof buf);
   CHECK (ox_basis_decode (b, c, 2, &loc, frame, buf) == 0);
-  CHECK_EQ_INT (nerrors, 0);
+  CHECK_EQ_INT (ox_test_errors (), 0);
   CHECK_MEM (buf, volume + 2 * CHUNK, CHUNK);
   ox_basis_stats (b, &stats);
   CHECK_EQ_INT (stats.refetches, 2);
@@ -360,7 +321,6 @@ static void
 test_threads (struct ox_store *st, const struct ox_keys *k)
 {
   enum { NTHREADS = 4, ROUNDS = 50 };
-  pthread_t t[NTHREADS];
   struct reader r[NTHREADS];
   pthread_barrier_t start;
   struct ox_basis_stats stats;
@@ -369,14 +329,11 @@ test_threads (struct ox_store *st, const struct ox_keys *k)
   for (int iter = 0; iter < 20; iter++) {
     struct ox_basis *b = open_basis (st, k);
     CHECK (pthread_barrier_init (&start, NULL, NTHREADS) == 0);
-    for (int i = 0; i < NTHREADS; i++) {
+    for (int i = 0; i < NTHREADS; i++)
       r[i] = (struct reader){ .b = b,
                               .start = &start,
                               .rounds = iter ? 1 : ROUNDS };
-      CHECK (pthread_create (&t[i], NULL, reader_thread, &r[i]) == 0);
-    }
-    for (int i = 0; i < NTHREADS; i++)
-      CHECK (pthread_join (t[i], NULL) == 0);
+    ox_test_threads (NTHREADS, reader_thread, r, sizeof r[0]);
     pthread_barrier_destroy (&start);
     ox_basis_stats (b, &stats);
     CHECK_EQ_INT (stats.pages_loaded, 2); /* each page loaded once */
@@ -417,14 +374,14 @@ test_corrupt_and_missing (const char *dir, struct ox_store *st,
   /* One byte in the middle of chunk 2's frame. */
   flip_on_disk (dir, s->seg_key[0],
                 s->entries[2].offset + s->entries[2].length / 2);
-  reset_errors ();
+  ox_test_reset_log ();
   CHECK (ox_basis_read_chunk (b, c, 2, buf, &len) == -1);
-  CHECK_EQ_INT (nerrors, 1);
+  CHECK_EQ_INT (ox_test_errors (), 1);
   snprintf (expect, sizeof expect,
             "segment %s: chunk 2 (frame at offset %" PRIu32 ", %" PRIu32
             " bytes): ",
             s->seg_key[0], s->entries[2].offset, s->entries[2].length);
-  check_error (expect);
+  CHECK_ERROR (expect);
   /* The other chunks still read, including those in the same segment. */
   for (uint64_t i = 0; i < NCHUNKS; i++)
     if (i != 2)
@@ -437,12 +394,12 @@ test_corrupt_and_missing (const char *dir, struct ox_store *st,
 
   /* A missing segment. */
   CHECK (ox_store_del (st, s->seg_key[1]) == 0);
-  reset_errors ();
+  ox_test_reset_log ();
   CHECK (ox_basis_read_chunk (b, c, 6, buf, &len) == -1);
-  CHECK_EQ_INT (nerrors, 1);
-  check_error (s->seg_key[1]);
-  check_error ("chunk 6");
-  check_error ("not found");
+  CHECK_EQ_INT (ox_test_errors (), 1);
+  CHECK_ERROR (s->seg_key[1]);
+  CHECK_ERROR ("chunk 6");
+  CHECK_ERROR ("not found");
   check_chunk (b, c, 5);
   ox_basis_close (b);
 
@@ -451,10 +408,10 @@ test_corrupt_and_missing (const char *dir, struct ox_store *st,
   ox_page_key (s->page_ids[0], page_key);
   CHECK (ox_store_del (st, page_key) == 0);
   for (int n = 0; n < 2; n++) {
-    reset_errors ();
+    ox_test_reset_log ();
     CHECK (ox_basis_read_chunk (b, c, 0, buf, &len) == -1);
-    CHECK_EQ_INT (nerrors, 1);
-    check_error (page_key);
+    CHECK_EQ_INT (ox_test_errors (), 1);
+    CHECK_ERROR (page_key);
   }
   check_chunk (b, c, 5);
   ox_codec_free (c);
@@ -493,9 +450,9 @@ test_short_page (struct ox_store *st, const struct ox_keys *k,
   CHECK (ox_root_put (st, k, &r) == 0);
   CHECK (ox_root_get (st, k, "vm1", SNAP + 1, &root) == 0);
   CHECK (ox_basis_open (st, k, root, &b) == 0);
-  reset_errors ();
+  ox_test_reset_log ();
   CHECK (ox_basis_read_chunk (b, c, 5, buf, &len) == -1);
-  check_error ("has 3 entries, expected 4");
+  CHECK_ERROR ("has 3 entries, expected 4");
   ox_basis_close (b);
   ox_codec_free (c);
 }
@@ -537,11 +494,11 @@ test_huge_frame (struct ox_store *st, const struct ox_keys *k,
   CHECK (ox_root_put (st, k, &r) == 0);
   CHECK (ox_root_get (st, k, "vm1", SNAP + 2, &root) == 0);
   CHECK (ox_basis_open (st, k, root, &b) == 0);
-  reset_errors ();
+  ox_test_reset_log ();
   errno = 0;
   CHECK (ox_basis_lookup (b, 0, &loc) == -1);
   CHECK_EQ_INT (errno, EIO);
-  check_error ("frame larger than a chunk of 4096 bytes can be");
+  CHECK_ERROR ("frame larger than a chunk of 4096 bytes can be");
   CHECK (ox_basis_read_chunk (b, c, 0, buf, &len) == -1);
   CHECK_EQ_INT (errno, EIO);
   check_chunk (b, c, 2); /* the other entries still read */
@@ -552,13 +509,11 @@ test_huge_frame (struct ox_store *st, const struct ox_keys *k,
 static void
 run (const struct ox_keys *k)
 {
-  char dir[] = "/tmp/ox-test-basis.XXXXXX";
-  struct ox_store_options opts = { .create = 1 };
+  char *dir = ox_test_tmpdir ("ox-test-basis");
   struct ox_store *st;
   struct snapshot s;
 
-  CHECK (mkdtemp (dir) != NULL);
-  CHECK (ox_store_open (dir, &opts, &st) == 0);
+  st = ox_test_file_store (dir);
   write_snapshot (st, k, &s);
   test_lookup (st, k, &s);
   test_read_all (st, k);
@@ -567,7 +522,8 @@ run (const struct ox_keys *k)
   test_huge_frame (st, k, &s);
   test_corrupt_and_missing (dir, st, k, &s);
   ox_store_close (st);
-  CHECK (nftw (dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0);
+  CHECK (ox_test_rmtree (dir) == 0);
+  free (dir);
 }
 
 int
@@ -576,7 +532,7 @@ main (void)
   struct ox_keys plain, enc;
   uint8_t store_id[OX_STORE_ID_LEN], master[OX_MASTER_KEY_LEN];
 
-  ox_log_set_handler (capture);
+  ox_test_capture (0);
   CHECK (ox_random_bytes (volume, sizeof volume) == 0);
   memset (volume + 2 * CHUNK, 'x', CHUNK / 2); /* compressible */
   memcpy (volume + 3 * CHUNK, volume, CHUNK);  /* chunk 3 = chunk 0 */

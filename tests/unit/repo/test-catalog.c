@@ -1,191 +1,20 @@
-/* Test names, snapshot ids, specs, listing, resolving and tags (names.c). */
+/* Test listing, resolving, reserving and tags in a store (catalog.c). */
 #include <errno.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "keys.h"
 #include "log.h"
+#include "catalog.h"
 #include "manifest.h"
 #include "names.h"
-#include "store.h"
-#include "test.h"
-#include "storeopen.h"
-#include "catalog.h"
 #include "objects.h"
-
-static char last_error[2048];
-static int nerrors;
-
-static void
-capture (enum ox_log_level level, const char *msg)
-{
-  if (level == OX_LOG_ERROR) {
-    snprintf (last_error, sizeof last_error, "%s", msg);
-    nerrors++;
-  }
-}
-
-static void
-reset_errors (void)
-{
-  last_error[0] = '\0';
-  nerrors = 0;
-}
-
-static int
-rm_entry (const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-  return remove (path);
-}
-
-static void
-test_name_valid (void)
-{
-  char long_name[OX_NAME_MAX + 2];
-
-  CHECK (ox_name_valid ("vm1"));
-  CHECK (ox_name_valid ("a"));
-  CHECK (ox_name_valid ("A.b_c-D9"));
-  CHECK (ox_name_valid ("x."));
-  CHECK (ox_name_valid ("-x"));
-  CHECK (ox_name_valid ("_"));
-  CHECK (!ox_name_valid (""));
-  CHECK (!ox_name_valid (NULL));
-  CHECK (!ox_name_valid (".x"));
-  CHECK (!ox_name_valid ("."));
-  CHECK (!ox_name_valid (".."));
-  CHECK (!ox_name_valid ("a/b"));
-  CHECK (!ox_name_valid ("a b"));
-  CHECK (!ox_name_valid ("a@b"));
-  CHECK (!ox_name_valid ("a:b"));
-  CHECK (!ox_name_valid ("caf\xc3\xa9"));
-  CHECK (!ox_name_valid ("tab\t"));
-  memset (long_name, 'n', OX_NAME_MAX);
-  long_name[OX_NAME_MAX] = '\0';
-  CHECK (ox_name_valid (long_name));
-  long_name[OX_NAME_MAX] = 'n';
-  long_name[OX_NAME_MAX + 1] = '\0';
-  CHECK (!ox_name_valid (long_name));
-}
-
-static void
-test_ids (void)
-{
-  uint64_t before = (uint64_t)time (NULL);
-  uint64_t a = ox_snapshot_id_new (), b, c, parsed;
-  uint64_t after = (uint64_t)time (NULL);
-  char sa[17], sb[17];
-  int differ = 0;
-
-  /* Upper 40 bits are the creation time. */
-  CHECK (a >> 24 >= before && a >> 24 <= after);
-
-  /* Ids of a later second are greater, and so are their hex strings. */
-  usleep (1100 * 1000);
-  b = ox_snapshot_id_new ();
-  CHECK (b > a);
-  ox_snapshot_id_format (a, sa);
-  ox_snapshot_id_format (b, sb);
-  CHECK (strcmp (sa, sb) < 0);
-  CHECK_EQ_INT (strlen (sa), 16);
-
-  /* The low 24 bits are random: a few ids of one second differ. */
-  for (int i = 0; i < 8; i++) {
-    c = ox_snapshot_id_new ();
-    if ((c & 0xffffff) != (b & 0xffffff))
-      differ = 1;
-  }
-  CHECK (differ);
-
-  /* Time t with the largest random part sorts before t + 1 with the
-   * smallest. */
-  ox_snapshot_id_format ((UINT64_C (1700000000) << 24) | 0xffffff, sa);
-  ox_snapshot_id_format ((UINT64_C (1700000001) << 24), sb);
-  CHECK (strcmp (sa, sb) < 0);
-
-  ox_snapshot_id_format (UINT64_C (0x0123456789abcdef), sa);
-  CHECK (strcmp (sa, "0123456789abcdef") == 0);
-  ox_snapshot_id_format (1, sa);
-  CHECK (strcmp (sa, "0000000000000001") == 0);
-
-  CHECK (ox_snapshot_id_parse ("0123456789abcdef", &parsed) == 0);
-  CHECK (parsed == UINT64_C (0x0123456789abcdef));
-  CHECK (ox_snapshot_id_parse ("FFFFFFFFFFFFFFFF", &parsed) == 0);
-  CHECK (parsed == UINT64_MAX);
-  CHECK (ox_snapshot_id_parse ("0123456789abcde", &parsed) == -1);
-  CHECK (ox_snapshot_id_parse ("0123456789abcdef0", &parsed) == -1);
-  CHECK (ox_snapshot_id_parse ("0123456789abcdeg", &parsed) == -1);
-  CHECK (ox_snapshot_id_parse ("", &parsed) == -1);
-  CHECK (ox_snapshot_id_parse (" 123456789abcdef", &parsed) == -1);
-}
-
-static void
-check_spec_ok (const char *spec, const char *vol, uint64_t id, const char *tag)
-{
-  char *volume;
-  uint64_t got_id;
-  const char *got_tag;
-
-  reset_errors ();
-  CHECK (ox_spec_parse (spec, &volume, &got_id, &got_tag) == 0);
-  CHECK (strcmp (volume, vol) == 0);
-  CHECK (got_id == id);
-  if (tag)
-    CHECK (got_tag && strcmp (got_tag, tag) == 0);
-  else
-    CHECK (got_tag == NULL);
-  CHECK_EQ_INT (nerrors, 0);
-  free (volume);
-}
-
-static void
-check_spec_bad (const char *spec, const char *expect)
-{
-  char *volume = (char *)"unset";
-  uint64_t id = 1;
-  const char *tag;
-
-  reset_errors ();
-  CHECK (ox_spec_parse (spec, &volume, &id, &tag) == -1);
-  CHECK (volume == NULL);
-  CHECK_EQ_INT (nerrors, 1);
-  if (strstr (last_error, expect) == NULL) {
-    fprintf (stderr, "spec \"%s\": message \"%s\" lacks \"%s\"\n", spec,
-             last_error, expect);
-    exit (1);
-  }
-}
-
-static void
-test_spec_parse (void)
-{
-  check_spec_ok ("vm1", "vm1", 0, NULL);
-  check_spec_ok ("vm1@0123456789abcdef", "vm1", UINT64_C (0x0123456789abcdef),
-                 NULL);
-  check_spec_ok ("vm1:gold", "vm1", 0, "gold");
-  check_spec_ok ("my.vol_1-x:v1.2", "my.vol_1-x", 0, "v1.2");
-
-  check_spec_bad ("", "invalid volume name");
-  check_spec_bad ("@0123456789abcdef", "invalid volume name");
-  check_spec_bad (":gold", "invalid volume name");
-  check_spec_bad (".vm", "invalid volume name");
-  check_spec_bad ("vm/1", "invalid volume name");
-  check_spec_bad ("vm1@", "invalid snapshot id");
-  check_spec_bad ("vm1@xyz", "invalid snapshot id");
-  check_spec_bad ("vm1@0123456789abcde", "invalid snapshot id");
-  check_spec_bad ("vm1@0123456789abcdef0", "invalid snapshot id");
-  check_spec_bad ("vm1@0000000000000000", "invalid snapshot id");
-  check_spec_bad ("vm1@0123456789abcdef:gold", "invalid snapshot id");
-  check_spec_bad ("vm1:", "invalid tag name");
-  check_spec_bad ("vm1:.x", "invalid tag name");
-  check_spec_bad ("vm1:a/b", "invalid tag name");
-  check_spec_bad ("vm1:a@b", "invalid tag name");
-  check_spec_bad ("vm1:gold:x", "invalid tag name");
-}
+#include "store.h"
+#include "testlib.h"
+#include "storeopen.h"
 
 /* Store a minimal valid root for VOLUME@ID. */
 static void
@@ -214,11 +43,11 @@ resolve_ok (struct ox_store *st, const struct ox_keys *k, const char *spec,
 {
   struct ox_root *r;
 
-  reset_errors ();
+  ox_test_reset_log ();
   CHECK (ox_snapshot_resolve (st, k, spec, &r) == 0);
   CHECK (r->snapshot_id == id);
   CHECK (strcmp (r->volume, vol) == 0);
-  CHECK_EQ_INT (nerrors, 0);
+  CHECK_EQ_INT (ox_test_errors (), 0);
   ox_root_free (r);
 }
 
@@ -228,13 +57,13 @@ resolve_bad (struct ox_store *st, const struct ox_keys *k, const char *spec,
 {
   struct ox_root *r = (struct ox_root *)1;
 
-  reset_errors ();
+  ox_test_reset_log ();
   CHECK (ox_snapshot_resolve (st, k, spec, &r) == -1);
   CHECK (r == NULL);
-  CHECK_EQ_INT (nerrors, 1);
-  if (strstr (last_error, expect) == NULL) {
+  CHECK_EQ_INT (ox_test_errors (), 1);
+  if (strstr (ox_test_last_error (), expect) == NULL) {
     fprintf (stderr, "resolve \"%s\": message \"%s\" lacks \"%s\"\n", spec,
-             last_error, expect);
+             ox_test_last_error (), expect);
     exit (1);
   }
 }
@@ -281,9 +110,9 @@ test_list_resolve_tags (struct ox_store *st, const struct ox_keys *k)
   CHECK_EQ_INT (n, 1);
   CHECK (ids[0] == other);
   free (ids);
-  reset_errors ();
+  ox_test_reset_log ();
   CHECK (ox_snapshot_list (st, "bad/name", &ids, &n) == -1);
-  CHECK_EQ_INT (nerrors, 1);
+  CHECK_EQ_INT (ox_test_errors (), 1);
 
   /* Newest, by id. */
   resolve_ok (st, k, "vm1", "vm1", id3);
@@ -298,10 +127,10 @@ test_list_resolve_tags (struct ox_store *st, const struct ox_keys *k)
   resolve_bad (st, k, "vm1@zz", "invalid snapshot id");
 
   /* Tags. */
-  reset_errors ();
+  ox_test_reset_log ();
   CHECK (ox_tag_get (st, "vm1", "gold", &got) == -1);
   CHECK_EQ_INT (errno, ENOENT);
-  CHECK_EQ_INT (nerrors, 0); /* absence is not reported */
+  CHECK_EQ_INT (ox_test_errors (), 0); /* absence is not reported */
   resolve_bad (st, k, "vm1:gold", "tag vm1:gold not found");
 
   CHECK (ox_tag_put (st, "vm1", "gold", id2) == 0);
@@ -325,13 +154,13 @@ test_list_resolve_tags (struct ox_store *st, const struct ox_keys *k)
                "snapshot vm1@00006553f9000000 not found");
 
   /* Bad tag names and ids. */
-  reset_errors ();
+  ox_test_reset_log ();
   CHECK (ox_tag_put (st, "vm1", ".hidden", id1) == -1);
   CHECK (ox_tag_put (st, "vm1", "a/b", id1) == -1);
   CHECK (ox_tag_put (st, "v/m", "gold", id1) == -1);
   CHECK (ox_tag_put (st, "vm1", "zero", 0) == -1);
   CHECK (ox_tag_get (st, "vm1", "", &got) == -1);
-  CHECK_EQ_INT (nerrors, 5);
+  CHECK_EQ_INT (ox_test_errors (), 5);
 
   /* Tags with bad content are errors, not "absent". */
   const char *const bad[] = {
@@ -348,12 +177,12 @@ test_list_resolve_tags (struct ox_store *st, const struct ox_keys *k)
     CHECK (
         ox_store_put (st, "volumes/vm1/tags/broken", bad[i], strlen (bad[i]))
         == 0);
-    reset_errors ();
+    ox_test_reset_log ();
     errno = 0;
     CHECK (ox_tag_get (st, "vm1", "broken", &got) == -1);
     CHECK (errno != ENOENT);
-    CHECK_EQ_INT (nerrors, 1);
-    CHECK (strstr (last_error, "volumes/vm1/tags/broken") != NULL);
+    CHECK_EQ_INT (ox_test_errors (), 1);
+    CHECK (strstr (ox_test_last_error (), "volumes/vm1/tags/broken") != NULL);
     resolve_bad (st, k, "vm1:broken", "invalid content");
   }
 
@@ -374,25 +203,6 @@ test_list_resolve_tags (struct ox_store *st, const struct ox_keys *k)
   }
 }
 
-/* The id rule: the time-based candidate if it is the greatest, else one
- * second after the newest id's time part with the candidate's random
- * bits; never newest + 1. */
-static void
-test_id_after (void)
-{
-  uint64_t cand = (uint64_t)1000 << 24 | 0xabcdef;
-
-  CHECK (ox_snapshot_id_after (cand, 0) == cand);
-  CHECK (ox_snapshot_id_after (cand, cand - 1) == cand);
-  CHECK (ox_snapshot_id_after (cand, cand)
-         == ((uint64_t)1001 << 24 | 0xabcdef));
-  CHECK (ox_snapshot_id_after (cand, (uint64_t)1000 << 24 | 0xffffff)
-         == ((uint64_t)1001 << 24 | 0xabcdef));
-  CHECK (ox_snapshot_id_after (cand, (uint64_t)5000 << 24 | 0x000001)
-         == ((uint64_t)5001 << 24 | 0xabcdef));
-  CHECK (ox_snapshot_id_after (cand, UINT64_MAX) == 0);
-}
-
 /* Reserving: the id follows the newest root (one in the future here),
  * the marker is created, and reservations never repeat an id. */
 static void
@@ -403,9 +213,9 @@ test_reserve (struct ox_store *st, const struct ox_keys *k)
   uint64_t size;
 
   put_root (st, k, "resv", future);
-  reset_errors ();
+  ox_test_reset_log ();
   CHECK (ox_snapshot_id_reserve (st, "resv", &id) == 0);
-  CHECK_EQ_INT (nerrors, 0);
+  CHECK_EQ_INT (ox_test_errors (), 0);
   CHECK ((id >> 24) == (future >> 24) + 1);
   ox_snapshot_id_format (id, hex);
   snprintf (key, sizeof key, "volumes/resv/ids/%s", hex);
@@ -431,26 +241,20 @@ test_reserve (struct ox_store *st, const struct ox_keys *k)
 int
 main (void)
 {
-  char dir[] = "/tmp/ox-test-names.XXXXXX";
-  struct ox_store_options opts = { .create = 1 };
+  char *dir = ox_test_tmpdir ("ox-test-names");
   struct ox_store *st;
   struct ox_keys plain, enc;
   uint8_t store_id[OX_STORE_ID_LEN], master[OX_MASTER_KEY_LEN];
 
-  ox_log_set_handler (capture);
-  test_name_valid ();
-  test_ids ();
-  test_spec_parse ();
+  ox_test_capture (0);
 
-  CHECK (mkdtemp (dir) != NULL);
-  CHECK (ox_store_open (dir, &opts, &st) == 0);
+  st = ox_test_file_store (dir);
   CHECK (ox_random_bytes (store_id, sizeof store_id) == 0);
   CHECK (ox_random_bytes (master, sizeof master) == 0);
   ox_keys_init_plain (&plain, store_id);
   CHECK (ox_keys_init_encrypted (&enc, store_id, master) == 0);
 
   test_list_resolve_tags (st, &enc);
-  test_id_after ();
   test_reserve (st, &enc);
 
   /* The roots were written with the encrypted keys: the plain keys cannot
@@ -458,7 +262,8 @@ main (void)
   resolve_bad (st, &plain, "vm1", "authentication failed");
 
   ox_store_close (st);
-  CHECK (nftw (dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0);
+  CHECK (ox_test_rmtree (dir) == 0);
+  free (dir);
   ox_keys_wipe (&enc);
   return 0;
 }
