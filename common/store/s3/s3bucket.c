@@ -6,6 +6,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "s3error.h"
 #include "s3bucket.h"
 
 char *

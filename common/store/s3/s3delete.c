@@ -6,6 +6,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "s3error.h"
 #include "monotime.h"
 #include "s3buf.h"
 #include "s3delete.h"

@@ -1,5 +1,6 @@
 /* ox: the S3 HTTP client: handle pool, signing, one attempt, retries. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,7 +40,9 @@ struct ox_s3_client {
   CURL **idle;
   size_t nidle, nhandles;
 
-  struct ox_s3_stats stats; /* updated atomically */
+  struct {
+    _Atomic uint64_t requests, retries, bytes_sent, bytes_received;
+  } stats; /* atomic fields: the counters of struct ox_s3_stats */
 };
 
 /* One attempt of a request: what the callbacks need. */
@@ -195,11 +198,13 @@ ox_s3_client_config (struct ox_s3_client *c)
 void
 ox_s3_client_stats (struct ox_s3_client *c, struct ox_s3_stats *st)
 {
-  st->requests = __atomic_load_n (&c->stats.requests, __ATOMIC_RELAXED);
-  st->retries = __atomic_load_n (&c->stats.retries, __ATOMIC_RELAXED);
-  st->bytes_sent = __atomic_load_n (&c->stats.bytes_sent, __ATOMIC_RELAXED);
+  st->requests
+      = atomic_load_explicit (&c->stats.requests, memory_order_relaxed);
+  st->retries = atomic_load_explicit (&c->stats.retries, memory_order_relaxed);
+  st->bytes_sent
+      = atomic_load_explicit (&c->stats.bytes_sent, memory_order_relaxed);
   st->bytes_received
-      = __atomic_load_n (&c->stats.bytes_received, __ATOMIC_RELAXED);
+      = atomic_load_explicit (&c->stats.bytes_received, memory_order_relaxed);
 }
 
 /* Take a handle from the pool, waiting while all are busy. */
@@ -291,7 +296,8 @@ write_cb (char *data, size_t size, size_t nmemb, void *ud)
   long status = 0;
 
   curl_easy_getinfo (a->curl, CURLINFO_RESPONSE_CODE, &status);
-  __atomic_fetch_add (&a->c->stats.bytes_received, n, __ATOMIC_RELAXED);
+  atomic_fetch_add_explicit (&a->c->stats.bytes_received, n,
+                             memory_order_relaxed);
   ox_ratelimit_take (ox_ratelimit_global (), n);
   if (status >= 200 && status < 300 && req->dest) {
     if (n > req->dest_len - r->received) {
@@ -333,7 +339,7 @@ read_cb (char *buf, size_t size, size_t nmemb, void *ud)
   ox_ratelimit_take (ox_ratelimit_global (), n);
   memcpy (buf, (const char *)a->req->body + a->sent, n);
   a->sent += n;
-  __atomic_fetch_add (&a->c->stats.bytes_sent, n, __ATOMIC_RELAXED);
+  atomic_fetch_add_explicit (&a->c->stats.bytes_sent, n, memory_order_relaxed);
   return n;
 }
 
@@ -528,8 +534,8 @@ set_method (CURL *h, const struct ox_s3_request *req, struct attempt *a)
     curl_easy_setopt (h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
     curl_easy_setopt (h, CURLOPT_POSTFIELDSIZE_LARGE,
                       (curl_off_t)req->body_len);
-    __atomic_fetch_add (&a->c->stats.bytes_sent, req->body_len,
-                        __ATOMIC_RELAXED);
+    atomic_fetch_add_explicit (&a->c->stats.bytes_sent, req->body_len,
+                               memory_order_relaxed);
   } else if (strcmp (req->method, "GET") != 0)
     curl_easy_setopt (h, CURLOPT_CUSTOMREQUEST, req->method);
 }
@@ -727,7 +733,7 @@ attempt_once (struct ox_s3_client *c, CURL *h, const struct prepared *p,
   if (headers == NULL)
     return CURLE_OUT_OF_MEMORY;
   set_options (c, h, p->url, headers, a, errbuf);
-  __atomic_fetch_add (&c->stats.requests, 1, __ATOMIC_RELAXED);
+  atomic_fetch_add_explicit (&c->stats.requests, 1, memory_order_relaxed);
   res = curl_easy_perform (h);
   curl_easy_getinfo (h, CURLINFO_RESPONSE_CODE, &a->resp->status);
   curl_easy_setopt (h, CURLOPT_HTTPHEADER, NULL);
@@ -771,7 +777,7 @@ ox_s3_perform (struct ox_s3_client *c, const struct ox_s3_request *req,
               resp->status, (int)res, resp->tries);
     if (o != RETRY)
       break;
-    __atomic_fetch_add (&c->stats.retries, 1, __ATOMIC_RELAXED);
+    atomic_fetch_add_explicit (&c->stats.retries, 1, memory_order_relaxed);
     backoff (&c->cfg, resp->tries);
   }
   saved = errno;

@@ -4,6 +4,10 @@
  *
  * Safe to use from many threads; at most cfg->connections requests are in
  * flight at once (callers beyond that wait for a free handle).
+ *
+ * Dependency direction: s3http calls s3error (hints, transient codes,
+ * ox_s3_report); s3error uses only the request and response types declared
+ * here and never calls into the client.
  */
 #ifndef OX_S3HTTP_H
 #define OX_S3HTTP_H
@@ -103,11 +107,5 @@ int ox_s3_header_value (const char *line, size_t n, const char *name,
 /* Free what RESP holds. */
 void ox_s3_response_free (struct ox_s3_response *resp)
     __attribute__ ((__nonnull__ (1)));
-
-/* Report the failed answer RESP to REQ (status, S3 code and message, and
- * a hint), set errno to EIO and return -1. */
-int ox_s3_report (const struct ox_s3_request *req,
-                  const struct ox_s3_response *resp)
-    __attribute__ ((__nonnull__ (1, 2)));
 
 #endif

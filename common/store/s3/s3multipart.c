@@ -1,5 +1,6 @@
 /* ox: S3 multipart upload. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "s3error.h"
 #include "s3multipart.h"
 #include "s3xml.h"
 
@@ -15,9 +17,9 @@ struct upload {
   const char *key, *what, *upload_id;
   const char *data;
   size_t len, part_size, nparts;
-  char (*etags)[128]; /* per part, as the server returned it */
-  size_t next;        /* next part to send (atomic) */
-  int failed;         /* atomic */
+  char (*etags)[128];  /* per part, as the server returned it */
+  _Atomic size_t next; /* atomic: next part to send */
+  _Atomic int failed;  /* atomic: a part failed */
 };
 
 size_t
@@ -113,12 +115,12 @@ part_worker (void *arg)
   struct upload *u = arg;
   size_t i;
 
-  while (!__atomic_load_n (&u->failed, __ATOMIC_RELAXED)) {
-    i = __atomic_fetch_add (&u->next, 1, __ATOMIC_RELAXED);
+  while (!atomic_load_explicit (&u->failed, memory_order_relaxed)) {
+    i = atomic_fetch_add_explicit (&u->next, 1, memory_order_relaxed);
     if (i >= u->nparts)
       break;
     if (upload_part (u, i) == -1)
-      __atomic_store_n (&u->failed, 1, __ATOMIC_RELAXED);
+      atomic_store_explicit (&u->failed, 1, memory_order_relaxed);
   }
   return NULL;
 }
@@ -145,7 +147,7 @@ upload_parts (struct upload *u)
   for (i = 0; i < started; i++)
     pthread_join (t[i], NULL);
   free (t);
-  return u->failed ? -1 : 0;
+  return atomic_load_explicit (&u->failed, memory_order_relaxed) ? -1 : 0;
 }
 
 /* The CompleteMultipartUpload document. */

@@ -1,6 +1,7 @@
 /* ox: the s3:// object store backend (common/store.h's interface over the
  * S3 HTTP client). */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "s3error.h"
 #include "monotime.h"
 #include "ratelimit.h"
 #include "s3bucket.h"
@@ -22,10 +24,10 @@ struct s3_store {
   struct ox_store base;
   struct ox_s3_client *client;
   const struct ox_s3_config *cfg; /* the client's */
-  int bucket_ok;                  /* the bucket answered a listing (atomic) */
+  _Atomic int bucket_ok;          /* atomic: the bucket answered a listing */
   int created_bucket;             /* opening with opts->create made it */
-  int conditional; /* If-None-Match: * on PUT: 0 untried, 1 honoured, -1
-                      not implemented or ignored (atomic) */
+  _Atomic int conditional; /* atomic. If-None-Match: * on PUT: 0 untried, 1
+                      honoured, -1 not implemented or ignored */
 };
 
 static const struct ox_store_ops s3_ops;
@@ -81,7 +83,7 @@ probe_bucket (struct s3_store *s)
   struct ox_s3_response resp;
   int r = -1;
 
-  if (__atomic_load_n (&s->bucket_ok, __ATOMIC_RELAXED))
+  if (atomic_load_explicit (&s->bucket_ok, memory_order_relaxed))
     return 0;
   if (asprintf (&what, "%s (listing)", s->base.url) == -1) {
     what = NULL;
@@ -91,7 +93,7 @@ probe_bucket (struct s3_store *s)
   req.what = what;
   if (ox_s3_perform (s->client, &req, &resp) == 0) {
     if (resp.status == 200) {
-      __atomic_store_n (&s->bucket_ok, 1, __ATOMIC_RELAXED);
+      atomic_store_explicit (&s->bucket_ok, 1, memory_order_relaxed);
       r = 0;
     } else
       ox_s3_report (&req, &resp);
@@ -305,13 +307,13 @@ learn_conditional (struct s3_store *s, const char *key, const void *data,
   if (again == COND_ERROR)
     return -1;
   if (again == COND_PRESENT) {
-    __atomic_store_n (&s->conditional, 1, __ATOMIC_RELAXED);
+    atomic_store_explicit (&s->conditional, 1, memory_order_relaxed);
     return 0;
   }
   ox_debug ("s3: %s: the server ignores If-None-Match: create-only writes "
             "check before and after",
             s->base.url);
-  __atomic_store_n (&s->conditional, -1, __ATOMIC_RELAXED);
+  atomic_store_explicit (&s->conditional, -1, memory_order_relaxed);
   return check_settled (&s->base, key, data, len, t0);
 }
 
@@ -333,7 +335,7 @@ static int
 s3_put_new (struct ox_store *st, const char *key, const void *data, size_t len)
 {
   struct s3_store *s = (struct s3_store *)st;
-  int known = __atomic_load_n (&s->conditional, __ATOMIC_RELAXED);
+  int known = atomic_load_explicit (&s->conditional, memory_order_relaxed);
   uint64_t t0 = ox_now_ns ();
 
   if (len <= s->cfg->multipart_threshold && known >= 0) {
@@ -350,7 +352,7 @@ s3_put_new (struct ox_store *st, const char *key, const void *data, size_t len)
       errno = EEXIST;
       return -1;
     case COND_UNSUPPORTED:
-      __atomic_store_n (&s->conditional, -1, __ATOMIC_RELAXED);
+      atomic_store_explicit (&s->conditional, -1, memory_order_relaxed);
       break;
     }
   }
@@ -684,7 +686,7 @@ s3_list (struct ox_store *st, const char *prefix, ox_store_list_fn fn,
     }
   } while (token);
   if (r == 0)
-    __atomic_store_n (&s->bucket_ok, 1, __ATOMIC_RELAXED);
+    atomic_store_explicit (&s->bucket_ok, 1, memory_order_relaxed);
   free (token);
   free (prev);
   free (l.last);
