@@ -94,15 +94,17 @@ AWS_SECRET_ACCESS_KEY=wrong expect_fail 1 \
   "s3://$nb2/x.*SignatureDoesNotMatch.*check the secret key" \
   init "s3://$nb2/x" --no-encryption
 expect_fail 1 "s3://$nb2/x.*NoSuchBucket" list "s3://$nb2/x"
-expect_fail 1 "s3://Bad_Name$$/x.*InvalidBucketName.*check the bucket name" \
+expect_fail 1 "s3://Bad_Name$$.*InvalidBucketName.*check the bucket name" \
   init "s3://Bad_Name$$/x" --no-encryption
 
 echo "== clear errors, exit 1"
 AWS_SECRET_ACCESS_KEY=wrong expect_fail 1 \
   "SignatureDoesNotMatch.*check the secret key" list "$S" "${K[@]}"
 grep -q wrong "$T/stderr" && fail "the secret key was printed"
-expect_fail 1 "AuthorizationHeaderMalformed.*check the region" \
-  list "$S" "${K[@]}" --region eu-west-3
+if s3_on swift "RGW accepts a signature for any region (its zonegroup does not check it)"; then
+  expect_fail 1 "AuthorizationHeaderMalformed.*check the region" \
+    list "$S" "${K[@]}" --region eu-west-3
+fi
 expect_fail 1 "s3://no-such-bucket-$$/x.*NoSuchBucket.*oxsnap init" \
   list "s3://no-such-bucket-$$/x"
 expect_fail 1 "s3://no-such-bucket-$$/x.*NoSuchBucket.*oxsnap init" \
@@ -111,7 +113,7 @@ expect_fail 1 "3 tries.*check the endpoint" \
   list "$S" "${K[@]}" --endpoint http://127.0.0.1:1
 
 if [ "$S3_OWN_SERVER" = 1 ]; then
-  srv=$OX_SRC/scripts/s3-test-server
+  srv=$S3_SERVER_SCRIPT
   big=$T/big.img
   head -c $((40 * 1048576)) /dev/urandom >"$big"
 

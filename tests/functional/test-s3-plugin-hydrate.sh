@@ -34,7 +34,7 @@ cmp "$T/src.img" "$T/copy.img" || fail "hydrated clone differs"
 
 echo "== detached: the store unreachable"
 if [ "$S3_OWN_SERVER" = 1 ]; then
-  srv=$OX_SRC/scripts/s3-test-server
+  srv=$S3_SERVER_SCRIPT
   on_exit "\"$srv\" proxy-start >/dev/null 2>&1 || true"
   "$srv" proxy-stop
   start_server store="$S" overlay="$T/ov"

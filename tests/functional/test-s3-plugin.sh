@@ -46,7 +46,7 @@ timeout 120 qemu-img compare -f raw -F raw "$URI" "$T/src.img"
 stop_server
 
 if [ "$S3_OWN_SERVER" = 1 ]; then
-  srv=$OX_SRC/scripts/s3-test-server
+  srv=$S3_SERVER_SCRIPT
   echo "== server stopped during clone reads: EIO, then the reads succeed"
   start_server store="$S" volume=vol overlay="$T/ov3" readahead=0
   on_exit "\"$srv\" proxy-start >/dev/null 2>&1 || true"

@@ -66,11 +66,13 @@ grep -qE "InvalidAccessKeyId|SignatureDoesNotMatch" "$out" ||
 expect_in "$out" "access key"
 
 echo "== wrong region"
-if OX_S3_TEST_REGION=eu-west-3 "$T" get "s3://$bucket/t" ox-probe \
-     2> "$out"; then
-  die "a wrong region worked"
+if s3_on swift "RGW accepts a signature for any region (its zonegroup does not check it)"; then
+  if OX_S3_TEST_REGION=eu-west-3 "$T" get "s3://$bucket/t" ox-probe \
+       2> "$out"; then
+    die "a wrong region worked"
+  fi
+  expect_in "$out" AuthorizationHeaderMalformed "check the region"
 fi
-expect_in "$out" AuthorizationHeaderMalformed "check the region"
 
 echo "== missing bucket"
 if "$T" probe "s3://no-such-bucket-$$/t" 2> "$out"; then
@@ -206,7 +208,7 @@ expect_in "$out" "503 SlowDown" "after 3 tries"
 stop_fault_proxy
 
 if [ "$S3_OWN_SERVER" = 1 ]; then
-  srv=$OX_SRC/scripts/s3-test-server
+  srv=$S3_SERVER_SCRIPT
   echo "== server down during a request, back in time: it completes"
   "$T" put "s3://$bucket/t" retry 5000000
   "$T" get "s3://$bucket/t" retry > "$S3_TMP/want"
