@@ -8,13 +8,9 @@
 #include "storecfg.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -32,16 +28,14 @@
 #define CFG_SUM_LEN 32
 
 #define SLOT_LEN 108
-#define SLOT_KEY_FILE 1
-#define SLOT_PASSPHRASE 2
+#define SLOT_KEY_FILE OX_SECRET_KEY_FILE
+#define SLOT_PASSPHRASE OX_SECRET_PASSPHRASE
 #define SLOT_SALT_LEN 32
 #define SLOT_NONCE_LEN 12
 #define SLOT_TAG_LEN 16
 #define SLOT_AAD_LABEL "ox v1 key slot"
 #define SLOT_AAD_LEN (sizeof SLOT_AAD_LABEL - 1 + OX_STORE_ID_LEN + 4)
 
-#define KEY_FILE_LEN 32
-#define PASSPHRASE_MAX (64 * 1024)
 /* Bounds on what a reader accepts (FORMAT section 3), so that a hostile
  * "ox-store" cannot make opening a store cost minutes of CPU or gigabytes
  * of memory (N = 2, r = 1, p = 2^22 took 13 to 37 s here). init writes
@@ -79,284 +73,9 @@ struct slot {
   uint8_t tag[SLOT_TAG_LEN];
 };
 
-/* The user's secret: key file bytes (type 1) or a passphrase (type 2). */
-struct secret {
-  int type;
-  uint8_t *data;
-  size_t len;
-  const char *what; /* for messages: the file, or "the passphrase" */
-};
-
-static void
-secret_free (struct secret *s)
-{
-  if (s->data) {
-    OPENSSL_cleanse (s->data, s->len);
-    free (s->data);
-  }
-  s->data = NULL;
-  s->len = 0;
-}
-
-static int
-sources_given (const struct ox_key_source *src)
-{
-  return !!src->key_file + !!src->passphrase_file + !!src->passphrase;
-}
-
-/* Read up to CAP bytes of FD into BUF; sets *LEN. Returns 0 or -1. */
-static int
-read_all (int fd, uint8_t *buf, size_t cap, size_t *len)
-{
-  size_t n = 0;
-
-  while (n < cap) {
-    ssize_t r = read (fd, buf + n, cap - n);
-    if (r == -1 && errno == EINTR)
-      continue;
-    if (r == -1)
-      return -1;
-    if (r == 0)
-      break;
-    n += r;
-  }
-  *len = n;
-  return 0;
-}
-
-static int
-write_all (int fd, const uint8_t *buf, size_t len)
-{
-  while (len > 0) {
-    ssize_t r = write (fd, buf, len);
-    if (r == -1 && errno == EINTR)
-      continue;
-    if (r == -1)
-      return -1;
-    buf += r;
-    len -= r;
-  }
-  return 0;
-}
-
-void
-ox_warn_exposed_secret (const char *path, int fd)
-{
-  struct stat sb;
-
-  if ((fd >= 0 ? fstat (fd, &sb) : stat (path, &sb)) == -1)
-    return; /* the read that follows reports what is wrong */
-  if (!S_ISREG (sb.st_mode) || (sb.st_mode & (S_IRWXG | S_IRWXO)) == 0)
-    return; /* a pipe or terminal (-FD), or private */
-  ox_warning ("%s holds a secret but other users can %s it (mode %04o): "
-              "chmod 600 %s",
-              path,
-              sb.st_mode & (S_IRGRP | S_IROTH)   ? "read"
-              : sb.st_mode & (S_IWGRP | S_IWOTH) ? "write"
-                                                 : "access",
-              (unsigned)(sb.st_mode & 07777), path);
-}
-
-/* Read a key file of exactly 32 bytes from the open FD. */
-static int
-read_key_fd (int fd, const char *path, struct secret *s)
-{
-  uint8_t buf[KEY_FILE_LEN + 1];
-  size_t n;
-
-  if (read_all (fd, buf, sizeof buf, &n) == -1) {
-    ox_error ("cannot read key file %s: %m", path);
-    return -1;
-  }
-  if (n != KEY_FILE_LEN) {
-    OPENSSL_cleanse (buf, sizeof buf);
-    ox_error ("key file %s must hold exactly %d raw bytes (it holds %s%zu)",
-              path, KEY_FILE_LEN, n > KEY_FILE_LEN ? "more than " : "",
-              n > KEY_FILE_LEN ? (size_t)KEY_FILE_LEN : n);
-    return -1;
-  }
-  s->data = malloc (KEY_FILE_LEN);
-  if (!s->data) {
-    OPENSSL_cleanse (buf, sizeof buf);
-    ox_error ("malloc: %m");
-    return -1;
-  }
-  memcpy (s->data, buf, KEY_FILE_LEN);
-  OPENSSL_cleanse (buf, sizeof buf);
-  s->len = KEY_FILE_LEN;
-  s->type = SLOT_KEY_FILE;
-  s->what = path;
-  return 0;
-}
-
-static int
-read_key_file (const char *path, struct secret *s)
-{
-  CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
-
-  if (fd == -1) {
-    ox_error ("cannot open key file %s: %m", path);
-    return -1;
-  }
-  ox_warn_exposed_secret (path, fd);
-  return read_key_fd (fd, path, s);
-}
-
-/* Make the new file PATH durable: fsync it and its directory, so a store
- * is never left behind with its only key lost in a crash. */
-static int
-sync_new_file (int fd, const char *path)
-{
-  CLEANUP_FREE char *copy = strdup (path);
-  int dfd, r;
-
-  if (!copy) {
-    ox_error ("strdup: %m");
-    return -1;
-  }
-  if (fsync (fd) == -1) {
-    ox_error ("fsync of key file %s: %m", path);
-    return -1;
-  }
-  dfd = open (dirname (copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd == -1) {
-    ox_error ("cannot open the directory of key file %s: %m", path);
-    return -1;
-  }
-  r = fsync (dfd);
-  close (dfd);
-  if (r == -1) {
-    ox_error ("fsync of the directory of key file %s: %m", path);
-    return -1;
-  }
-  return 0;
-}
-
-/* Create key file PATH with 32 random bytes, mode 0600. */
-static int
-write_new_key_file (int fd, const char *path, struct secret *s)
-{
-  s->data = malloc (KEY_FILE_LEN);
-  if (!s->data) {
-    ox_error ("malloc: %m");
-    return -1;
-  }
-  s->len = KEY_FILE_LEN;
-  s->type = SLOT_KEY_FILE;
-  s->what = path;
-  /* Exactly 0600 whatever the umask (0777 would leave it unreadable). */
-  if (fchmod (fd, 0600) == -1) {
-    ox_error ("cannot set the mode of key file %s: %m", path);
-    return -1;
-  }
-  if (ox_random_bytes (s->data, KEY_FILE_LEN) == -1)
-    return -1;
-  if (write_all (fd, s->data, KEY_FILE_LEN) == -1) {
-    ox_error ("cannot write key file %s: %m", path);
-    return -1;
-  }
-  return sync_new_file (fd, path);
-}
-
-/* Use key file PATH, creating it when it does not exist. */
-static int
-read_or_create_key_file (const char *path, struct secret *s)
-{
-  int fd, r;
-
-  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd == -1 && errno == EEXIST)
-    return read_key_file (path, s);
-  if (fd == -1) {
-    ox_error ("cannot create key file %s: %m", path);
-    return -1;
-  }
-  r = write_new_key_file (fd, path, s);
-  if (close (fd) == -1 && r == 0) {
-    ox_error ("cannot write key file %s: %m", path);
-    r = -1;
-  }
-  if (r == -1) {
-    unlink (path);
-    secret_free (s);
-  } else
-    ox_debug ("created key file %s", path);
-  return r;
-}
-
-static int
-set_passphrase (const void *data, size_t len, const char *what,
-                struct secret *s)
-{
-  if (len == 0) {
-    ox_error ("%s is empty", what);
-    return -1;
-  }
-  s->data = malloc (len);
-  if (!s->data) {
-    ox_error ("malloc: %m");
-    return -1;
-  }
-  memcpy (s->data, data, len);
-  s->len = len;
-  s->type = SLOT_PASSPHRASE;
-  s->what = what;
-  return 0;
-}
-
-/* The passphrase is the file's content with one trailing newline removed. */
-static int
-read_passphrase_file (const char *path, struct secret *s)
-{
-  CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
-  CLEANUP_FREE uint8_t *buf = NULL;
-  size_t n;
-  int r;
-
-  if (fd == -1) {
-    ox_error ("cannot open passphrase file %s: %m", path);
-    return -1;
-  }
-  ox_warn_exposed_secret (path, fd);
-  buf = malloc (PASSPHRASE_MAX + 1);
-  if (!buf) {
-    ox_error ("malloc: %m");
-    return -1;
-  }
-  if (read_all (fd, buf, PASSPHRASE_MAX + 1, &n) == -1) {
-    ox_error ("cannot read passphrase file %s: %m", path);
-    return -1;
-  }
-  if (n > PASSPHRASE_MAX) {
-    OPENSSL_cleanse (buf, PASSPHRASE_MAX + 1);
-    ox_error ("passphrase file %s is larger than %d bytes", path,
-              PASSPHRASE_MAX);
-    return -1;
-  }
-  if (n > 0 && buf[n - 1] == '\n')
-    n--;
-  r = set_passphrase (buf, n, path, s);
-  OPENSSL_cleanse (buf, PASSPHRASE_MAX + 1);
-  return r;
-}
-
-/* Load the secret named by SRC (which names exactly one). */
-static int
-load_secret (const struct ox_key_source *src, int create, struct secret *s)
-{
-  memset (s, 0, sizeof *s);
-  if (src->key_file)
-    return create ? read_or_create_key_file (src->key_file, s)
-                  : read_key_file (src->key_file, s);
-  if (src->passphrase_file)
-    return read_passphrase_file (src->passphrase_file, s);
-  return set_passphrase (src->passphrase, strlen (src->passphrase),
-                         "the passphrase", s);
-}
-
 /* KEK of slot SL for secret S. */
 static int
-derive_kek (const struct secret *s, const struct slot *sl, uint8_t kek[32])
+derive_kek (const struct ox_secret *s, const struct slot *sl, uint8_t kek[32])
 {
   if (s->type == SLOT_KEY_FILE)
     return ox_hkdf (s->data, s->len, sl->salt, SLOT_SALT_LEN, "ox v1 key file",
@@ -468,7 +187,7 @@ sha256 (const void *data, size_t len, uint8_t out[32])
 
 /* Build slot 0 wrapping MASTER with secret S for store STORE_ID. */
 static int
-make_slot (const struct secret *s, const uint8_t *store_id,
+make_slot (const struct ox_secret *s, const uint8_t *store_id,
            const uint8_t master[32], struct slot *sl)
 {
   uint8_t kek[32], aad[SLOT_AAD_LEN];
@@ -538,19 +257,19 @@ static int
 create_encrypted (struct ox_store *st, const struct ox_key_source *src,
                   const uint8_t *store_id, struct ox_keys *keys)
 {
-  struct secret s;
+  struct ox_secret s;
   struct slot sl;
   uint8_t master[OX_MASTER_KEY_LEN];
   int r = -1;
 
-  if (load_secret (src, 1, &s) == -1)
+  if (ox_secret_load (src, 1, &s) == -1)
     return -1;
   if (ox_random_bytes (master, sizeof master) == 0
       && make_slot (&s, store_id, master, &sl) == 0
       && put_config (st, store_id, &sl) == 0)
     r = ox_keys_init_encrypted (keys, store_id, master);
   OPENSSL_cleanse (master, sizeof master);
-  secret_free (&s);
+  ox_secret_free (&s);
   return r;
 }
 
@@ -560,15 +279,15 @@ ox_storecfg_create (struct ox_store *st, int encrypt,
 {
   uint8_t store_id[OX_STORE_ID_LEN];
 
-  if (sources_given (src) > 1) {
+  if (ox_key_sources_given (src) > 1) {
     ox_error ("give only one key: a key file or a passphrase");
     return -1;
   }
-  if (encrypt && sources_given (src) == 0) {
+  if (encrypt && ox_key_sources_given (src) == 0) {
     ox_error ("an encrypted store needs --key-file or --passphrase-file");
     return -1;
   }
-  if (!encrypt && sources_given (src) > 0)
+  if (!encrypt && ox_key_sources_given (src) > 0)
     ox_warning ("creating an unencrypted store at %s: the key given is not "
                 "used",
                 st->url);
@@ -709,7 +428,7 @@ check_passphrase_slots (struct ox_store *st, const struct config *cfg)
  * 0 when it does not apply or does not open, -1 on a hard error. */
 static int
 try_slot (struct ox_store *st, const struct config *cfg, uint32_t index,
-          const struct secret *s, uint8_t master[32])
+          const struct ox_secret *s, uint8_t master[32])
 {
   struct slot sl;
   uint8_t kek[32], aad[SLOT_AAD_LEN];
@@ -741,32 +460,32 @@ static int
 open_encrypted (struct ox_store *st, const struct config *cfg,
                 const struct ox_key_source *src, struct ox_keys *keys)
 {
-  struct secret s;
+  struct ox_secret s;
   uint8_t master[OX_MASTER_KEY_LEN];
   uint32_t i;
   int r = 0;
 
-  if (sources_given (src) == 0) {
+  if (ox_key_sources_given (src) == 0) {
     ox_error ("store %s is encrypted: give --key-file or --passphrase-file",
               st->url);
     return -1;
   }
-  if (load_secret (src, 0, &s) == -1)
+  if (ox_secret_load (src, 0, &s) == -1)
     return -1;
   if (s.type == SLOT_PASSPHRASE && check_passphrase_slots (st, cfg) == -1) {
-    secret_free (&s);
+    ox_secret_free (&s);
     return -1;
   }
   if (count_slots_of_type (cfg, s.type) == 0) {
     ox_error ("store %s has no key slot for a %s (try %s)", st->url,
               s.type == SLOT_KEY_FILE ? "key file" : "passphrase",
               s.type == SLOT_KEY_FILE ? "--passphrase-file" : "--key-file");
-    secret_free (&s);
+    ox_secret_free (&s);
     return -1;
   }
   for (i = 0; i < cfg->nslots && r == 0; i++)
     r = try_slot (st, cfg, i, &s, master);
-  secret_free (&s);
+  ox_secret_free (&s);
   if (r == 1) {
     ox_debug ("store %s: key slot %" PRIu32 " opened", st->url, i - 1);
     r = ox_keys_init_encrypted (keys, cfg->store_id, master);
@@ -786,7 +505,7 @@ ox_storecfg_open (struct ox_store *st, const struct ox_key_source *src,
   struct config cfg;
   size_t len;
 
-  if (sources_given (src) > 1) {
+  if (ox_key_sources_given (src) > 1) {
     ox_error ("give only one key: a key file or a passphrase");
     return -1;
   }
@@ -801,7 +520,7 @@ ox_storecfg_open (struct ox_store *st, const struct ox_key_source *src,
     return -1;
   if (cfg.flags & CFG_FLAG_ENCRYPTED)
     return open_encrypted (st, &cfg, src, keys);
-  if (sources_given (src) > 0) {
+  if (ox_key_sources_given (src) > 0) {
     /* Refuse: someone who can write to the store could have replaced an
      * encrypted store with an unencrypted one holding their data. */
     ox_error ("store %s is not encrypted but a key was given: refusing to "

@@ -4,24 +4,11 @@
 #define OX_STORECFG_H
 
 #include "keys.h"
+#include "keysource.h"
 #include "store.h"
-
-/* Where the user's key comes from. At most one of the fields is set; none
- * set means an unencrypted store is expected. */
-struct ox_key_source {
-  const char *key_file;        /* path of a 32-byte raw key file */
-  const char *passphrase_file; /* path of a file holding the passphrase */
-  const char *passphrase;      /* the passphrase itself (plugin) */
-};
 
 /* Default scrypt cost (log2 N) for new passphrase slots. */
 #define OX_SCRYPT_LOG2_N 15
-
-/* Warn (with the fix, chmod 600) when PATH, a regular file holding a key or
- * passphrase (open as FD, or -1 to look PATH up), can be read, written or
- * executed by its group or others. */
-void ox_warn_exposed_secret (const char *path, int fd)
-    __attribute__ ((__nonnull__ (1)));
 
 /* Create a new store configuration in ST. With ENCRYPT, a random master key
  * is wrapped by the key from SRC; a key_file that does not exist is created
