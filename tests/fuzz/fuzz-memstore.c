@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
 #define MEM_OBJECTS 8
 
 struct mem_object {
