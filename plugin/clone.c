@@ -25,7 +25,7 @@ clone_new (struct overlay *ov, struct ox_basis *b,
            const struct clone_options *opts, struct clone **out)
 {
   const struct ox_root *r = b ? ox_basis_root (b) : NULL;
-  const struct overlay_pin *pin = overlay_get_pin (ov);
+  const struct ox_ovheader *pin = overlay_get_pin (ov);
   uint32_t chunk_size = r ? r->chunk_size : pin->chunk_size;
   struct clone *c;
 

@@ -2,7 +2,6 @@
 #include "overlay.h"
 
 #include <dirent.h>
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -21,9 +20,8 @@
 #include "keys.h"
 #include "log.h"
 #include "names.h"
-#include "ovheader.h"
 
-#define MAP_PAGE 4096u
+#define MAP_PAGE OX_OV_MAP_PAGE
 #define WORDS_PER_PAGE (MAP_PAGE / 8)
 
 struct overlay {
@@ -37,16 +35,67 @@ struct overlay {
   int data_dirty; /* atomic: written since the last flush */
   pthread_mutex_t flush_lock;
   int failed;             /* a sync failed: later flushes fail too */
-  struct overlay_pin pin; /* as in the header (guarded by flush_lock) */
+  struct ox_ovheader pin; /* as in the header (guarded by flush_lock) */
 };
 
-/* Bytes of the map file for a volume of SIZE bytes. */
-static uint64_t
-map_len_for (uint64_t size)
+/* ---- the header file ---------------------------------------------- */
+
+/* Read and parse the header in directory DIR_FD (DIR is its path, for
+ * messages) into *PIN. Returns 1 when read, 0 when there is no header,
+ * -1 on error (reported). */
+static int
+header_read (int dir_fd, const char *dir, struct ox_ovheader *pin)
 {
-  uint64_t nblocks = (size + OVERLAY_BLOCK_SIZE - 1) >> OVERLAY_BLOCK_SHIFT;
-  uint64_t bytes = (nblocks + 7) / 8;
-  return (bytes + MAP_PAGE - 1) / MAP_PAGE * MAP_PAGE;
+  CLEANUP_CLOSE int fd
+      = openat (dir_fd, OX_OVHEADER_NAME, O_RDONLY | O_CLOEXEC);
+  char what[PATH_MAX + sizeof OX_OVHEADER_NAME + 1];
+  CLEANUP_FREE char *text = NULL;
+  ssize_t r;
+
+  snprintf (what, sizeof what, "%s/" OX_OVHEADER_NAME, dir);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return 0;
+    ox_error ("%s: %m", what);
+    return -1;
+  }
+  /* One byte more than a header may have, so that the parser sees and
+   * refuses a longer one. */
+  text = malloc (OX_OVHEADER_MAX + 1);
+  if (text == NULL) {
+    ox_error ("%s: %m", what);
+    return -1;
+  }
+  r = ox_read_full (fd, text, OX_OVHEADER_MAX + 1);
+  if (r < 0) {
+    ox_error ("%s: read: %m", what);
+    return -1;
+  }
+  return ox_ovheader_parse (what, text, (size_t)r, pin) == 0 ? 1 : -1;
+}
+
+/* Write the header for PIN atomically (temporary file, fsync, rename,
+ * fsync of the directory). Returns 0 or -1 (reported). */
+static int
+header_write (int dir_fd, const char *dir, const struct ox_ovheader *pin)
+{
+  CLEANUP_FREE char *text = malloc (OX_OVHEADER_MAX);
+  const struct ox_write_opts o = { .tmp = OX_OVHEADER_TMP, .mode = 0600 };
+  const char *step;
+  size_t len;
+
+  if (text == NULL) {
+    ox_error ("%s/" OX_OVHEADER_NAME ": %m", dir);
+    return -1;
+  }
+  if (ox_ovheader_format (pin, text, OX_OVHEADER_MAX, &len) == -1)
+    return -1;
+  if (ox_write_file_atomic (dir_fd, OX_OVHEADER_NAME, text, len, &o, &step)
+      == -1) {
+    ox_error ("%s/" OX_OVHEADER_NAME ": %s: %m", dir, step);
+    return -1;
+  }
+  return 0;
 }
 
 /* ---- opening and creating ------------------------------------------ */
@@ -104,12 +153,12 @@ dir_open (const char *dir, int create)
 }
 
 int
-overlay_probe (const char *dir, struct overlay_pin *pin)
+overlay_probe (const char *dir, struct ox_ovheader *pin)
 {
   CLEANUP_CLOSE int fd = dir_open (dir, 0);
   if (fd < 0)
     return errno == ENOENT ? 0 : -1;
-  return ovheader_read (fd, dir, pin);
+  return header_read (fd, dir, pin);
 }
 
 /* Refuse a directory that holds anything but leftovers of an interrupted
@@ -133,9 +182,9 @@ dir_check_empty (int dir_fd, const char *dir)
     const char *n = e->d_name;
     if (strcmp (n, ".") == 0 || strcmp (n, "..") == 0
         || strcmp (n, "data") == 0 || strcmp (n, "map") == 0
-        || strcmp (n, HEADER_TMP) == 0)
+        || strcmp (n, OX_OVHEADER_TMP) == 0)
       continue;
-    ox_error ("%s holds other files (such as \"%s\") but no " HEADER_NAME
+    ox_error ("%s holds other files (such as \"%s\") but no " OX_OVHEADER_NAME
               ": it is not an ox overlay; refusing to use it",
               dir, n);
     ret = -1;
@@ -178,16 +227,16 @@ file_create (int dir_fd, const char *dir, const char *name, uint64_t len,
 
 /* Create a fresh overlay for PIN in the (empty) directory. */
 static int
-overlay_create (struct overlay *ov, const struct overlay_pin *pin)
+overlay_create (struct overlay *ov, const struct ox_ovheader *pin)
 {
   ov->data_fd = file_create (ov->dir_fd, ov->dir, "data", pin->volume_size, 0);
   if (ov->data_fd < 0)
     return -1;
   ov->map_fd = file_create (ov->dir_fd, ov->dir, "map",
-                            map_len_for (pin->volume_size), 1);
+                            ox_ovmap_len (pin->volume_size), 1);
   if (ov->map_fd < 0)
     return -1;
-  if (ovheader_write (ov->dir_fd, ov->dir, pin) == -1)
+  if (header_write (ov->dir_fd, ov->dir, pin) == -1)
     return -1;
   ox_debug ("created overlay %s for %s@%016" PRIx64, ov->dir, pin->volume,
             pin->snapshot_id);
@@ -196,8 +245,8 @@ overlay_create (struct overlay *ov, const struct overlay_pin *pin)
 
 /* Check that the overlay's pin HAVE matches what the caller wants. */
 static int
-pin_check (const char *dir, const struct overlay_pin *have,
-           const struct overlay_pin *want)
+pin_check (const char *dir, const struct ox_ovheader *have,
+           const struct ox_ovheader *want)
 {
   char h[OX_STORE_ID_LEN * 2 + 1], w[OX_STORE_ID_LEN * 2 + 1];
 
@@ -263,8 +312,6 @@ map_load (struct overlay *ov)
 {
   size_t len = ov->nwords * 8;
   ssize_t r = ox_pread_full (ov->map_fd, ov->bits, len, 0);
-  uint64_t tail_mask;
-  size_t last;
 
   if (r < 0 || (size_t)r < len) {
     if (r >= 0)
@@ -272,29 +319,21 @@ map_load (struct overlay *ov)
     ox_error ("%s/map: read: %m", ov->dir);
     return -1;
   }
-  for (size_t i = 0; i < ov->nwords; i++)
-    ov->bits[i] = le64toh (ov->bits[i]);
-  /* Bits past the last block mean nothing; keep them clear. */
-  last = ov->nblocks / 64;
-  tail_mask
-      = (ov->nblocks % 64) ? (UINT64_C (1) << (ov->nblocks % 64)) - 1 : 0;
-  if (last < ov->nwords) {
-    ov->bits[last] &= tail_mask;
-    for (size_t i = last + 1; i < ov->nwords; i++)
-      ov->bits[i] = 0;
-  }
+  /* In place, to host order; bits past the last block mean nothing and
+   * are cleared. */
+  ox_ovmap_decode (ov->bits, len, 0, ov->nblocks, ov->bits);
   return 0;
 }
 
 /* Open the data and map files of an overlay pinned to PIN. */
 static int
-overlay_reopen (struct overlay *ov, const struct overlay_pin *pin)
+overlay_reopen (struct overlay *ov, const struct ox_ovheader *pin)
 {
   ov->data_fd = file_open (ov->dir_fd, ov->dir, "data", pin->volume_size);
   if (ov->data_fd < 0)
     return -1;
-  ov->map_fd
-      = file_open (ov->dir_fd, ov->dir, "map", map_len_for (pin->volume_size));
+  ov->map_fd = file_open (ov->dir_fd, ov->dir, "map",
+                          ox_ovmap_len (pin->volume_size));
   if (ov->map_fd < 0)
     return -1;
   return map_load (ov);
@@ -305,13 +344,13 @@ static struct overlay *
 overlay_alloc (const char *dir, uint64_t size)
 {
   struct overlay *ov = calloc (1, sizeof *ov);
-  uint64_t map_len = map_len_for (size);
+  uint64_t map_len = ox_ovmap_len (size);
 
   if (ov == NULL)
     return NULL;
   ov->dir_fd = ov->data_fd = ov->map_fd = -1;
   ov->size = size;
-  ov->nblocks = (size + OVERLAY_BLOCK_SIZE - 1) >> OVERLAY_BLOCK_SHIFT;
+  ov->nblocks = ox_ovmap_nblocks (size);
   ov->nwords = map_len / 8;
   ov->npages = map_len / MAP_PAGE;
   ov->dir = strdup (dir);
@@ -326,11 +365,11 @@ overlay_alloc (const char *dir, uint64_t size)
 }
 
 int
-overlay_open (const char *dir, const struct overlay_pin *pin,
+overlay_open (const char *dir, const struct ox_ovheader *pin,
               struct overlay **out)
 {
   struct overlay *ov;
-  struct overlay_pin have;
+  struct ox_ovheader have;
   int r;
 
   if (pin->volume_size == 0 || pin->volume_size > (UINT64_C (1) << 62)) {
@@ -353,7 +392,7 @@ overlay_open (const char *dir, const struct overlay_pin *pin,
       ox_error ("overlay %s: flock: %m", dir);
     goto err;
   }
-  r = ovheader_read (ov->dir_fd, dir, &have);
+  r = header_read (ov->dir_fd, dir, &have);
   if (r < 0)
     goto err;
   if (r == 0) {
@@ -405,7 +444,7 @@ overlay_dir (const struct overlay *ov)
   return ov->dir;
 }
 
-const struct overlay_pin *
+const struct ox_ovheader *
 overlay_get_pin (const struct overlay *ov)
 {
   return &ov->pin;
@@ -658,11 +697,12 @@ map_snapshot (struct overlay *ov, size_t **pages, uint8_t **copy, size_t *n)
         *copy = nc, cap = ncap;
       }
       (*pages)[*n] = page;
-      for (size_t w = 0; w < WORDS_PER_PAGE; w++) {
-        uint64_t v = __atomic_load_n (&ov->bits[page * WORDS_PER_PAGE + w],
+      {
+        uint64_t *words = (uint64_t *)(*copy + *n * MAP_PAGE);
+        for (size_t w = 0; w < WORDS_PER_PAGE; w++)
+          words[w] = __atomic_load_n (&ov->bits[page * WORDS_PER_PAGE + w],
                                       __ATOMIC_ACQUIRE);
-        v = htole64 (v);
-        memcpy (*copy + *n * MAP_PAGE + w * 8, &v, 8);
+        ox_ovmap_encode (words, WORDS_PER_PAGE, words); /* in place */
       }
       (*n)++;
     }
@@ -739,7 +779,7 @@ overlay_flush (struct overlay *ov)
 int
 overlay_set_complete (struct overlay *ov)
 {
-  struct overlay_pin pin;
+  struct ox_ovheader pin;
   ACQUIRE_LOCK_FOR_CURRENT_SCOPE (&ov->flush_lock);
 
   if (ov->pin.complete)
@@ -754,7 +794,7 @@ overlay_set_complete (struct overlay *ov)
     return -1;
   pin = ov->pin;
   pin.complete = 1;
-  if (ovheader_write (ov->dir_fd, ov->dir, &pin) == -1)
+  if (header_write (ov->dir_fd, ov->dir, &pin) == -1)
     return -1;
   __atomic_store_n (&ov->pin.complete, 1, __ATOMIC_RELEASE);
   return 0;

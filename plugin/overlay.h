@@ -1,4 +1,6 @@
-/* ox: the local copy-on-write overlay of a clone (docs/FORMAT.md, section 8).
+/* ox: the local copy-on-write overlay of a clone (docs/FORMAT.md, section 8):
+ * its files and the in-memory bitmap; the bytes of the header and the map
+ * are common/format/ovformat.h.
  *
  * An overlay directory holds three files:
  *   ox-overlay  a text header pinning the overlay to one snapshot
@@ -24,36 +26,20 @@
 
 #include "keys.h"
 #include "manifest.h"
+#include "ovformat.h"
 
-#define OVERLAY_BLOCK_SHIFT 12
-#define OVERLAY_BLOCK_SIZE (1u << OVERLAY_BLOCK_SHIFT)
-#define OVERLAY_URL_MAX 4096
+#define OVERLAY_BLOCK_SHIFT OX_OV_BLOCK_SHIFT
+#define OVERLAY_BLOCK_SIZE OX_OV_BLOCK_SIZE
 
-/* What an overlay is pinned to; all of it is in the header. */
-struct overlay_pin {
-  char store_url[OVERLAY_URL_MAX]; /* informational: the store may move */
-  uint8_t store_id[OX_STORE_ID_LEN];
-  char volume[OX_NAME_MAX + 1];
-  uint64_t snapshot_id;
-  uint8_t root_digest[OX_ID_LEN]; /* see overlay_root_digest */
-  uint64_t volume_size;
-  uint32_t chunk_size;
-  int complete; /* every block is local: the clone needs no store */
-};
+/* What an overlay is pinned to is its header (ovformat.h): struct
+ * ox_ovheader, made from a snapshot's root by ox_ovheader_from_root. */
 
 struct overlay;
-
-/* Fill PIN for snapshot root R of the store with keys K at URL: the root
- * digest is MAC over the root's identity, geometry and page ids, so an
- * overlay can tell a different snapshot of the same name apart. */
-int overlay_pin_from_root (const struct ox_keys *k, const char *url,
-                           const struct ox_root *r, struct overlay_pin *pin)
-    __attribute__ ((__nonnull__ (1, 2, 3, 4)));
 
 /* Read the header of the overlay in DIR without opening it. Returns 1 and
  * sets *PIN when DIR holds an overlay, 0 when DIR is missing or holds no
  * overlay yet, -1 with an error (unreadable or corrupt header). */
-int overlay_probe (const char *dir, struct overlay_pin *pin)
+int overlay_probe (const char *dir, struct ox_ovheader *pin)
     __attribute__ ((__nonnull__ (1, 2)));
 
 /* Open the overlay in DIR pinned to PIN, creating DIR (if its parent
@@ -61,7 +47,7 @@ int overlay_probe (const char *dir, struct overlay_pin *pin)
  * directory holding other files but no overlay, an overlay pinned to
  * another snapshot, store or geometry, an overlay in use by another
  * process, a corrupt overlay. Returns 0 or -1. */
-int overlay_open (const char *dir, const struct overlay_pin *pin,
+int overlay_open (const char *dir, const struct ox_ovheader *pin,
                   struct overlay **out)
     __attribute__ ((__nonnull__ (1, 2, 3)));
 
@@ -73,7 +59,7 @@ void overlay_close (struct overlay *ov);
 const char *overlay_dir (const struct overlay *ov);
 
 /* The pin the overlay was opened with (complete as in its header). */
-const struct overlay_pin *overlay_get_pin (const struct overlay *ov)
+const struct ox_ovheader *overlay_get_pin (const struct overlay *ov)
     __attribute__ ((__nonnull__ (1)));
 
 /* True if the header records that every block is local (detached). */

@@ -63,7 +63,7 @@ static int
 resolve_root (struct ox_session *s, struct ox_root **root)
 {
   const char *dir = s->cfg.overlay_dir, *spec = s->cfg.volume;
-  struct overlay_pin pin;
+  struct ox_ovheader pin;
   char *vol = NULL;
   const char *tag;
   uint64_t id;
@@ -126,7 +126,7 @@ resolve_tag (const struct ox_session *s, uint64_t *id)
 /* Refuse a volume= that names another snapshot than PIN, the header of a
  * complete overlay. Returns 0 or -1. */
 static int
-check_detached_spec (const struct ox_session *s, const struct overlay_pin *pin)
+check_detached_spec (const struct ox_session *s, const struct ox_ovheader *pin)
 {
   const char *dir = s->cfg.overlay_dir, *spec = s->cfg.volume;
   char *vol = NULL;
@@ -159,7 +159,7 @@ check_detached_spec (const struct ox_session *s, const struct overlay_pin *pin)
 
 /* Open a complete overlay whose header is PIN without the store. */
 static int
-open_detached (struct ox_session *s, const struct overlay_pin *pin)
+open_detached (struct ox_session *s, const struct ox_ovheader *pin)
 {
   if (check_detached_spec (s, pin) == -1
       || overlay_open (s->cfg.overlay_dir, pin, &s->overlay) == -1
@@ -182,7 +182,7 @@ note_miss (void *opaque, uint64_t chunk)
 /* Prepare hydration, with the snapshot's read trace first if there is
  * one. */
 static int
-prepare_hydration (struct ox_session *s, const struct overlay_pin *pin)
+prepare_hydration (struct ox_session *s, const struct ox_ovheader *pin)
 {
   struct hydrate_options ho = s->cfg.hydrate;
   uint64_t *chunks = NULL;
@@ -210,7 +210,7 @@ open_attached (struct ox_session *s)
       = { .key_file = s->cfg.key_file, .passphrase = s->cfg.passphrase };
   struct ox_session_config *cfg = &s->cfg;
   struct ox_root *root;
-  struct overlay_pin pin;
+  struct ox_ovheader pin;
 
   if (cfg->store_url == NULL) {
     ox_error ("store= is required (the overlay %s is not complete)",
@@ -223,7 +223,7 @@ open_attached (struct ox_session *s)
       || ox_storecfg_open (s->store, &src, &s->keys) == -1
       || resolve_root (s, &root) == -1)
     return -1;
-  if (overlay_pin_from_root (&s->keys, cfg->store_url, root, &pin) == -1
+  if (ox_ovheader_from_root (&s->keys, cfg->store_url, root, &pin) == -1
       || overlay_open (cfg->overlay_dir, &pin, &s->overlay) == -1) {
     ox_root_free (root);
     return -1;
@@ -273,7 +273,7 @@ int
 ox_session_open (const struct ox_session_config *cfg, struct ox_session **out)
 {
   struct ox_session *s = calloc (1, sizeof *s);
-  struct overlay_pin pin;
+  struct ox_ovheader pin;
   int have;
 
   *out = NULL;
@@ -348,7 +348,7 @@ log_clone_stats (const struct ox_session *s)
 static void
 save_trace (const struct ox_session *s)
 {
-  const struct overlay_pin *pin = overlay_get_pin (s->overlay);
+  const struct ox_ovheader *pin = overlay_get_pin (s->overlay);
 
   if (s->recorder == NULL || s->store == NULL
       || trace_count (s->recorder) == 0)

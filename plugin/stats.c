@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +16,9 @@
 #include "fileio.h"
 #include "log.h"
 #include "monotime.h"
+#include "ovformat.h"
 
 #define NBUCKETS 512 /* log-linear latency buckets, 8 per power of 2 */
-#define TOTALS_NAME "stats"
-#define TOTALS_TMP "stats.tmp"
 
 /* Cumulative counters kept in the totals file across runs. */
 enum total {
@@ -42,25 +42,34 @@ enum total {
   NTOTALS
 };
 
-static const char *const total_names[NTOTALS] = {
-  "demand_fetches",
-  "readahead_fetches",
-  "background_fetches",
-  "demand_bytes",
-  "readahead_bytes",
-  "background_bytes",
-  "fetch_errors",
-  "reads",
-  "read_bytes",
-  "writes",
-  "write_bytes",
-  "zeros",
-  "flushes",
-  "errors",
-  "local_reads",
-  "basis_reads",
-  "runtime_ms",
+/* Where each total is in the statistics file's record (ovformat.h). */
+#define TOTAL(field) offsetof (struct ox_ovstats, field)
+static const size_t total_offsets[NTOTALS] = {
+  TOTAL (fetches[OX_OVSTATS_DEMAND]),
+  TOTAL (fetches[OX_OVSTATS_READAHEAD]),
+  TOTAL (fetches[OX_OVSTATS_BACKGROUND]),
+  TOTAL (bytes[OX_OVSTATS_DEMAND]),
+  TOTAL (bytes[OX_OVSTATS_READAHEAD]),
+  TOTAL (bytes[OX_OVSTATS_BACKGROUND]),
+  TOTAL (fetch_errors),
+  TOTAL (reads),
+  TOTAL (read_bytes),
+  TOTAL (writes),
+  TOTAL (write_bytes),
+  TOTAL (zeros),
+  TOTAL (flushes),
+  TOTAL (errors),
+  TOTAL (local_reads),
+  TOTAL (basis_reads),
+  TOTAL (runtime_ms),
 };
+
+/* Total I of record R. */
+static uint64_t *
+total_of (struct ox_ovstats *r, int i)
+{
+  return (uint64_t *)((char *)r + total_offsets[i]);
+}
 
 struct hist {
   uint64_t n[NBUCKETS];
@@ -197,32 +206,39 @@ pstats_request (struct pstats *ps, enum pstats_op op, uint64_t bytes,
 
 /* ---- creation ------------------------------------------------------ */
 
-/* Load the totals of earlier runs from the overlay directory. */
+/* Load the totals of earlier runs from the overlay directory. A missing
+ * file is a first run; an unreadable or corrupt one only costs the counts
+ * of earlier runs (the file is informational), so it is a warning. */
 static void
 load_totals (struct pstats *ps)
 {
-  char path[4096], line[256];
-  FILE *f;
+  char path[4096];
+  CLEANUP_CLOSE int fd = -1;
+  CLEANUP_FREE char *text = NULL;
+  struct ox_ovstats rec;
+  const char *why;
+  ssize_t r;
 
-  snprintf (path, sizeof path, "%s/" TOTALS_NAME, ps->dir);
-  f = fopen (path, "re");
-  if (f == NULL)
+  snprintf (path, sizeof path, "%s/" OX_OVSTATS_NAME, ps->dir);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT)
+      ox_warning ("%s: %m; counting from zero", path);
     return;
-  while (fgets (line, sizeof line, f)) {
-    char *eq = strchr (line, '=');
-    if (eq == NULL)
-      continue;
-    *eq = '\0';
-    if (strcmp (line, "runs") == 0)
-      ps->runs = strtoull (eq + 1, NULL, 10);
-    /* Files of older versions kept whole seconds only. */
-    if (strcmp (line, "runtime_s") == 0 && ps->base[T_RUNTIME] == 0)
-      ps->base[T_RUNTIME] = strtoull (eq + 1, NULL, 10) * 1000;
-    for (int i = 0; i < NTOTALS; i++)
-      if (strcmp (line, total_names[i]) == 0)
-        ps->base[i] = strtoull (eq + 1, NULL, 10);
   }
-  fclose (f);
+  /* One byte more than a file may have, for the parser to refuse. */
+  text = malloc (OX_OVSTATS_MAX + 1);
+  if (text == NULL || (r = ox_read_full (fd, text, OX_OVSTATS_MAX + 1)) < 0) {
+    ox_warning ("%s: %m; counting from zero", path);
+    return;
+  }
+  if (ox_ovstats_parse (text, (size_t)r, &rec, &why) == -1) {
+    ox_warning ("%s: %s; counting from zero", path, why);
+    return;
+  }
+  ps->runs = rec.runs;
+  for (int i = 0; i < NTOTALS; i++)
+    ps->base[i] = *total_of (&rec, i);
 }
 
 int
@@ -296,38 +312,28 @@ sample (struct pstats *ps, uint64_t *t, uint64_t now)
 static void
 write_totals (struct pstats *ps, const uint64_t *t)
 {
-  char path[4096], tmp[4096];
+  char path[4096], tmp[4096], text[OX_OVSTATS_TEXT_MAX];
   int complete = ps->ov ? overlay_complete (ps->ov) : 0;
   const struct ox_write_opts o = { .tmp = tmp, .mode = 0666, .no_sync = true };
-  CLEANUP_FREE char *text = NULL;
+  struct ox_ovstats rec = { 0 };
   size_t len;
   const char *step;
-  FILE *f;
 
-  snprintf (path, sizeof path, "%s/" TOTALS_NAME, ps->dir);
-  snprintf (tmp, sizeof tmp, "%s/" TOTALS_TMP, ps->dir);
-  f = open_memstream (&text, &len);
-  if (f == NULL) {
-    ox_warning ("%s: %m", tmp);
-    return;
-  }
-  fprintf (f, "updated=%lld\nruns=%" PRIu64 "\n", (long long)time (NULL),
-           ps->runs);
+  snprintf (path, sizeof path, "%s/" OX_OVSTATS_NAME, ps->dir);
+  snprintf (tmp, sizeof tmp, "%s/" OX_OVSTATS_TMP, ps->dir);
+  rec.updated = (uint64_t)time (NULL);
+  rec.runs = ps->runs;
   for (int i = 0; i < NTOTALS; i++)
-    fprintf (f, "%s=%" PRIu64 "\n", total_names[i], ps->base[i] + t[i]);
-  fprintf (f, "runtime_s=%" PRIu64 "\n",
-           (ps->base[T_RUNTIME] + t[T_RUNTIME]) / 1000);
-  fprintf (f,
-           "demand_rate=%" PRIu64 "\nreadahead_rate=%" PRIu64
-           "\nbackground_rate=%" PRIu64 "\nhydrate=%s\ncomplete=%d\n",
-           ps->rate[0], ps->rate[1], ps->rate[2],
-           complete ? "done"
-           : ps->h  ? "on"
-                    : "off",
-           complete);
-  if (fclose (f) != 0
-      || ox_write_file_atomic (AT_FDCWD, path, text, len, &o, &step) == -1)
-    ox_warning ("%s: %m", path);
+    *total_of (&rec, i) = ps->base[i] + t[i];
+  for (int i = 0; i < 3; i++)
+    rec.rate[i] = ps->rate[i];
+  rec.hydrate = complete ? OX_OVSTATS_HYDRATE_DONE
+                : ps->h  ? OX_OVSTATS_HYDRATE_ON
+                         : OX_OVSTATS_HYDRATE_OFF;
+  rec.complete = complete;
+  len = ox_ovstats_format (&rec, text);
+  if (ox_write_file_atomic (AT_FDCWD, path, text, len, &o, &step) == -1)
+    ox_warning ("%s: %s: %m", path, step);
 }
 
 /* Write one log line of what changed since the previous one. Called by

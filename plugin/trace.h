@@ -3,11 +3,10 @@
  * the snapshot as volumes/VOL/traces/<snapshot id>, so that a later clone
  * of the same snapshot hydrates those chunks first, in that order.
  *
- * The object is "OXTRACE2", the id of the body, then the body as a frame
- * (docs/FORMAT.md, section 9): encrypted and authenticated in an encrypted
- * store, checksummed in a plain one. A trace that fails to decode or does
- * not fit the snapshot is ignored with a warning: it only orders
- * prefetching.
+ * The object's bytes are common/format/tracefmt.h (docs/FORMAT.md,
+ * section 9); this module records the misses and puts and gets the object.
+ * A trace that fails to decode or does not fit the snapshot is ignored
+ * with a warning: it only orders prefetching.
  */
 #ifndef OX_TRACE_H
 #define OX_TRACE_H
@@ -17,14 +16,15 @@
 
 #include "keys.h"
 #include "store.h"
+#include "tracefmt.h"
 
 struct trace;
 
-#define TRACE_MAX_CHUNKS 65536 /* chunks a trace holds at most */
+/* Chunks a trace holds at most. */
+#define TRACE_MAX_CHUNKS OX_TRACE_MAX_CHUNKS
 
 /* A recorder of the first MAX (<= TRACE_MAX_CHUNKS) distinct chunks
- * missed, of NCHUNKS. Returns
- * NULL on ENOMEM. */
+ * missed, of NCHUNKS. Returns NULL on ENOMEM. */
 struct trace *trace_new (uint64_t nchunks, uint32_t max);
 
 /* Record a demand miss of chunk CH (thread-safe; repeats are ignored). */

@@ -1,52 +1,20 @@
-/* Fuzz the overlay's block map: overlay_open of an overlay directory whose
- * map file holds the input (plugin/overlay.c, docs/FORMAT.md 8).
- * Input: mode byte (bit 0: the header says complete=1; bit 2: write the
- * map as given, else padded or cut to the size the volume needs), a
- * little-endian u32 choosing the volume size (1 byte to 8 MiB), then the
- * map. An overlay that opens must hold exactly the map's bits of its
- * blocks, and none past the end of the volume.
+/* Fuzz the overlay's block map: ox_ovmap_check_len, ox_ovmap_decode and
+ * ox_ovmap_encode (common/format/ovformat.c, docs/FORMAT.md 8).
+ * Input: mode byte (bits 3-7: the size of the pieces decoded one after
+ * another, in words less one), a little-endian u32 choosing the volume size
+ * (1 byte to 8 MiB), then the map. The length check must accept exactly
+ * the map length of the volume; decoding must give the map's bits of the
+ * volume's blocks and none past its end, the same whole, in pieces and in
+ * place; encoding must give back the input's bytes with those bits cleared.
  */
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "fuzz.h"
+#include "fuzz-format.h"
 #include "le.h"
-#include "ovheader.h"
+#include "ovformat.h"
 
-#define RAW 4u
 #define MAX_SIZE (8u << 20)
-
-static char dir[64], ovdir[80];
-static int dir_fd = -1;
-
-static void
-remove_dir (void)
-{
-  static const char *const files[] = { "data", "map", HEADER_NAME, NULL };
-
-  for (int i = 0; files[i]; i++)
-    unlinkat (dir_fd, files[i], 0);
-  rmdir (ovdir);
-  rmdir (dir);
-}
-
-static void
-pin_for (uint64_t size, int complete, struct overlay_pin *pin)
-{
-  memset (pin, 0, sizeof *pin);
-  strcpy (pin->store_url, "file:///fuzz");
-  strcpy (pin->volume, "vol");
-  pin->snapshot_id = 0x1234;
-  memset (pin->store_id, 0xab, sizeof pin->store_id);
-  memset (pin->root_digest, 0x5c, sizeof pin->root_digest);
-  pin->volume_size = size;
-  pin->chunk_size = 65536;
-  pin->complete = complete;
-}
 
 static void
 write_seeds (const char *seeds)
@@ -60,79 +28,82 @@ write_seeds (const char *seeds)
   fuzz_write_seed (seeds, "partial", 0, in, 4 + 40);
   memset (in + 4, 0xff, 4096);
   put_le32 (in, 1000000); /* a short last block, tail bits set */
-  fuzz_write_seed (seeds, "complete", 1, in, 4 + 4096);
-  fuzz_write_seed (seeds, "raw", RAW, in, 4 + 100);
+  fuzz_write_seed (seeds, "complete", 1 << 3, in, 4 + 4096);
+  fuzz_write_seed (seeds, "short", 7 << 3, in, 4 + 100);
 }
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  const char *base = access ("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-
-  snprintf (dir, sizeof dir, "%s/ox-fuzz-ovmap.XXXXXX", base);
-  if (mkdtemp (dir) == NULL)
-    abort ();
-  snprintf (ovdir, sizeof ovdir, "%s/ov", dir);
-  if (mkdir (ovdir, 0700) == -1
-      || (dir_fd = open (ovdir, O_RDONLY | O_DIRECTORY)) < 0)
-    abort ();
-  atexit (remove_dir);
   fuzz_init (write_seeds);
   return 0;
-}
-
-static void
-write_file (const char *name, const void *data, size_t len, uint64_t size)
-{
-  int fd = openat (dir_fd, name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-  if (fd < 0 || (len && write (fd, data, len) != (ssize_t)len)
-      || ftruncate (fd, size) == -1 || close (fd) == -1)
-    abort ();
 }
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  struct overlay_pin pin;
-  struct overlay *ov;
-  uint64_t vsize, nblocks, map_len, local = 0;
-  const uint8_t *map;
-  size_t len;
+  uint64_t vsize, nblocks, map_len, local = 0, count, pieces = 0;
+  size_t len, nwords, piece;
+  uint64_t *whole, *parts;
+  uint8_t *map, *back;
 
   if (size < 5)
     return 0;
   vsize = 1 + get_le32 (data + 1) % MAX_SIZE;
-  nblocks = (vsize + OVERLAY_BLOCK_SIZE - 1) / OVERLAY_BLOCK_SIZE;
-  map_len = ((nblocks + 7) / 8 + 4095) / 4096 * 4096;
-  map = data + 5;
-  len = size - 5;
-  pin_for (vsize, data[0] & 1, &pin);
-  if (ovheader_write (dir_fd, ovdir, &pin) == -1)
+  nblocks = ox_ovmap_nblocks (vsize);
+  map_len = ox_ovmap_len (vsize);
+  if (nblocks != (vsize + 4095) / 4096 || map_len % 4096 != 0
+      || map_len < (nblocks + 7) / 8 || map_len >= (nblocks + 7) / 8 + 4096)
     abort ();
-  write_file ("data", NULL, 0, vsize);
-  if (data[0] & RAW)
-    write_file ("map", map, len, len);
-  else {
-    if (len > map_len)
-      len = map_len;
-    write_file ("map", map, len, map_len);
+  len = size - 5;
+  if ((ox_ovmap_check_len ("fuzz", len, vsize) == 0) != (len == map_len))
+    abort ();
+  map = fuzz_dup (data + 5, len);
+  nwords = len / 8;
+  whole = calloc (nwords + 1, 8);
+  parts = calloc (nwords + 1, 8);
+  back = calloc (nwords + 1, 8);
+  if (whole == NULL || parts == NULL || back == NULL)
+    abort ();
+
+  for (uint64_t b = 0; b < nblocks && b < 64 * nwords; b++)
+    local += (map[b / 8] >> (b % 8)) & 1;
+  count = ox_ovmap_decode (map, 8 * nwords, 0, nblocks, whole);
+  if (count != local)
+    abort ();
+  for (uint64_t b = 0; b < 64 * nwords; b++)
+    if (((whole[b / 64] >> (b % 64)) & 1)
+        != (b < nblocks && (map[b / 8] >> (b % 8)) & 1))
+      abort ();
+  /* In pieces of PIECE words, each at its offset. */
+  piece = 1 + (data[0] >> 3);
+  for (size_t w = 0; w < nwords; w += piece) {
+    size_t n = nwords - w < piece ? nwords - w : piece;
+    pieces += ox_ovmap_decode (map + 8 * w, 8 * n, 8 * w, nblocks, parts + w);
   }
-  for (uint64_t b = 0; b < nblocks; b++)
-    local += b / 8 < len && (map[b / 8] >> (b % 8)) & 1;
-  if (overlay_open (ovdir, &pin, &ov) == 0) {
-    if (overlay_nblocks (ov) != nblocks || overlay_count_local (ov) != local
-        || ((data[0] & 1) && local != nblocks)
-        || ((data[0] & RAW) && len != map_len))
+  if (pieces != count || memcmp (whole, parts, 8 * nwords) != 0)
+    abort ();
+  /* Back to bytes: the input less the bits past the volume's end. */
+  ox_ovmap_encode (whole, nwords, back);
+  for (size_t i = 0; i < 8 * nwords; i++) {
+    uint8_t keep = 0;
+    for (unsigned bit = 0; bit < 8; bit++)
+      if (8 * (uint64_t)i + bit < nblocks)
+        keep |= 1u << bit;
+    if (back[i] != (map[i] & keep))
       abort ();
-    for (uint64_t b = 0; b < nblocks; b++)
-      if (overlay_is_local (ov, b)
-          != (b / 8 < len && (map[b / 8] >> (b % 8)) & 1))
-        abort ();
-    if (overlay_run (ov, 0, UINT64_MAX, overlay_is_local (ov, 0)) > nblocks)
-      abort ();
-    overlay_close (ov);
-  } else if (!(data[0] & RAW) && !((data[0] & 1) && local != nblocks))
-    abort (); /* a well-formed overlay must open */
+  }
+  /* In place, as the plugin decodes and encodes. */
+  memcpy (parts, map, 8 * nwords);
+  if (ox_ovmap_decode (parts, 8 * nwords, 0, nblocks, parts) != count
+      || memcmp (parts, whole, 8 * nwords) != 0)
+    abort ();
+  ox_ovmap_encode (parts, nwords, parts);
+  if (memcmp (parts, back, 8 * nwords) != 0)
+    abort ();
+  free (map);
+  free (whole);
+  free (parts);
+  free (back);
   return 0;
 }

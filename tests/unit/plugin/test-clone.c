@@ -71,7 +71,7 @@ open_clone (const char *name, int threads)
   struct ox_key_source src = { 0 };
   struct clone_options co;
   struct ox_root *root;
-  struct overlay_pin pin;
+  struct ox_ovheader pin;
   char store[PATH_MAX], dir[PATH_MAX];
 
   snprintf (store, sizeof store, "%s/store", tmp);
@@ -79,7 +79,7 @@ open_clone (const char *name, int threads)
   CHECK_EQ_INT (ox_store_open (store, &so, &st), 0);
   CHECK_EQ_INT (ox_storecfg_open (st, &src, &keys), 0);
   CHECK_EQ_INT (ox_snapshot_resolve (st, &keys, "vol", &root), 0);
-  CHECK_EQ_INT (overlay_pin_from_root (&keys, store, root, &pin), 0);
+  CHECK_EQ_INT (ox_ovheader_from_root (&keys, store, root, &pin), 0);
   CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
   CHECK_EQ_INT (ox_basis_open (st, &keys, root, &basis), 0);
   clone_options_default (&co);
@@ -378,7 +378,7 @@ test_hydrate (void)
     struct hydrate *h;
     struct hydrate_stats hs;
     struct clone_stats cs;
-    struct overlay_pin pin;
+    struct ox_ovheader pin;
     struct clone_options co;
     char name[32], dir[PATH_MAX];
 

@@ -35,7 +35,7 @@ write_file (const char *p, const void *data, size_t len)
 }
 
 static void
-make_pin (struct overlay_pin *pin, uint64_t size)
+make_pin (struct ox_ovheader *pin, uint64_t size)
 {
   memset (pin, 0, sizeof *pin);
   strcpy (pin->store_url, "file:///somewhere/store");
@@ -52,7 +52,7 @@ static void
 test_create (void)
 {
   char dir[PATH_MAX], p[PATH_MAX];
-  struct overlay_pin pin, got;
+  struct ox_ovheader pin, got;
   struct overlay *ov, *ov2;
   struct stat st;
 
@@ -97,7 +97,7 @@ static void
 test_persistence (void)
 {
   char dir[PATH_MAX];
-  struct overlay_pin pin;
+  struct ox_ovheader pin;
   struct overlay *ov;
   char a[BS], b[BS], r[BS];
 
@@ -145,7 +145,7 @@ static void
 test_punch (void)
 {
   char dir[PATH_MAX];
-  struct overlay_pin pin;
+  struct ox_ovheader pin;
   struct overlay *ov;
   char a[4 * BS], r[4 * BS], z[4 * BS];
   int allocated;
@@ -189,7 +189,7 @@ test_bulk (void)
 {
   const uint64_t size = 1024 * 1024 + 1000; /* the last block is short */
   char dir[PATH_MAX];
-  struct overlay_pin pin;
+  struct ox_ovheader pin;
   struct overlay *ov;
   unsigned char *model = calloc (1, size), *r = malloc (size);
   unsigned char *buf = aligned_alloc (BS, 64 * BS);
@@ -241,7 +241,7 @@ static void
 test_runs (void)
 {
   char dir[PATH_MAX];
-  struct overlay_pin pin;
+  struct ox_ovheader pin;
   struct overlay *ov;
   enum { N = 3000 };
   static unsigned char model[N];
@@ -288,7 +288,7 @@ static void
 test_mismatch (void)
 {
   char dir[PATH_MAX];
-  struct overlay_pin pin, other;
+  struct ox_ovheader pin, other;
   struct overlay *ov;
 
   make_pin (&pin, 10 * 1024 * 1024 + 1000);
@@ -320,7 +320,7 @@ static void
 test_foreign (void)
 {
   char dir[PATH_MAX], p[PATH_MAX];
-  struct overlay_pin pin, got;
+  struct ox_ovheader pin, got;
   struct overlay *ov;
   const char *bad[] = {
     "garbage\n",
@@ -354,7 +354,7 @@ test_foreign (void)
   }
   /* A valid header with a repeated field. */
   {
-    struct overlay_pin q;
+    struct ox_ovheader q;
     char text[8192];
     path (dir, "good");
     CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
@@ -394,7 +394,7 @@ static void
 test_complete (void)
 {
   char dir[PATH_MAX], p[PATH_MAX];
-  struct overlay_pin pin, got;
+  struct ox_ovheader pin, got;
   struct overlay *ov;
   char text[4096];
   FILE *f;
@@ -449,7 +449,7 @@ test_pin (void)
   uint8_t sid[OX_STORE_ID_LEN] = { 1, 2, 3 };
   uint8_t pages[2][OX_ID_LEN];
   struct ox_root r;
-  struct overlay_pin a, b;
+  struct ox_ovheader a, b;
 
   ox_keys_init_plain (&k, sid);
   memset (&r, 0, sizeof r);
@@ -461,15 +461,15 @@ test_pin (void)
   r.npages = 1;
   strcpy (r.volume, "v");
   r.pages = pages;
-  CHECK_EQ_INT (overlay_pin_from_root (&k, "/s", &r, &a), 0);
-  CHECK_EQ_INT (overlay_pin_from_root (&k, "/s", &r, &b), 0);
+  CHECK_EQ_INT (ox_ovheader_from_root (&k, "/s", &r, &a), 0);
+  CHECK_EQ_INT (ox_ovheader_from_root (&k, "/s", &r, &b), 0);
   CHECK_MEM (&a, &b, sizeof a);
   CHECK_EQ_INT (a.volume_size, 1 << 30);
   CHECK_MEM (a.store_id, sid, OX_STORE_ID_LEN);
   pages[0][5] ^= 1;
-  CHECK_EQ_INT (overlay_pin_from_root (&k, "/s", &r, &b), 0);
+  CHECK_EQ_INT (ox_ovheader_from_root (&k, "/s", &r, &b), 0);
   CHECK (memcmp (a.root_digest, b.root_digest, OX_ID_LEN) != 0);
-  CHECK_EQ_INT (overlay_pin_from_root (&k, "/s\nx", &r, &b), -1);
+  CHECK_EQ_INT (ox_ovheader_from_root (&k, "/s\nx", &r, &b), -1);
 }
 
 int
