@@ -1,0 +1,127 @@
+/* tests/unit/snapshot: what the tests of the oxsnap commands share (a
+ * header only: every test-*.c here is its own program). A command runs
+ * in-process with its stdout and stderr in temporary files, so that a test
+ * asserts the exact lines; ox_error goes to the test library's capture. */
+#ifndef OX_CMDTEST_H
+#define OX_CMDTEST_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "testlib.h"
+
+/* A redirected file descriptor: FD writes into TMP until capture_end. */
+struct capture {
+  int fd, saved;
+  FILE *tmp;
+};
+
+/* Send what FD (1 or 2) writes to a temporary file, and stdio's stream of
+ * it too (flushed first, so nothing earlier lands in the capture). */
+static inline void
+capture_start (struct capture *cap, int fd)
+{
+  fflush (fd == 1 ? stdout : stderr);
+  cap->fd = fd;
+  cap->tmp = tmpfile ();
+  CHECK (cap->tmp != NULL);
+  cap->saved = dup (fd);
+  CHECK (cap->saved >= 0);
+  CHECK (dup2 (fileno (cap->tmp), fd) == fd);
+}
+
+/* Restore the descriptor and return what was written to it (malloc'd,
+ * NUL-terminated). */
+static inline char *
+capture_end (struct capture *cap)
+{
+  char *buf;
+  long n;
+
+  fflush (cap->fd == 1 ? stdout : stderr);
+  CHECK (dup2 (cap->saved, cap->fd) == cap->fd);
+  close (cap->saved);
+  n = ftell (cap->tmp);
+  CHECK (n >= 0);
+  buf = malloc ((size_t)n + 1);
+  CHECK (buf != NULL);
+  rewind (cap->tmp);
+  CHECK (fread (buf, 1, (size_t)n, cap->tmp) == (size_t)n);
+  buf[n] = '\0';
+  fclose (cap->tmp);
+  return buf;
+}
+
+/* Options as oxsnap starts with them, progress off (stderr is captured). */
+static inline void
+cmd_options (struct cli *c)
+{
+  cli_init (c);
+  c->progress = 0;
+}
+
+typedef int cmd_fn (struct cli *, int, char **);
+
+/* Run FN with C and the positional arguments that follow (NULL-ended, at
+ * most CLI_MAX_ARGS), as oxsnap's main does (then closing the store); put
+ * its stdout and stderr into *OUT and *ERR (malloc'd; either may be NULL:
+ * not kept) and return its exit status. The log counts are reset first. */
+static inline int
+run_cmd (cmd_fn *fn, struct cli *c, char **out, char **err, ...)
+{
+  char *argv[CLI_MAX_ARGS];
+  struct capture co, ce;
+  int argc = 0, r;
+  char *o, *e;
+  va_list ap;
+
+  va_start (ap, err);
+  while ((argv[argc] = va_arg (ap, char *)) != NULL)
+    CHECK (++argc < CLI_MAX_ARGS);
+  va_end (ap);
+  ox_test_reset_log ();
+  capture_start (&co, 1);
+  capture_start (&ce, 2);
+  r = fn (c, argc, argv);
+  e = capture_end (&ce);
+  o = capture_end (&co);
+  cli_close_store (c);
+  if (out)
+    *out = o;
+  else
+    free (o);
+  if (err)
+    *err = e;
+  else
+    free (e);
+  return r;
+}
+
+/* Fail unless the strings GOT and WANT are equal, showing both. */
+#define CHECK_STR(got, want)                                                  \
+  do {                                                                        \
+    const char *g_ = (got), *w_ = (want);                                     \
+    if (strcmp (g_, w_) != 0) {                                               \
+      fprintf (stderr, "%s:%d: check failed: %s ==\n[%s]\nnot\n[%s]\n",       \
+               __FILE__, __LINE__, #got, g_, w_);                             \
+      exit (1);                                                               \
+    }                                                                         \
+  } while (0)
+
+/* A UTC time as oxsnap prints it ("2026-01-02T03:04:05Z"), in BUF. */
+static inline const char *
+utc_time (uint64_t t, char *buf, size_t len)
+{
+  time_t tt = (time_t)t;
+  struct tm tm;
+  gmtime_r (&tt, &tm);
+  strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+#endif
