@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "fixture.h"
+#include "objects.h"
 #include "testlib.h"
 
 /* A redirected file descriptor: FD writes into TMP until capture_end. */
@@ -122,6 +124,84 @@ utc_time (uint64_t t, char *buf, size_t len)
   gmtime_r (&tt, &tm);
   strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+/* The test volume: TEST_CHUNKS chunks of TEST_CHUNK bytes of patterned
+ * data, of which chunks 2 and 5 are zeros and chunk 7 repeats chunk 0
+ * (TEST_DATA_CHUNKS with data, TEST_NEW_CHUNKS of them stored), and a
+ * last chunk of TEST_TAIL bytes. */
+#define TEST_CHUNK 4096u
+#define TEST_CHUNKS 10u
+#define TEST_TAIL 1000u
+#define TEST_SIZE ((TEST_CHUNKS - 1) * TEST_CHUNK + TEST_TAIL)
+#define TEST_DATA_CHUNKS 8u
+#define TEST_NEW_CHUNKS 7u
+
+/* The bytes of the test volume (malloc'd, TEST_SIZE), from SEED. */
+static inline unsigned char *
+test_image (unsigned seed)
+{
+  unsigned char *p = ox_test_pattern (TEST_SIZE, seed);
+
+  memset (p + 2 * TEST_CHUNK, 0, TEST_CHUNK);
+  memset (p + 5 * TEST_CHUNK, 0, TEST_CHUNK);
+  memcpy (p + 7 * TEST_CHUNK, p, TEST_CHUNK);
+  return p;
+}
+
+/* Create a store at DIR (ENCRYPTED: with the key file DIR.key) holding N
+ * snapshots of the test volume (seeds 1..N) as VOLUME; their ids into
+ * IDS[0..N), ascending. */
+static inline void
+test_store (const char *dir, int encrypted, const char *volume, int n,
+            uint64_t *ids)
+{
+  struct ox_store *st;
+  struct ox_keys keys;
+
+  fixture_store (dir, encrypted, &st, &keys);
+  for (int i = 0; i < n; i++) {
+    unsigned char *data = test_image ((unsigned)i + 1);
+    struct fixture_image img = { .data = data, .size = TEST_SIZE };
+    ids[i] = fixture_snapshot (st, &keys, volume, &img, TEST_CHUNK);
+    CHECK (i == 0 || ids[i] > ids[i - 1]);
+    free (data);
+  }
+  ox_store_close (st);
+  ox_keys_wipe (&keys);
+}
+
+/* The root of VOLUME@ID in the store at DIR (KEY_FILE: its key file, or
+ * NULL), for the fields that depend on compression (stored bytes). Free
+ * with ox_root_free. */
+static inline struct ox_root *
+test_root (const char *dir, const char *key_file, const char *volume,
+           uint64_t id)
+{
+  struct ox_root *r = NULL;
+  struct cli c;
+
+  cmd_options (&c);
+  c.key_src.key_file = key_file;
+  CHECK (cli_open_store (&c, dir) == 0);
+  CHECK (ox_root_get (c.store, &c.keys, volume, id, &r) == 0);
+  cli_close_store (&c);
+  return r;
+}
+
+/* A malloc'd string formatted as by printf. */
+static inline char *fmt (const char *f, ...)
+    __attribute__ ((__format__ (__printf__, 1, 2)));
+static inline char *
+fmt (const char *f, ...)
+{
+  va_list ap;
+  char *s;
+
+  va_start (ap, f);
+  CHECK (vasprintf (&s, f, ap) >= 0);
+  va_end (ap);
+  return s;
 }
 
 #endif
