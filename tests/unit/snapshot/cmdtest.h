@@ -5,6 +5,7 @@
 #ifndef OX_CMDTEST_H
 #define OX_CMDTEST_H
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,36 @@ fmt (const char *f, ...)
   CHECK (vasprintf (&s, f, ap) >= 0);
   va_end (ap);
   return s;
+}
+
+/* The path (malloc'd) of the only object under DIR/SUB/ (objects lie one
+ * directory down, as the file:// store fans them out: SUB/xx/NAME). */
+static inline char *
+only_object (const char *dir, const char *sub)
+{
+  char *top = fmt ("%s/%s", dir, sub), *found = NULL;
+  DIR *d = opendir (top), *d2;
+  struct dirent *e, *e2;
+
+  CHECK (d != NULL);
+  while ((e = readdir (d)) != NULL) {
+    char *fan;
+    if (e->d_name[0] == '.')
+      continue;
+    fan = fmt ("%s/%s", top, e->d_name);
+    CHECK ((d2 = opendir (fan)) != NULL);
+    while ((e2 = readdir (d2)) != NULL)
+      if (e2->d_name[0] != '.') {
+        CHECK (found == NULL);
+        found = fmt ("%s/%s", fan, e2->d_name);
+      }
+    closedir (d2);
+    free (fan);
+  }
+  closedir (d);
+  free (top);
+  CHECK (found != NULL);
+  return found;
 }
 
 #endif
