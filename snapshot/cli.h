@@ -1,14 +1,25 @@
-/* oxsnap: what the commands share: parsed options, the opened store and
- * its keys. Each command lives in its own file and is declared here. */
+/* oxsnap: what the commands share: the parsed options (the option table,
+ * the parsing helpers, the key source from the environment), the opened
+ * store and its keys. oxsnap.c only dispatches; the commands are in one
+ * file each and are declared here, so that the unit tests
+ * (tests/unit/snapshot/) can run them in-process from the ox_cli library. */
 #ifndef OXSNAP_CLI_H
 #define OXSNAP_CLI_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "keys.h"
 #include "store.h"
 #include "storecfg.h"
+
+#define CLI_DEFAULT_CHUNK_SIZE (256u << 10)
+#define CLI_DEFAULT_SEGMENT_SIZE (32u << 20)
+#define CLI_DEFAULT_COMPRESS_LEVEL 1
+
+/* Positional arguments (the command and its operands) at most. */
+#define CLI_MAX_ARGS 8
 
 struct cli {
   /* Options. */
@@ -33,20 +44,94 @@ struct cli {
   struct ox_keys keys;
 };
 
+/* The codes that getopt_long returns for the long options without a short
+ * form (cli_long_options). */
+enum cli_option {
+  CLI_OPT_KEY_FILE = 256,
+  CLI_OPT_PASSPHRASE_FILE,
+  CLI_OPT_NO_ENCRYPTION,
+  CLI_OPT_VOLUME,
+  CLI_OPT_TAG,
+  CLI_OPT_CHUNK_SIZE,
+  CLI_OPT_SEGMENT_SIZE,
+  CLI_OPT_COMPRESS_LEVEL,
+  CLI_OPT_FULL,
+  CLI_OPT_FORCE,
+  CLI_OPT_PROGRESS,
+  CLI_OPT_NO_PROGRESS,
+  CLI_OPT_ENDPOINT,
+  CLI_OPT_REGION,
+  CLI_OPT_CA_BUNDLE,
+  CLI_OPT_NO_VERIFY_TLS,
+  CLI_OPT_PATH_STYLE,
+  CLI_OPT_VIRTUAL_HOST,
+  CLI_OPT_CONNECTIONS,
+  CLI_OPT_BWLIMIT,
+  CLI_OPT_JSON,
+};
+
+/* The short options of oxsnap, as getopt_long's optstring. */
+#define CLI_SHORT_OPTIONS "j:qvhV"
+
+/* Every long option of oxsnap, ended by a zeroed entry. */
+extern const struct option cli_long_options[];
+
+/* Set C to the defaults: no options given, the default chunk and segment
+ * sizes and zstd level, progress when stderr is a terminal. */
+void cli_init (struct cli *c) __attribute__ ((__nonnull__));
+
+/* Parse the decimal integer S into *OUT if it lies in [LO, HI]; otherwise
+ * report "WHAT: expected a number from LO to HI, not 'S'". Returns 0 or
+ * -1. */
+int cli_parse_int (const char *what, const char *s, int lo, int hi, int *out)
+    __attribute__ ((__nonnull__));
+
+/* The entry of cli_long_options that ARG ("--NAME" or "--NAME=VALUE")
+ * names exactly, or NULL. */
+const struct option *cli_find_long_option (const char *arg)
+    __attribute__ ((__nonnull__));
+
+/* Refuse (report, return -1) a long option of ARGV that is not spelt out
+ * in full, before getopt_long would take it as a prefix of another; the
+ * message names the option only, never its value. Returns 0 or -1. */
+int cli_check_long_options (int argc, char **argv)
+    __attribute__ ((__nonnull__));
+
+/* Apply option OPT (a getopt_long code) with its argument ARG (NULL for
+ * none) to C. Returns 0, 1 (--version was printed: exit 0 now) or -1 (a
+ * bad value, reported; exit 2). */
+int cli_apply_option (struct cli *c, int opt, const char *arg)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Take the key source from OX_KEY_FILE and OX_PASSPHRASE_FILE when no
+ * option gave one (or --no-encryption), and refuse a key file together
+ * with a passphrase file. Returns 0 or -1 (reported). */
+int cli_key_source_from_env (struct cli *c) __attribute__ ((__nonnull__));
+
+/* Parse the command line ARGV into C (after cli_init) and its positional
+ * arguments into POS[0..*NPOS) (at most CLI_MAX_ARGS): check and apply
+ * the options, then, unless --help was given (then only the first
+ * positional argument is kept), the key source and the default jobs of
+ * "snapshot". Returns 0 (go on), 1 (done: exit 0) or -1 (a usage error,
+ * reported: exit 2). */
+int cli_parse (struct cli *c, int argc, char **argv, char **pos, int *npos)
+    __attribute__ ((__nonnull__));
+
 /* Open the store at URL and its configuration (keys). Returns 0 or -1. */
-int cli_open_store (struct cli *c, const char *url);
+int cli_open_store (struct cli *c, const char *url)
+    __attribute__ ((__nonnull__));
 
-/* Close what cli_open_store opened. */
-void cli_close_store (struct cli *c);
+/* Close what cli_open_store opened (nothing if it opened nothing). */
+void cli_close_store (struct cli *c) __attribute__ ((__nonnull__));
 
-/* Default number of worker threads: the number of online CPUs. */
+/* Default number of worker threads: the number of online CPUs (1 to 64). */
 int cli_default_jobs (void);
 
 /* Names of all volumes of ST that have snapshots, ascending, malloc'd. */
 int list_volumes (struct ox_store *st, char ***names, size_t *n);
 
 /* The commands. ARGV holds the positional arguments only. Each returns the
- * process exit status. */
+ * process exit status: 0, 1 (failed) or 2 (a usage error). */
 int cmd_init (struct cli *c, int argc, char **argv);
 int cmd_snapshot (struct cli *c, int argc, char **argv);
 int cmd_restore (struct cli *c, int argc, char **argv);

@@ -2,8 +2,11 @@
  *
  *   workers (--jobs)          packer (main thread)         uploaders
  *   claim chunk i, read it,   take results in order,       put sealed
- *   zero check, id, encode -> dedup, pack into segment, -> segments to
- *   into slot i % window      write pages as they fill     the store
+ *   zero check, id, encode -> hand them to the        -> segments and
+ *   into slot i % window      assembler (assemble.h)       pages to the store
+ *
+ * This file is the threads and their hand-offs; what goes into segments,
+ * pages and the root (dedup, packing, page tables) is assemble.c.
  *
  * Memory is bounded: at most WINDOW chunks are in flight between workers and
  * packer, and at most QUEUE_MAX sealed segments wait for upload. The root
@@ -25,9 +28,9 @@
 
 #include "writer.h"
 
+#include "assemble.h"
 #include "catalog.h"
 #include "frame.h"
-#include "idmap.h"
 #include "iszero.h"
 #include "log.h"
 #include "manifest.h"
@@ -97,20 +100,9 @@ struct snap {
   uint8_t **pool;
   size_t npool, seg_buf_cap;
 
-  /* Packer state (packer thread only). */
-  struct ox_idmap *dedup;
-  uint8_t (*segids)[OX_SEGMENT_ID_LEN];
-  size_t nsegs, segcap;
-  struct seg cur;
-  uint32_t cur_seg; /* index of cur in segids */
-  struct ox_codec *page_codec;
-  struct ox_page page;
-  uint32_t *page_local; /* global segment index -> page index + 1 */
-  uint8_t (*page_ids)[OX_ID_LEN];
-  uint32_t npages_done;
-
-  /* Statistics. */
-  uint64_t data_chunks, new_chunks, stored_bytes, dedup_chunks;
+  /* The packer's (packer thread only). */
+  struct ox_assembler *as;
+  struct ox_assembler_ops as_ops;
 };
 
 static void
@@ -278,20 +270,44 @@ uploader (void *arg)
   }
 }
 
+/* What queue_wait waits for. */
+enum queue_room {
+  ROOM_PAGE,    /* room in the queue for one more page */
+  ROOM_SEGMENT, /* for one more segment (at most QUEUE_MAX of them) */
+  DRAINED,      /* the queue empty and no upload running */
+};
+
+/* With s->lock held: wait on queue_cond until ROOM holds. Returns 0, or -1
+ * once the writer failed. */
+static int
+queue_wait (struct snap *s, enum queue_room room)
+{
+  for (;;) {
+    int busy;
+
+    if (s->failed)
+      return -1;
+    if (room == DRAINED)
+      busy = s->qlen > 0 || s->uploading > 0;
+    else
+      busy = s->qlen == UPLOADS_MAX
+             || (room == ROOM_SEGMENT && s->qsegs == QUEUE_MAX);
+    if (!busy)
+      return 0;
+    pthread_cond_wait (&s->queue_cond, &s->lock);
+  }
+}
+
 /* Hand U to the uploaders (blocking while the queue is full). On success
  * the uploaders own what U points to; on failure the caller still does. */
 static int
 queue_upload (struct snap *s, const struct upload *u)
 {
-  int r = 0;
+  int r;
 
   pthread_mutex_lock (&s->lock);
-  while (!s->failed
-         && (s->qlen == UPLOADS_MAX || (u->seg.w && s->qsegs == QUEUE_MAX)))
-    pthread_cond_wait (&s->queue_cond, &s->lock);
-  if (s->failed)
-    r = -1;
-  else {
+  r = queue_wait (s, u->seg.w ? ROOM_SEGMENT : ROOM_PAGE);
+  if (r == 0) {
     s->queue[(s->qhead + s->qlen) % UPLOADS_MAX] = *u;
     s->qlen++;
     if (u->seg.w)
@@ -302,25 +318,12 @@ queue_upload (struct snap *s, const struct upload *u)
   return r;
 }
 
-/* Hand the current segment to the uploaders. */
-static int
-queue_segment (struct snap *s)
-{
-  struct upload u;
-
-  memset (&u, 0, sizeof u);
-  u.seg = s->cur;
-  if (queue_upload (s, &u) == -1)
-    return -1; /* run_pipeline frees s->cur */
-  s->cur.w = NULL;
-  s->cur.buf = NULL;
-  return 0;
-}
-
-/* A free segment buffer from the pool, or a new one. */
+/* A free segment buffer from the pool, or a new one (the assembler's
+ * segment_buffer). */
 static uint8_t *
-pool_get (struct snap *s)
+pool_get (void *opaque)
 {
+  struct snap *s = opaque;
   void *buf = NULL;
 
   pthread_mutex_lock (&s->lock);
@@ -339,131 +342,30 @@ pool_get (struct snap *s)
   return buf;
 }
 
-/* Start a new current segment. */
+/* The assembler's full segment W (in pool buffer BUF), to the uploaders:
+ * sealed and stored there. */
 static int
-new_segment (struct snap *s)
-{
-  s->cur.buf = pool_get (s);
-  if (!s->cur.buf)
-    return -1;
-  s->cur.w = ox_segw_new_in (s->k, s->snap_id, s->volume, s->cur.buf,
-                             s->seg_buf_cap);
-  if (!s->cur.w)
-    return -1;
-  if (s->nsegs == s->segcap) {
-    size_t ncap = s->segcap ? s->segcap * 2 : 64;
-    void *n = realloc (s->segids, ncap * sizeof *s->segids);
-    void *m = realloc (s->page_local, ncap * sizeof *s->page_local);
-    if (n)
-      s->segids = n;
-    if (m)
-      s->page_local = m;
-    if (!n || !m) {
-      ox_error ("out of memory");
-      return -1;
-    }
-    memset (s->page_local + s->segcap, 0,
-            (ncap - s->segcap) * sizeof *s->page_local);
-    s->segcap = ncap;
-  }
-  memcpy (s->segids[s->nsegs], ox_segw_id (s->cur.w), OX_SEGMENT_ID_LEN);
-  s->cur_seg = (uint32_t)s->nsegs++;
-  return 0;
-}
-
-/* Index of global segment SEG in the current page's segment table. */
-static uint32_t
-page_segment (struct snap *s, uint32_t seg)
-{
-  if (!s->page_local[seg]) {
-    memcpy (s->page.segments[s->page.nsegments], s->segids[seg],
-            OX_SEGMENT_ID_LEN);
-    s->page_local[seg] = ++s->page.nsegments;
-  }
-  return s->page_local[seg] - 1;
-}
-
-/* Seal the current page into U and set its id. */
-static int
-encode_page (struct snap *s, struct upload *u, uint8_t id[OX_ID_LEN])
-{
-  memset (u, 0, sizeof *u);
-  if (ox_page_seal (s->k, s->page_codec, &s->page, &u->obj, &u->obj_len, id)
-      == -1)
-    return -1;
-  ox_page_key (id, u->key);
-  return 0;
-}
-
-/* Store the current page (through the uploaders) and start the next. */
-static int
-flush_page (struct snap *s)
+queue_segment (void *opaque, struct ox_segment_writer *w, uint8_t *buf)
 {
   struct upload u;
 
-  if (encode_page (s, &u, s->page_ids[s->npages_done]) == -1)
-    return -1;
-  if (queue_upload (s, &u) == -1) {
-    free (u.obj);
-    return -1;
-  }
-  s->npages_done++;
-  if (s->page_local)
-    memset (s->page_local, 0, s->segcap * sizeof *s->page_local);
-  s->page.page_index++;
-  s->page.nentries = 0;
-  s->page.nsegments = 0;
-  return 0;
+  memset (&u, 0, sizeof u);
+  u.seg.w = w;
+  u.seg.buf = buf;
+  return queue_upload (opaque, &u);
 }
 
-/* Account for one chunk, in order: dedup, pack, record in the page. SLOT
- * is NULL for a chunk in a hole of the source. */
+/* The assembler's sealed page OBJ, to the uploaders. */
 static int
-pack_chunk (struct snap *s, uint64_t idx, struct slot *slot)
+queue_page (void *opaque, const char *key, void *obj, size_t len)
 {
-  struct ox_page_entry *e = &s->page.entries[s->page.nentries++];
-  const struct ox_idmap_value *found;
-  struct ox_idmap_value v;
+  struct upload u;
 
-  memset (e, 0, sizeof *e);
-  if (!slot || slot->zero)
-    e->flags = OX_CHUNK_ZERO;
-  else {
-    s->data_chunks++;
-    if (!s->cur.w && new_segment (s) == -1)
-      return -1;
-    found = ox_idmap_find (s->dedup, slot->id);
-    if (found) {
-      v = *found;
-      s->dedup_chunks++;
-    } else {
-      size_t need = slot->frame_len + OX_SEGMENT_FRAME_ENTRY_LEN
-                    + OX_SEGMENT_REF_ENTRY_LEN;
-      if (ox_segw_nframes (s->cur.w) > 0
-          && ox_segw_size (s->cur.w) + need > s->opt.segment_size) {
-        if (queue_segment (s) == -1 || new_segment (s) == -1)
-          return -1;
-      }
-      v.segment = s->cur_seg;
-      v.length = (uint32_t)slot->frame_len;
-      if (ox_segw_add_frame (s->cur.w, slot->id, slot->frame, slot->frame_len,
-                             slot->plain_len, &v.offset)
-              == -1
-          || ox_idmap_insert (s->dedup, slot->id, &v) == -1)
-        return -1;
-      s->new_chunks++;
-      s->stored_bytes += slot->frame_len;
-    }
-    if (ox_segw_add_ref (s->cur.w, idx, slot->id) == -1)
-      return -1;
-    memcpy (e->id, slot->id, OX_ID_LEN);
-    e->segment = page_segment (s, v.segment);
-    e->offset = v.offset;
-    e->length = v.length;
-  }
-  if (s->page.nentries == OX_DEFAULT_CHUNKS_PER_PAGE) /* page full */
-    return flush_page (s);
-  return 0;
+  memset (&u, 0, sizeof u);
+  u.obj = obj;
+  u.obj_len = len;
+  snprintf (u.key, sizeof u.key, "%s", key);
+  return queue_upload (opaque, &u);
 }
 
 /* Tell the caller that DONE bytes are packed (FINISHED: all). */
@@ -472,6 +374,19 @@ progress (struct snap *s, uint64_t done, int finished)
 {
   if (s->opt.progress)
     s->opt.progress (s->opt.progress_arg, done, s->src->size, finished);
+}
+
+/* The chunks up to IDX are packed (the last from SLOT, or none for a run
+ * of holes): free the slot and let the workers claim further. */
+static void
+packed (struct snap *s, uint64_t idx, struct slot *slot)
+{
+  pthread_mutex_lock (&s->lock);
+  if (slot)
+    slot->state = SLOT_EMPTY;
+  s->next_pack = idx + 1;
+  pthread_cond_broadcast (&s->slot_free);
+  pthread_mutex_unlock (&s->lock);
 }
 
 /* The packer loop: consume results in chunk order. */
@@ -483,17 +398,15 @@ pack_all (struct snap *s)
   progress (s, 0, 0);
   for (idx = 0; idx < s->nchunks; idx++) {
     struct slot *slot = &s->slots[idx % s->window];
+    int r;
 
     if (chunk_is_hole (s, idx)) {
       /* A run of holes: ZERO entries, then one wake-up for the workers. */
       uint64_t end = next_data_chunk (s, idx);
       for (; idx < end; idx++)
-        if (pack_chunk (s, idx, NULL) == -1)
+        if (ox_asm_add_zero (s->as) == -1)
           return -1;
-      pthread_mutex_lock (&s->lock);
-      s->next_pack = idx--;
-      pthread_cond_broadcast (&s->slot_free);
-      pthread_mutex_unlock (&s->lock);
+      packed (s, --idx, NULL);
       progress (s, (idx + 1) * s->chunk_size, 0);
       continue;
     }
@@ -503,21 +416,18 @@ pack_all (struct snap *s)
     pthread_mutex_unlock (&s->lock);
     if (s->failed)
       return -1;
-    if (pack_chunk (s, idx, slot) == -1)
+    if (slot->zero)
+      r = ox_asm_add_zero (s->as);
+    else
+      r = ox_asm_add_chunk (s->as, slot->id, slot->frame, slot->frame_len,
+                            slot->plain_len);
+    if (r == -1)
       return -1;
-    pthread_mutex_lock (&s->lock);
-    slot->state = SLOT_EMPTY;
-    s->next_pack++;
-    pthread_cond_broadcast (&s->slot_free);
-    pthread_mutex_unlock (&s->lock);
+    packed (s, idx, slot);
     progress (s, idx * s->chunk_size, 0);
   }
   progress (s, s->src->size, 1);
-  if (s->page.nentries > 0 && flush_page (s) == -1)
-    return -1;
-  if (s->cur.w && queue_segment (s) == -1)
-    return -1;
-  return 0;
+  return ox_asm_finish (s->as);
 }
 
 /* Wait until every queued segment and page is durable. Returns 0 or -1. */
@@ -529,30 +439,18 @@ drain_uploads (struct snap *s)
   pthread_mutex_lock (&s->lock);
   s->no_more_segments = 1;
   pthread_cond_broadcast (&s->queue_cond);
-  while (!s->failed && (s->qlen > 0 || s->uploading > 0))
-    pthread_cond_wait (&s->queue_cond, &s->lock);
-  r = s->failed ? -1 : 0;
+  r = queue_wait (s, DRAINED);
   pthread_mutex_unlock (&s->lock);
   return r;
 }
 
+/* Publish the root, once everything it names is durable. */
 static int
 write_root (struct snap *s)
 {
   struct ox_root r;
 
-  memset (&r, 0, sizeof r);
-  r.snapshot_id = s->snap_id;
-  r.created = s->snap_id >> 24;
-  r.volume_size = s->src->size;
-  r.chunk_size = s->chunk_size;
-  r.chunks_per_page = OX_DEFAULT_CHUNKS_PER_PAGE;
-  r.npages = s->npages_done;
-  r.data_chunks = s->data_chunks;
-  r.stored_bytes = s->stored_bytes;
-  r.new_chunks = s->new_chunks;
-  snprintf (r.volume, sizeof r.volume, "%s", s->volume);
-  r.pages = s->page_ids;
+  ox_asm_root (s->as, &r);
   if (ox_root_put (s->st, s->k, &r) == 0)
     return 0;
   if (errno == EEXIST) {
@@ -567,6 +465,22 @@ write_root (struct snap *s)
   return -1;
 }
 
+/* Start N threads running FN (S) into T; returns how many started (all,
+ * or fewer after a failure, reported, that stops the writer). */
+static int
+start_threads (struct snap *s, void *(*fn) (void *), int n, pthread_t *t)
+{
+  int i;
+
+  for (i = 0; i < n && !s->failed; i++)
+    if (pthread_create (&t[i], NULL, fn, s) != 0) {
+      ox_error ("cannot create thread");
+      fail (s);
+      break;
+    }
+  return i;
+}
+
 static int
 run_pipeline (struct snap *s)
 {
@@ -579,8 +493,6 @@ run_pipeline (struct snap *s)
   s->slots = calloc (s->window, sizeof *s->slots);
   /* At most one segment is being built, QUEUE_MAX wait and NUP upload. */
   s->pool = calloc (1 + QUEUE_MAX + (size_t)nup, sizeof *s->pool);
-  s->seg_buf_cap = (s->opt.segment_size + (1u << 20) + SEG_BUF_ALIGN - 1)
-                   & ~(size_t)(SEG_BUF_ALIGN - 1);
   if (!s->slots || !s->pool) {
     ox_error ("out of memory");
     return -1;
@@ -590,22 +502,8 @@ run_pipeline (struct snap *s)
       ox_error ("out of memory");
       return -1;
     }
-  for (i = 0; i < jobs; i++) {
-    if (pthread_create (&wt[nw], NULL, worker, s) != 0) {
-      ox_error ("cannot create thread");
-      fail (s);
-      break;
-    }
-    nw++;
-  }
-  for (i = 0; i < nup && !s->failed; i++) {
-    if (pthread_create (&ut[nu], NULL, uploader, s) != 0) {
-      ox_error ("cannot create thread");
-      fail (s);
-      break;
-    }
-    nu++;
-  }
+  nw = start_threads (s, worker, jobs, wt);
+  nu = start_threads (s, uploader, nup, ut);
   if (s->failed || pack_all (s) == -1 || drain_uploads (s) == -1)
     r = -1;
   if (r == -1)
@@ -624,10 +522,6 @@ run_pipeline (struct snap *s)
     s->qhead = (s->qhead + 1) % UPLOADS_MAX;
     s->qlen--;
   }
-  ox_segw_free (s->cur.w);
-  free (s->cur.buf);
-  s->cur.w = NULL;
-  s->cur.buf = NULL;
   return r;
 }
 
@@ -640,16 +534,10 @@ snap_free (struct snap *s)
     for (k = 0; k < s->window; k++)
       free (s->slots[k].frame);
   free (s->slots);
+  ox_asm_free (s->as);
   while (s->npool > 0)
     free (s->pool[--s->npool]);
   free (s->pool);
-  ox_idmap_free (s->dedup);
-  free (s->segids);
-  free (s->page_local);
-  free (s->page.segments);
-  free (s->page.entries);
-  free (s->page_ids);
-  ox_codec_free (s->page_codec);
   pthread_mutex_destroy (&s->lock);
   pthread_cond_destroy (&s->slot_free);
   pthread_cond_destroy (&s->slot_ready);
@@ -686,33 +574,13 @@ check_options (const struct ox_writer_source *src, const char *volume,
   return 0;
 }
 
-/* Allocate the packer's tables for a volume of NCHUNKS chunks. */
-static int
-snap_alloc (struct snap *s)
-{
-  uint64_t npages = ox_page_count (s->nchunks, OX_DEFAULT_CHUNKS_PER_PAGE);
-
-  s->dedup = ox_idmap_new ();
-  s->page_codec = ox_codec_new (3);
-  s->page.segments
-      = calloc (OX_DEFAULT_CHUNKS_PER_PAGE, sizeof *s->page.segments);
-  s->page.entries
-      = calloc (OX_DEFAULT_CHUNKS_PER_PAGE, sizeof *s->page.entries);
-  s->page_ids = calloc (npages, sizeof *s->page_ids);
-  if (!s->dedup || !s->page_codec || !s->page.segments || !s->page.entries
-      || !s->page_ids) {
-    ox_error ("out of memory");
-    return -1;
-  }
-  return 0;
-}
-
 int
 ox_writer_snapshot (struct ox_store *st, const struct ox_keys *k,
                     const struct ox_writer_source *src, const char *volume,
                     const struct ox_writer_options *opts,
                     struct ox_writer_stats *stats)
 {
+  const struct ox_asm_stats *as;
   struct snap s;
   int r = -1;
 
@@ -741,18 +609,27 @@ ox_writer_snapshot (struct ox_store *st, const struct ox_keys *k,
   }
   s.chunk_size = opts->chunk_size;
   s.nchunks = ox_chunk_count (src->size, s.chunk_size);
-  if (snap_alloc (&s) == -1 || run_pipeline (&s) == -1
-      || write_root (&s) == -1)
+  /* Room for a full segment and its index, in whole huge pages. */
+  s.seg_buf_cap = (s.opt.segment_size + (1u << 20) + SEG_BUF_ALIGN - 1)
+                  & ~(size_t)(SEG_BUF_ALIGN - 1);
+  s.as_ops = (struct ox_assembler_ops){ .opaque = &s,
+                                        .segment_buffer = pool_get,
+                                        .segment_done = queue_segment,
+                                        .page_done = queue_page };
+  s.as = ox_asm_new (k, s.snap_id, volume, src->size, s.chunk_size,
+                     opts->segment_size, s.seg_buf_cap, &s.as_ops);
+  if (!s.as || run_pipeline (&s) == -1 || write_root (&s) == -1)
     goto out;
+  as = ox_asm_stats (s.as);
   stats->snapshot_id = s.snap_id;
   stats->volume_size = src->size;
   stats->nchunks = s.nchunks;
-  stats->data_chunks = s.data_chunks;
-  stats->dedup_chunks = s.dedup_chunks;
-  stats->new_chunks = s.new_chunks;
-  stats->stored_bytes = s.stored_bytes;
-  stats->nsegments = s.nsegs;
-  stats->npages = s.npages_done;
+  stats->data_chunks = as->data_chunks;
+  stats->dedup_chunks = as->dedup_chunks;
+  stats->new_chunks = as->new_chunks;
+  stats->stored_bytes = as->stored_bytes;
+  stats->nsegments = as->nsegments;
+  stats->npages = as->npages;
   r = 0;
 out:
   snap_free (&s);

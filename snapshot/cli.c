@@ -1,0 +1,285 @@
+/* oxsnap: the options that all commands share, and the opened store. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "storeopen.h"
+#include "units.h"
+
+const struct option cli_long_options[] = {
+  { "key-file", required_argument, NULL, CLI_OPT_KEY_FILE },
+  { "passphrase-file", required_argument, NULL, CLI_OPT_PASSPHRASE_FILE },
+  { "no-encryption", no_argument, NULL, CLI_OPT_NO_ENCRYPTION },
+  { "volume", required_argument, NULL, CLI_OPT_VOLUME },
+  { "tag", required_argument, NULL, CLI_OPT_TAG },
+  { "chunk-size", required_argument, NULL, CLI_OPT_CHUNK_SIZE },
+  { "segment-size", required_argument, NULL, CLI_OPT_SEGMENT_SIZE },
+  { "compress-level", required_argument, NULL, CLI_OPT_COMPRESS_LEVEL },
+  { "jobs", required_argument, NULL, 'j' },
+  { "full", no_argument, NULL, CLI_OPT_FULL },
+  { "force", no_argument, NULL, CLI_OPT_FORCE },
+  { "progress", no_argument, NULL, CLI_OPT_PROGRESS },
+  { "no-progress", no_argument, NULL, CLI_OPT_NO_PROGRESS },
+  { "quiet", no_argument, NULL, 'q' },
+  { "verbose", no_argument, NULL, 'v' },
+  { "help", no_argument, NULL, 'h' },
+  { "version", no_argument, NULL, 'V' },
+  { "endpoint", required_argument, NULL, CLI_OPT_ENDPOINT },
+  { "region", required_argument, NULL, CLI_OPT_REGION },
+  { "ca-bundle", required_argument, NULL, CLI_OPT_CA_BUNDLE },
+  { "no-verify-tls", no_argument, NULL, CLI_OPT_NO_VERIFY_TLS },
+  { "path-style", no_argument, NULL, CLI_OPT_PATH_STYLE },
+  { "virtual-host", no_argument, NULL, CLI_OPT_VIRTUAL_HOST },
+  { "connections", required_argument, NULL, CLI_OPT_CONNECTIONS },
+  { "bwlimit", required_argument, NULL, CLI_OPT_BWLIMIT },
+  { "json", no_argument, NULL, CLI_OPT_JSON },
+  { NULL, 0, NULL, 0 },
+};
+
+void
+cli_init (struct cli *c)
+{
+  memset (c, 0, sizeof *c);
+  c->chunk_size = CLI_DEFAULT_CHUNK_SIZE;
+  c->segment_size = CLI_DEFAULT_SEGMENT_SIZE;
+  c->compress_level = CLI_DEFAULT_COMPRESS_LEVEL;
+  c->progress = isatty (STDERR_FILENO);
+}
+
+int
+cli_default_jobs (void)
+{
+  long n = sysconf (_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : (n > 64 ? 64 : (int)n);
+}
+
+int
+cli_open_store (struct cli *c, const char *url)
+{
+  if (ox_store_open (url, &c->store_opts, &c->store) == -1)
+    return -1;
+  if (ox_storecfg_open (c->store, &c->key_src, &c->keys) == -1) {
+    ox_store_close (c->store);
+    c->store = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+void
+cli_close_store (struct cli *c)
+{
+  ox_store_close (c->store);
+  c->store = NULL;
+  ox_keys_wipe (&c->keys);
+}
+
+int
+cli_parse_int (const char *what, const char *s, int lo, int hi, int *out)
+{
+  char *end;
+  long v = strtol (s, &end, 10);
+  if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
+    ox_error ("%s: expected a number from %d to %d, not '%s'", what, lo, hi,
+              s);
+    return -1;
+  }
+  *out = (int)v;
+  return 0;
+}
+
+int
+cli_apply_option (struct cli *c, int opt, const char *arg)
+{
+  switch (opt) {
+  case CLI_OPT_KEY_FILE:
+    c->key_src.key_file = arg;
+    return 0;
+  case CLI_OPT_PASSPHRASE_FILE:
+    c->key_src.passphrase_file = arg;
+    return 0;
+  case CLI_OPT_NO_ENCRYPTION:
+    c->no_encryption = 1;
+    return 0;
+  case CLI_OPT_VOLUME:
+    c->volume = arg;
+    return 0;
+  case CLI_OPT_TAG:
+    c->tag = arg;
+    return 0;
+  case CLI_OPT_CHUNK_SIZE:
+    return ox_parse_size ("--chunk-size", arg, &c->chunk_size);
+  case CLI_OPT_SEGMENT_SIZE:
+    return ox_parse_size ("--segment-size", arg, &c->segment_size);
+  case CLI_OPT_COMPRESS_LEVEL:
+    return cli_parse_int ("--compress-level", arg, 1, 19, &c->compress_level);
+  case 'j':
+    return cli_parse_int ("--jobs", arg, 1, 256, &c->jobs);
+  case CLI_OPT_FULL:
+    c->full = 1;
+    return 0;
+  case CLI_OPT_FORCE:
+    c->force = 1;
+    return 0;
+  case CLI_OPT_PROGRESS:
+    c->progress = 1;
+    return 0;
+  case CLI_OPT_NO_PROGRESS:
+    c->progress = 0;
+    return 0;
+  case 'q':
+    c->quiet = 1;
+    return 0;
+  case 'v':
+    ox_log_set_debug (1);
+    return 0;
+  case CLI_OPT_ENDPOINT:
+    c->store_opts.endpoint = arg;
+    return 0;
+  case CLI_OPT_REGION:
+    c->store_opts.region = arg;
+    return 0;
+  case CLI_OPT_CA_BUNDLE:
+    c->store_opts.ca_bundle = arg;
+    return 0;
+  case CLI_OPT_NO_VERIFY_TLS:
+    c->store_opts.insecure = 1;
+    return 0;
+  case CLI_OPT_PATH_STYLE:
+    c->store_opts.addressing = 1;
+    return 0;
+  case CLI_OPT_VIRTUAL_HOST:
+    c->store_opts.addressing = 2;
+    return 0;
+  case CLI_OPT_CONNECTIONS:
+    return cli_parse_int ("--connections", arg, 1, 1024,
+                          &c->store_opts.connections);
+  case CLI_OPT_BWLIMIT:
+    return ox_parse_rate ("--bwlimit", arg, &c->store_opts.bwlimit);
+  case CLI_OPT_JSON:
+    c->json = 1;
+    return 0;
+  case 'h':
+    c->help = 1; /* the command, if any, is known after all options */
+    return 0;
+  case 'V':
+    printf ("oxsnap %s\n", OX_VERSION);
+    return 1;
+  default:
+    /* getopt_long has said what is wrong. */
+    fprintf (stderr, "Try 'oxsnap --help'.\n");
+    return -1;
+  }
+}
+
+const struct option *
+cli_find_long_option (const char *arg)
+{
+  size_t n = strcspn (arg + 2, "=");
+  const struct option *o;
+
+  for (o = cli_long_options; o->name; o++)
+    if (strlen (o->name) == n && strncmp (o->name, arg + 2, n) == 0)
+      return o;
+  return NULL;
+}
+
+/* getopt_long would take a prefix ("--passphrase SECRET" as
+ * "--passphrase-file SECRET") and echo the argument in its messages, so
+ * every long option is looked up here first. */
+int
+cli_check_long_options (int argc, char **argv)
+{
+  const struct option *o;
+  int i;
+
+  for (i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp (a, "--") == 0)
+      return 0;
+    if (strcmp (a, "-j") == 0) {
+      i++; /* its value */
+      continue;
+    }
+    if (strncmp (a, "--", 2) != 0)
+      continue;
+    o = cli_find_long_option (a);
+    if (o) {
+      if (o->has_arg == required_argument && !strchr (a, '='))
+        i++; /* its value, whatever it looks like */
+      continue;
+    }
+    if (strncmp (a + 2, "passphrase", 10) == 0
+        || strncmp (a + 2, "password", 8) == 0)
+      ox_error ("unknown option --%.*s; passphrases are read from a file: "
+                "--passphrase-file FILE",
+                (int)strcspn (a + 2, "="), a + 2);
+    else if (strncmp (a + 2, "key", 3) == 0)
+      ox_error ("unknown option --%.*s; keys are read from a file: "
+                "--key-file FILE",
+                (int)strcspn (a + 2, "="), a + 2);
+    else
+      ox_error ("unknown option --%.*s (long options are spelt out in "
+                "full; try 'oxsnap --help')",
+                (int)strcspn (a + 2, "="), a + 2);
+    return -1;
+  }
+  return 0;
+}
+
+int
+cli_key_source_from_env (struct cli *c)
+{
+  /* Options win over the environment. */
+  if (!c->key_src.key_file && !c->key_src.passphrase_file
+      && !c->no_encryption) {
+    c->key_src.key_file = getenv ("OX_KEY_FILE");
+    c->key_src.passphrase_file = getenv ("OX_PASSPHRASE_FILE");
+  }
+  if (c->key_src.key_file && c->key_src.passphrase_file) {
+    ox_error ("give either a key file or a passphrase file, not both");
+    return -1;
+  }
+  return 0;
+}
+
+int
+cli_parse (struct cli *c, int argc, char **argv, char **pos, int *npos)
+{
+  int opt, r;
+
+  *npos = 0;
+  if (cli_check_long_options (argc, argv) == -1)
+    return -1;
+  optind = 0; /* GNU getopt: start afresh (a test parses many times) */
+  while ((opt = getopt_long (argc, argv, CLI_SHORT_OPTIONS, cli_long_options,
+                             NULL))
+         != -1) {
+    r = cli_apply_option (c, opt, optarg);
+    if (r != 0)
+      return r;
+  }
+  if (c->help) {
+    /* --help needs only the command it is about. */
+    if (optind < argc)
+      pos[(*npos)++] = argv[optind];
+    return 0;
+  }
+  if (cli_key_source_from_env (c) == -1)
+    return -1;
+  if (c->jobs == 0
+      && strcmp (argc > optind ? argv[optind] : "", "snapshot") == 0)
+    c->jobs = cli_default_jobs ();
+  for (; optind < argc; optind++) {
+    if (*npos == CLI_MAX_ARGS) {
+      ox_error ("too many arguments");
+      return -1;
+    }
+    pos[(*npos)++] = argv[optind];
+  }
+  return 0;
+}
