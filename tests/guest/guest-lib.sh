@@ -118,5 +118,8 @@ guest_boot () {
 # Print the values of the guest's lines "OX-GUEST: KEY VALUE..." of boot
 # NAME, one line each (VALUE... only).
 guest_values () {
-  tr -d '\r' < "$T/$1.serial" | sed -n "s/^OX-GUEST: $2 //p"
+  # A kernel message can land on the same console line ("0[ 15.67] sysrq:
+  # Power Off"): cut it off.
+  tr -d '\r' < "$T/$1.serial" | sed -n "s/^OX-GUEST: $2 //p" |
+    sed 's/\[ *[0-9][0-9]*\.[0-9]*\].*$//'
 }
