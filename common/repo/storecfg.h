@@ -1,14 +1,15 @@
-/* ox: the store configuration object "ox-store" (docs/FORMAT.md, section 3):
- * creating a store, and opening one with a key file or passphrase. */
+/* ox: the store configuration object "ox-store" (docs/FORMAT.md, section 3)
+ * through the store: creating a store, and opening one with a key file or
+ * passphrase. Its bytes are format/oxstore.h, the key slots
+ * crypto/keyslot.h, where the key comes from crypto/keysource.h (struct
+ * ox_key_source and ox_warn_exposed_secret, which callers of this header
+ * use). */
 #ifndef OX_STORECFG_H
 #define OX_STORECFG_H
 
 #include "keys.h"
 #include "keysource.h"
 #include "store.h"
-
-/* Default scrypt cost (log2 N) for new passphrase slots. */
-#define OX_SCRYPT_LOG2_N 15
 
 /* Create a new store configuration in ST. With ENCRYPT, a random master key
  * is wrapped by the key from SRC; a key_file that does not exist is created

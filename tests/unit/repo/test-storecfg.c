@@ -1,10 +1,9 @@
-/* Unit test of common/storecfg.c over the real file store: creating and
+/* Unit test of common/repo/storecfg.c over the real file store: creating and
  * opening stores with a key file, a passphrase or no key; the exact
  * layout of "ox-store" (FORMAT section 3); wrong keys and damaged or
  * unknown objects refused with clear messages. */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,96 +14,30 @@
 #include <openssl/evp.h>
 
 #include "keys.h"
-#include "log.h"
+#include "keyslot.h"
+#include "le.h"
 #include "store.h"
 #include "storecfg.h"
-#include "test.h"
-#include "storeopen.h"
+#include "testlib.h"
 
-static char tmpdir[] = "/tmp/test-storecfg.XXXXXX";
-static char last_msg[4096];
-static int nerrors, nwarnings;
-
-static void
-capture (enum ox_log_level level, const char *msg)
-{
-  if (level == OX_LOG_ERROR)
-    nerrors++;
-  else if (level == OX_LOG_WARNING)
-    nwarnings++;
-  else
-    return;
-  snprintf (last_msg, sizeof last_msg, "%s", msg);
-}
-
-static void
-reset_log (void)
-{
-  nerrors = nwarnings = 0;
-  last_msg[0] = '\0';
-}
-
-/* The last message contains WANT. */
-#define CHECK_MSG(want)                                                       \
-  do {                                                                        \
-    if (!strstr (last_msg, (want))) {                                         \
-      fprintf (stderr, "%s:%d: message \"%s\" lacks \"%s\"\n", __FILE__,      \
-               __LINE__, last_msg, (want));                                   \
-      exit (1);                                                               \
-    }                                                                         \
-  } while (0)
-
-static uint32_t
-le32 (const uint8_t *p)
-{
-  return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16
-         | (uint32_t)p[3] << 24;
-}
-
-static void
-put_le32 (uint8_t *p, uint32_t v)
-{
-  p[0] = v;
-  p[1] = v >> 8;
-  p[2] = v >> 16;
-  p[3] = v >> 24;
-}
-
-static int
-rm_one (const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-  return remove (path);
-}
+static char *tmpdir;
 
 static void
 path_of (char *buf, size_t n, const char *name)
 {
-  snprintf (buf, n, "%s/%s", tmpdir, name);
+  snprintf (buf, n, "%s", ox_test_path (tmpdir, name));
 }
 
 static struct ox_store *
 open_store (const char *name)
 {
-  struct ox_store_options opts = { .create = 1 };
-  struct ox_store *st = NULL;
-  char path[512];
-
-  path_of (path, sizeof path, name);
-  CHECK (ox_store_open (path, &opts, &st) == 0);
-  return st;
+  return ox_test_file_store (ox_test_path (tmpdir, name));
 }
 
 static void
 write_file (const char *name, const void *data, size_t len)
 {
-  char path[512];
-  FILE *f;
-
-  path_of (path, sizeof path, name);
-  f = fopen (path, "w");
-  CHECK (f);
-  CHECK (fwrite (data, 1, len, f) == len);
-  CHECK (fclose (f) == 0);
+  ox_test_write_file (ox_test_path (tmpdir, name), data, len);
 }
 
 static size_t
@@ -129,11 +62,11 @@ static uint32_t
 check_object (const uint8_t *o, size_t len, int encrypted)
 {
   uint8_t sum[32];
-  uint32_t nslots = le32 (o + 32);
+  uint32_t nslots = get_le32 (o + 32);
 
   CHECK (memcmp (o, "OXSTORE\0", 8) == 0);
-  CHECK_EQ_INT (le32 (o + 8), 1);
-  CHECK_EQ_INT (le32 (o + 12), encrypted ? 1 : 0);
+  CHECK_EQ_INT (get_le32 (o + 8), 1);
+  CHECK_EQ_INT (get_le32 (o + 12), encrypted ? 1 : 0);
   CHECK_EQ_INT (len, 36 + 108 * nslots + 32);
   sha256 (o, len - 32, sum);
   CHECK_MEM (sum, o + len - 32, 32);
@@ -177,9 +110,9 @@ test_unencrypted (void)
   uint8_t *o;
   size_t len;
 
-  reset_log ();
+  ox_test_reset_log ();
   CHECK (ox_storecfg_create (st, 0, &none, &k) == 0);
-  CHECK_EQ_INT (nerrors + nwarnings, 0);
+  CHECK_EQ_INT (ox_test_errors () + ox_test_warnings (), 0);
   CHECK (k.encrypted == 0);
   len = read_object (st, &o);
   CHECK_EQ_INT (check_object (o, len, 0), 0);
@@ -190,13 +123,13 @@ test_unencrypted (void)
   CHECK_MEM (&k, &k2, sizeof k);
   /* A key for an unencrypted store is refused (downgrade attack). */
   CHECK (ox_storecfg_open (st, &kf, &k2) == -1);
-  CHECK_EQ_INT (nerrors, 1);
-  CHECK_MSG ("not encrypted but a key was given");
+  CHECK_EQ_INT (ox_test_errors (), 1);
+  CHECK_MESSAGE ("not encrypted but a key was given");
 
   /* Creating twice is refused and leaves the store as it was. */
-  reset_log ();
+  ox_test_reset_log ();
   CHECK (ox_storecfg_create (st, 0, &none, &k2) == -1);
-  CHECK_MSG ("a store already exists at ");
+  CHECK_MESSAGE ("a store already exists at ");
   CHECK (ox_storecfg_open (st, &none, &k2) == 0);
   CHECK_MEM (&k, &k2, sizeof k);
   ox_store_close (st);
@@ -229,44 +162,44 @@ test_key_file (void)
   len = read_object (st, &o);
   CHECK_EQ_INT (check_object (o, len, 1), 1);
   CHECK_MEM (o + 16, k.store_id, 16);
-  CHECK_EQ_INT (o[36], 1);             /* type: key file */
-  CHECK_EQ_INT (o[37], 0);             /* key epoch */
-  CHECK_EQ_INT (le32 (o + 36 + 4), 0); /* scrypt_log2_n */
+  CHECK_EQ_INT (o[36], 1);                 /* type: key file */
+  CHECK_EQ_INT (o[37], 0);                 /* key epoch */
+  CHECK_EQ_INT (get_le32 (o + 36 + 4), 0); /* scrypt_log2_n */
   CHECK (ox_hkdf (key, 32, o + 36 + 16, 32, "ox v1 key file", kek) == 0);
   check_slot_unwraps (o, kek, &k);
   free (o);
 
   /* Reopen with the same key: the same keys. */
-  reset_log ();
+  ox_test_reset_log ();
   CHECK (ox_storecfg_open (st, &src, &k2) == 0);
-  CHECK_EQ_INT (nerrors + nwarnings, 0);
+  CHECK_EQ_INT (ox_test_errors () + ox_test_warnings (), 0);
   CHECK_MEM (&k, &k2, sizeof k);
 
   /* No key, another key, a passphrase. */
   CHECK (ox_storecfg_open (st, &none, &k2) == -1);
-  CHECK_MSG ("is encrypted: give --key-file or --passphrase-file");
+  CHECK_MESSAGE ("is encrypted: give --key-file or --passphrase-file");
   path_of (other_path, sizeof other_path, "other.key");
   key[0] ^= 1;
   write_file ("other.key", key, 32);
   src.key_file = other_path;
   CHECK (ox_storecfg_open (st, &src, &k2) == -1);
-  CHECK_MSG ("wrong key or passphrase for store ");
+  CHECK_MESSAGE ("wrong key or passphrase for store ");
   CHECK (ox_storecfg_open (st, &pass, &k2) == -1);
-  CHECK_MSG ("no key slot for a passphrase");
+  CHECK_MESSAGE ("no key slot for a passphrase");
 
   /* Key files of the wrong size, or missing, are named in the error. */
   write_file ("other.key", key, 31);
   CHECK (ox_storecfg_open (st, &src, &k2) == -1);
-  CHECK_MSG ("other.key must hold exactly 32 raw bytes (it holds 31)");
+  CHECK_MESSAGE ("other.key must hold exactly 32 raw bytes (it holds 31)");
   write_file ("other.key", key, 33);
   CHECK (ox_storecfg_open (st, &src, &k2) == -1);
-  CHECK_MSG ("other.key must hold exactly 32 raw bytes");
+  CHECK_MESSAGE ("other.key must hold exactly 32 raw bytes");
   write_file ("other.key", key, 0);
   CHECK (ox_storecfg_open (st, &src, &k2) == -1);
-  CHECK_MSG ("(it holds 0)");
+  CHECK_MESSAGE ("(it holds 0)");
   src.key_file = "/nonexistent/ox.key";
   CHECK (ox_storecfg_open (st, &src, &k2) == -1);
-  CHECK_MSG ("/nonexistent/ox.key");
+  CHECK_MESSAGE ("/nonexistent/ox.key");
   ox_store_close (st);
 }
 
@@ -285,11 +218,11 @@ test_existing_key_file (void)
   path_of (key_path, sizeof key_path, "short.key");
   write_file ("short.key", "0123456789", 10);
   CHECK (ox_storecfg_create (st, 1, &src, &k) == -1);
-  CHECK_MSG ("short.key must hold exactly 32 raw bytes (it holds 10)");
+  CHECK_MESSAGE ("short.key must hold exactly 32 raw bytes (it holds 10)");
   CHECK (ox_storecfg_open (st, &src, &k) == -1);
-  CHECK_MSG ("no ox store at ");
-  CHECK_MSG ("(missing ox-store)");
-  CHECK_MSG ("oxsnap init STORE");
+  CHECK_MESSAGE ("no ox store at ");
+  CHECK_MESSAGE ("(missing ox-store)");
+  CHECK_MESSAGE ("oxsnap init STORE");
 
   memset (key, 0x99, sizeof key);
   path_of (key_path, sizeof key_path, "fixed.key");
@@ -327,9 +260,9 @@ test_passphrase (void)
   len = read_object (st, &o);
   CHECK_EQ_INT (check_object (o, len, 1), 1);
   CHECK_EQ_INT (o[36], 2);
-  CHECK_EQ_INT (le32 (o + 40), OX_SCRYPT_LOG2_N);
-  CHECK_EQ_INT (le32 (o + 44), 8);
-  CHECK_EQ_INT (le32 (o + 48), 1);
+  CHECK_EQ_INT (get_le32 (o + 40), OX_SCRYPT_LOG2_N);
+  CHECK_EQ_INT (get_le32 (o + 44), 8);
+  CHECK_EQ_INT (get_le32 (o + 48), 1);
   CHECK (EVP_PBE_scrypt ("correct horse", 13, o + 52, 32,
                          1u << OX_SCRYPT_LOG2_N, 8, 1, 256u << 20, kek, 32));
   check_slot_unwraps (o, kek, &k);
@@ -346,18 +279,18 @@ test_passphrase (void)
   /* Only one newline; other passphrases are wrong. */
   write_file ("pass.txt", "correct horse\n\n", 15);
   CHECK (ox_storecfg_open (st, &src, &k2) == -1);
-  CHECK_MSG ("wrong key or passphrase for store ");
+  CHECK_MESSAGE ("wrong key or passphrase for store ");
   direct.passphrase = "correct horsE";
   CHECK (ox_storecfg_open (st, &direct, &k2) == -1);
-  CHECK_MSG ("wrong key or passphrase for store ");
+  CHECK_MESSAGE ("wrong key or passphrase for store ");
   write_file ("pass.txt", "\n", 1);
   CHECK (ox_storecfg_open (st, &src, &k2) == -1);
-  CHECK_MSG ("is empty");
+  CHECK_MESSAGE ("is empty");
 
   /* A 32-byte key file for a passphrase store. */
   write_file ("pass.txt", "0123456789abcdef0123456789abcdef", 32);
   CHECK (ox_storecfg_open (st, &kf, &k2) == -1);
-  CHECK_MSG ("no key slot for a key file");
+  CHECK_MESSAGE ("no key slot for a key file");
   ox_store_close (st);
 }
 
@@ -370,11 +303,11 @@ test_bad_sources (void)
   struct ox_keys k;
 
   CHECK (ox_storecfg_create (st, 1, &none, &k) == -1);
-  CHECK_MSG ("needs --key-file or --passphrase-file");
+  CHECK_MESSAGE ("needs --key-file or --passphrase-file");
   CHECK (ox_storecfg_create (st, 1, &two, &k) == -1);
-  CHECK_MSG ("only one key");
+  CHECK_MESSAGE ("only one key");
   CHECK (ox_storecfg_open (st, &none, &k) == -1);
-  CHECK_MSG ("(missing ox-store)");
+  CHECK_MESSAGE ("(missing ox-store)");
   ox_store_close (st);
 }
 
@@ -400,11 +333,11 @@ test_damaged_object (void)
     memcpy (copy, o, len);
     copy[i] ^= 0x10;
     CHECK (ox_store_put (st, "ox-store", copy, len) == 0);
-    reset_log ();
+    ox_test_reset_log ();
     CHECK (ox_storecfg_open (st, &src, &k2) == -1);
-    CHECK_EQ_INT (nerrors, 1);
+    CHECK_EQ_INT (ox_test_errors (), 1);
     if (i >= 12)
-      CHECK_MSG ("corrupt ox-store object at ");
+      CHECK_MESSAGE ("corrupt ox-store object at ");
   }
   for (i = 0; i < len; i++) {
     CHECK (ox_store_put (st, "ox-store", o, i) == 0);
@@ -421,7 +354,7 @@ test_damaged_object (void)
   sha256 (copy, len - 32, copy + len - 32);
   CHECK (ox_store_put (st, "ox-store", copy, len) == 0);
   CHECK (ox_storecfg_open (st, &src, &k2) == -1);
-  CHECK_MSG ("unknown format version 2 (this oxsnap reads 1)");
+  CHECK_MESSAGE ("unknown format version 2 (this oxsnap reads 1)");
 
   /* Unknown flags, valid checksum. */
   memcpy (copy, o, len);
@@ -429,7 +362,7 @@ test_damaged_object (void)
   sha256 (copy, len - 32, copy + len - 32);
   CHECK (ox_store_put (st, "ox-store", copy, len) == 0);
   CHECK (ox_storecfg_open (st, &src, &k2) == -1);
-  CHECK_MSG ("unknown flags");
+  CHECK_MESSAGE ("unknown flags");
 
   /* A slot bound to another index (the AAD has the index): put the slot
    * second, behind a copy that is not of its type. */
@@ -445,7 +378,7 @@ test_damaged_object (void)
     sha256 (two, l2 - 32, two + l2 - 32);
     CHECK (ox_store_put (st, "ox-store", two, l2) == 0);
     CHECK (ox_storecfg_open (st, &src, &k2) == -1);
-    CHECK_MSG ("wrong key or passphrase");
+    CHECK_MESSAGE ("wrong key or passphrase");
     /* The same with the good slot first opens. */
     memcpy (two + 36, o + 36, 108);
     memcpy (two + 36 + 108, o + 36, 108);
@@ -505,19 +438,19 @@ open_crafted (struct ox_store *st, const struct ox_key_source *src, uint8_t *o,
 
   CHECK (ox_store_put (st, "ox-store", o, len) == 0);
   free (o);
-  reset_log ();
+  ox_test_reset_log ();
   if (!want) {
     if (ox_storecfg_open (st, src, &k) != 0) {
       fprintf (stderr, "crafted ox-store (%zu bytes) refused: %s\n", len,
-               last_msg);
+               ox_test_last_message ());
       exit (1);
     }
-    CHECK_EQ_INT (nerrors, 0);
+    CHECK_EQ_INT (ox_test_errors (), 0);
     return;
   }
   CHECK (ox_storecfg_open (st, src, &k) == -1);
-  CHECK_EQ_INT (nerrors, 1);
-  CHECK_MSG (want);
+  CHECK_EQ_INT (ox_test_errors (), 1);
+  CHECK_MESSAGE (want);
 }
 
 /* A hostile ox-store: scrypt parameters and slot counts outside what
@@ -601,10 +534,8 @@ test_hostile_slots (void)
 int
 main (void)
 {
-  int r;
-
-  CHECK (mkdtemp (tmpdir) != NULL);
-  ox_log_set_handler (capture);
+  tmpdir = ox_test_tmpdir ("test-storecfg");
+  ox_test_capture (0);
   test_unencrypted ();
   test_key_file ();
   test_existing_key_file ();
@@ -612,8 +543,7 @@ main (void)
   test_bad_sources ();
   test_damaged_object ();
   test_hostile_slots ();
-  ox_log_set_handler (NULL);
-  r = nftw (tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-  CHECK (r == 0);
+  CHECK (ox_test_rmtree (tmpdir) == 0);
+  free (tmpdir);
   return 0;
 }
