@@ -94,6 +94,7 @@
 #include <stdint.h>
 
 #include "clone.h"
+#include "manifest.h"
 
 #define BS OVERLAY_BLOCK_SIZE
 #define BSHIFT OVERLAY_BLOCK_SHIFT
@@ -124,7 +125,6 @@ struct clone {
   struct clone_options opts;
   uint64_t size, nchunks;
   uint32_t chunk_size;
-  unsigned chunk_shift;
 
   pthread_mutex_t stripes[NSTRIPES];
 
@@ -161,6 +161,13 @@ static inline void
 count (_Atomic uint64_t *counter, uint64_t n)
 {
   atomic_fetch_add_explicit (counter, n, memory_order_relaxed);
+}
+
+/* The chunk that holds byte OFF. */
+static inline uint64_t
+chunk_of (const struct clone *c, uint64_t off)
+{
+  return ox_chunk_index (c->chunk_size, off);
 }
 
 /* First byte of chunk CH. */

@@ -10,6 +10,9 @@
 #include "clone-int.h"
 #include "log.h"
 
+/* A valid chunk holds whole overlay blocks. */
+_Static_assert(OX_CHUNK_SIZE_MIN % BS == 0, "chunks of whole blocks");
+
 void
 clone_options_default (struct clone_options *o)
 {
@@ -34,8 +37,8 @@ clone_new (struct overlay *ov, struct ox_basis *b,
               overlay_dir (ov));
     return -1;
   }
-  if ((r && r->volume_size != overlay_size (ov)) || chunk_size < BS
-      || (chunk_size & (chunk_size - 1))) {
+  if ((r && r->volume_size != overlay_size (ov))
+      || !ox_chunk_size_valid (chunk_size)) {
     ox_error ("overlay %s does not fit snapshot %s@%016" PRIx64,
               overlay_dir (ov), pin->volume, pin->snapshot_id);
     return -1;
@@ -50,8 +53,7 @@ clone_new (struct overlay *ov, struct ox_basis *b,
   c->opts = *opts;
   c->size = overlay_size (ov);
   c->chunk_size = chunk_size;
-  c->chunk_shift = __builtin_ctz (chunk_size);
-  c->nchunks = (c->size + chunk_size - 1) >> c->chunk_shift;
+  c->nchunks = ox_chunk_count (c->size, chunk_size);
   for (int i = 0; i < NSTRIPES; i++)
     pthread_mutex_init (&c->stripes[i], NULL);
   clone_fetch_init (c);

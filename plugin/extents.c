@@ -54,7 +54,7 @@ extent_at (struct clone *c, uint64_t off, uint64_t end, uint64_t *len,
     return 0;
   }
   run = overlay_run (c->ov, blk, nblk, 0);
-  if (clone_lookup (c, off >> c->chunk_shift, &loc) == -1)
+  if (clone_lookup (c, chunk_of (c, off), &loc) == -1)
     return -1;
   *len = ((blk + run) << BSHIFT < end ? (blk + run) << BSHIFT : end) - off;
   *type = loc.zero ? CLONE_EXTENT_HOLE | CLONE_EXTENT_ZERO : 0;
@@ -75,7 +75,7 @@ clone_extents (struct clone *c, uint32_t count, uint64_t offset, int req_one,
   }
   end = count > c->size - offset ? c->size : offset + count;
   while (off < end) {
-    uint64_t ch_end = chunk_start (c, off >> c->chunk_shift) + c->chunk_size;
+    uint64_t ch_end = chunk_start (c, chunk_of (c, off) + 1);
     uint64_t stop = ch_end < end ? ch_end : end, len;
     uint32_t type;
     int r;

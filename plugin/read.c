@@ -77,8 +77,8 @@ clone_pread (struct clone *c, struct clone_stream *stream, void *buf,
   }
   clone_ra_note (c, stream, offset, count);
   /* A request over several chunks fetches them in parallel. */
-  first = offset >> c->chunk_shift;
-  last = (end - 1) >> c->chunk_shift;
+  first = chunk_of (c, offset);
+  last = chunk_of (c, end - 1);
   for (uint64_t ch = first + 1; ch <= last; ch++)
     clone_ra_submit (c, ch);
   for (uint64_t ch = first; ch <= last; ch++) {
@@ -103,8 +103,8 @@ clone_cache (struct clone *c, uint32_t count, uint64_t offset)
     ox_error ("cache request beyond the end of the volume");
     return -1;
   }
-  first = offset >> c->chunk_shift;
-  last = (offset + count - 1) >> c->chunk_shift;
+  first = chunk_of (c, offset);
+  last = chunk_of (c, offset + count - 1);
   for (uint64_t ch = first + 1; ch <= last; ch++)
     clone_ra_submit (c, ch);
   for (uint64_t ch = first; ch <= last; ch++)

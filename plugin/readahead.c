@@ -114,7 +114,7 @@ clone_ra_note (struct clone *c, struct clone_stream *s, uint64_t offset,
   s->window = s->window ? 2 * s->window : RA_START;
   if (s->window > c->opts.readahead_max)
     s->window = c->opts.readahead_max;
-  cur = (offset + count - 1) >> c->chunk_shift;
+  cur = chunk_of (c, offset + count - 1);
   from = cur + 1 > s->ra_next ? cur + 1 : s->ra_next;
   to = cur + s->window;
   if (to >= c->nchunks)

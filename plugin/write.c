@@ -112,8 +112,7 @@ write_range (struct clone *c, const char *data, uint32_t count,
     ox_error ("write beyond the end of the volume");
     return -1;
   }
-  for (uint64_t ch = offset >> c->chunk_shift;
-       ch <= (end - 1) >> c->chunk_shift; ch++) {
+  for (uint64_t ch = chunk_of (c, offset); ch <= chunk_of (c, end - 1); ch++) {
     uint64_t s = chunk_start (c, ch), e = s + chunk_len (c, ch);
     uint64_t from = offset > s ? offset : s, to = end < e ? end : e;
     if (write_piece (c, ch, data ? data + (from - offset) : NULL, from,

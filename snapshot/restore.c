@@ -33,6 +33,7 @@
 #include "fileio.h"
 #include "iszero.h"
 #include "log.h"
+#include "manifest.h"
 #include "names.h"
 #include "progress.h"
 #include "units.h"
@@ -204,7 +205,7 @@ restore_batch (struct restore *r, struct wbuf *w, uint64_t first, size_t n)
     return -1;
   /* Write runs of data chunks; ZERO chunks stay holes, or are zeroed. */
   for (i = 0; i < n; i = j) {
-    uint64_t off = (first + i) * cs;
+    uint64_t off = ox_chunk_start (cs, first + i);
     size_t len = 0;
     int zero = w->locs[i].zero;
 
@@ -213,7 +214,8 @@ restore_batch (struct restore *r, struct wbuf *w, uint64_t first, size_t n)
     bytes += len;
     if (zero) {
       for (size_t k = i; r->is_blk && k < j; k++)
-        if (zero_blk (r, w->zeros, (first + k) * cs, w->locs[k].plain_len)
+        if (zero_blk (r, w->zeros, ox_chunk_start (cs, first + k),
+                      w->locs[k].plain_len)
             == -1)
           return -1;
     } else if (r->is_blk ? write_all (r, w->out + i * cs, len, off)

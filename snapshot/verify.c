@@ -106,7 +106,7 @@ check_entry (struct verify *v, const struct ox_root *root,
              const struct ox_page *pg, uint32_t i, int *fatal)
 {
   const struct ox_page_entry *e = &pg->entries[i];
-  uint64_t chunk = (uint64_t)pg->page_index * root->chunks_per_page + i;
+  uint64_t chunk = ox_page_chunk (pg->page_index, root->chunks_per_page, i);
   struct ox_segment_index *idx;
   struct ox_segment_frame probe, *f;
   char key[OX_SEGMENT_KEY_MAX];
@@ -122,9 +122,7 @@ check_entry (struct verify *v, const struct ox_root *root,
   probe.offset = e->offset;
   f = bsearch (&probe, idx->frames, idx->nframes, sizeof *idx->frames,
                cmp_frame_offset);
-  want_len = root->volume_size - chunk * root->chunk_size;
-  if (want_len > root->chunk_size)
-    want_len = root->chunk_size;
+  want_len = ox_chunk_len (root->volume_size, root->chunk_size, chunk);
   if (!f || f->length != e->length || memcmp (f->id, e->id, OX_ID_LEN) != 0
       || f->plain_len != want_len) {
     ox_error ("%s@%016" PRIx64 " chunk %" PRIu64 ": no matching frame at "

@@ -42,6 +42,13 @@ ox_chunk_start (uint64_t chunk_size, uint64_t i)
   return i * chunk_size;
 }
 
+/* The chunk that holds byte OFF. */
+static inline uint64_t
+ox_chunk_index (uint64_t chunk_size, uint64_t off)
+{
+  return off / chunk_size;
+}
+
 /* Bytes of chunk I of a volume of SIZE bytes: CHUNK_SIZE, fewer for the
  * last chunk, 0 past the end. */
 static inline uint64_t
@@ -76,6 +83,13 @@ ox_chunk_page (uint64_t i, uint32_t cpp, uint32_t *entry)
 {
   *entry = (uint32_t)(i % cpp);
   return i / cpp;
+}
+
+/* The chunk of entry ENTRY of page P (the inverse of ox_chunk_page). */
+static inline uint64_t
+ox_page_chunk (uint64_t p, uint32_t cpp, uint32_t entry)
+{
+  return p * cpp + entry;
 }
 
 /* Entries of page P of a manifest of NCHUNKS chunks: CPP, fewer for the

@@ -141,7 +141,8 @@ next_data_chunk (const struct snap *s, uint64_t idx)
 {
   uint64_t off = next_data (s, ox_chunk_start (s->chunk_size, idx));
 
-  return off >= s->src->size ? s->nchunks : off / s->chunk_size;
+  return off >= s->src->size ? s->nchunks
+                             : ox_chunk_index (s->chunk_size, off);
 }
 
 /* Read, check, hash and encode chunk IDX (not a hole) into SLOT. */
@@ -407,7 +408,7 @@ pack_all (struct snap *s)
         if (ox_asm_add_zero (s->as) == -1)
           return -1;
       packed (s, --idx, NULL);
-      progress (s, (idx + 1) * s->chunk_size, 0);
+      progress (s, ox_chunk_start (s->chunk_size, idx + 1), 0);
       continue;
     }
     pthread_mutex_lock (&s->lock);
@@ -424,7 +425,7 @@ pack_all (struct snap *s)
     if (r == -1)
       return -1;
     packed (s, idx, slot);
-    progress (s, idx * s->chunk_size, 0);
+    progress (s, ox_chunk_start (s->chunk_size, idx), 0);
   }
   progress (s, s->src->size, 1);
   return ox_asm_finish (s->as);

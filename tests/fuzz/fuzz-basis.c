@@ -80,15 +80,7 @@ write_seeds (const char *dir)
   seed (dir, "encrypted", 1);
 }
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  codec = ox_codec_new (1);
-  if (codec == NULL)
-    abort ();
-  fuzz_init (write_seeds);
-  return 0;
-}
+FUZZ_INITIALIZE_CODEC (write_seeds, codec)
 
 static struct ox_root *
 make_root (const uint8_t page_id[OX_ID_LEN])

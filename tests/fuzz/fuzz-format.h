@@ -23,6 +23,25 @@
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
+/* Define LLVMFuzzerInitialize as fuzz_init (WRITE_SEEDS). */
+#define FUZZ_INITIALIZE(write_seeds)                                          \
+  int LLVMFuzzerInitialize (int *argc, char ***argv)                          \
+  {                                                                           \
+    fuzz_init (write_seeds);                                                  \
+    return 0;                                                                 \
+  }
+
+/* The same, making the harness's CODEC (level 1; aborts without memory)
+ * first, since WRITE_SEEDS encodes with it. */
+#define FUZZ_INITIALIZE_CODEC(write_seeds, codec)                             \
+  int LLVMFuzzerInitialize (int *argc, char ***argv)                          \
+  {                                                                           \
+    if ((codec = ox_codec_new (1)) == NULL)                                   \
+      abort ();                                                               \
+    fuzz_init (write_seeds);                                                  \
+    return 0;                                                                 \
+  }
+
 /* The fixed keys: encrypted (master key 0x01...) or plain, same store id. */
 const struct ox_keys *fuzz_keys (int encrypted);
 

@@ -57,15 +57,7 @@ write_seeds (const char *dir)
   free (seed);
 }
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  codec = ox_codec_new (1);
-  if (codec == NULL)
-    abort ();
-  fuzz_init (write_seeds);
-  return 0;
-}
+FUZZ_INITIALIZE_CODEC (write_seeds, codec)
 
 /* Encode then decode PLAIN: the only outcome allowed is the same bytes. */
 static void

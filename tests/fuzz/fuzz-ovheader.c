@@ -40,12 +40,7 @@ write_seeds (const char *dir)
   seed_header (dir, "complete", &h);
 }
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  fuzz_init (write_seeds);
-  return 0;
-}
+FUZZ_INITIALIZE (write_seeds)
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

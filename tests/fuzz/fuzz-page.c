@@ -50,12 +50,7 @@ write_seeds (const char *dir)
   seed_page (dir, "mixed", 3, 20);
 }
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  fuzz_init (write_seeds);
-  return 0;
-}
+FUZZ_INITIALIZE (write_seeds)
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

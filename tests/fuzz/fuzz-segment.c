@@ -70,15 +70,7 @@ write_seeds (const char *dir)
   }
 }
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  codec = ox_codec_new (1);
-  if (codec == NULL)
-    abort ();
-  fuzz_init (write_seeds);
-  return 0;
-}
+FUZZ_INITIALIZE_CODEC (write_seeds, codec)
 
 /* Make the footer's checksum and the index MAC right for the keys K, where
  * the footer's fields make that possible. */

@@ -32,12 +32,7 @@ write_seeds (const char *dir)
   ox_store_close (st);
 }
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  fuzz_init (write_seeds);
-  return 0;
-}
+FUZZ_INITIALIZE (write_seeds)
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

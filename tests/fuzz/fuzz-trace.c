@@ -49,15 +49,7 @@ write_seeds (const char *dir)
   fuzz_write_seed (dir, "body-1", BODY | FUZZ_ENCRYPTED, body, sizeof body);
 }
 
-int
-LLVMFuzzerInitialize (int *argc, char ***argv)
-{
-  codec = ox_codec_new (1);
-  if (codec == NULL)
-    abort ();
-  fuzz_init (write_seeds);
-  return 0;
-}
+FUZZ_INITIALIZE_CODEC (write_seeds, codec)
 
 /* The object ox_trace_format would make of body P of LEN bytes. */
 static uint8_t *

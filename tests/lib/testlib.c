@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
+#include "monotime.h"
 
 /* Tests report from worker threads too: the capture takes a lock. */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -184,10 +184,16 @@ ox_test_pattern (size_t n, unsigned seed)
 double
 ox_test_now (void)
 {
-  struct timespec ts;
+  return ox_now_s ();
+}
 
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
+void
+ox_test_run (const char *cmd)
+{
+  if (system (cmd) != 0) {
+    fprintf (stderr, "command failed: %s\n", cmd);
+    exit (1);
+  }
 }
 
 void

@@ -74,6 +74,10 @@ unsigned char *ox_test_pattern (size_t n, unsigned seed);
 /* Seconds on the monotonic clock. */
 double ox_test_now (void);
 
+/* Run the shell command CMD; exit the test, showing CMD, unless it
+ * succeeds. */
+void ox_test_run (const char *cmd) __attribute__ ((__nonnull__));
+
 /* Run FN in N threads at once, thread i with ARGS + i * ARG_SIZE (or ARGS
  * itself if ARG_SIZE is 0), and wait for all of them. */
 void ox_test_threads (int n, void *(*fn) (void *), void *args, size_t arg_size)

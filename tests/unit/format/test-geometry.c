@@ -64,6 +64,22 @@ test_chunk_range (void)
 }
 
 static void
+test_chunk_index (void)
+{
+  CHECK_EQ_INT (ox_chunk_index (K, 0), 0);
+  CHECK_EQ_INT (ox_chunk_index (K, K - 1), 0);
+  CHECK_EQ_INT (ox_chunk_index (K, K), 1);
+  CHECK_EQ_INT (ox_chunk_index (K, 5 * K + 100), 5);
+  /* Every byte of a chunk maps back to it. */
+  for (uint64_t i = 0; i < 4; i++) {
+    CHECK_EQ_INT (ox_chunk_index (K, ox_chunk_start (K, i)), i);
+    CHECK_EQ_INT (ox_chunk_index (K, ox_chunk_start (K, i) + K - 1), i);
+  }
+  CHECK (ox_chunk_index (64u << 20, UINT64_C (1) << 59) == UINT64_C (1) << 33);
+  CHECK (ox_chunk_index (K, UINT64_MAX) == UINT64_MAX / K);
+}
+
+static void
 test_pages (void)
 {
   uint32_t entry = 99;
@@ -81,6 +97,18 @@ test_pages (void)
   CHECK_EQ_INT (entry, 0);
   CHECK_EQ_INT (ox_chunk_page (4096 * 7 + 5, 4096, &entry), 7);
   CHECK_EQ_INT (entry, 5);
+
+  /* ox_page_chunk undoes ox_chunk_page. */
+  CHECK_EQ_INT (ox_page_chunk (0, 4, 0), 0);
+  CHECK_EQ_INT (ox_page_chunk (1, 4, 3), 7);
+  CHECK_EQ_INT (ox_page_chunk (7, 4096, 5), 4096 * 7 + 5);
+  for (uint64_t i = 0; i < 20; i++) {
+    uint64_t p = ox_chunk_page (i, 4, &entry);
+    CHECK_EQ_INT (ox_page_chunk (p, 4, entry), i);
+  }
+  /* A page index past 2^32 / cpp: computed in 64 bits. */
+  CHECK (ox_page_chunk (UINT64_C (1) << 24, 4096, 1)
+         == (UINT64_C (1) << 36) + 1);
 
   /* 10 chunks at 4 per page: 4, 4, 2, then nothing. */
   CHECK_EQ_INT (ox_page_nentries (10, 4, 0), 4);
@@ -107,6 +135,7 @@ main (void)
   test_chunk_size_valid ();
   test_chunk_count ();
   test_chunk_range ();
+  test_chunk_index ();
   test_pages ();
   test_root ();
   return 0;

@@ -22,8 +22,10 @@
 #include "overlay.h"
 #include "store.h"
 #include "storecfg.h"
+#include "clonetest.h"
 #include "fixture.h"
 #include "test.h"
+#include "testlib.h"
 #include "storeopen.h"
 #include "catalog.h"
 
@@ -36,11 +38,7 @@ static char tmp[1024];
 static unsigned char *image; /* the snapshot's bytes */
 
 /* The clone under test and what it is made of. */
-static struct ox_store *st;
-static struct ox_keys keys;
-static struct overlay *ov;
-static struct ox_basis *basis;
-static struct clone *cl;
+static struct clonetest ct;
 
 /* Chunk I of the image: zeros when I % 5 == 2, else random bytes. */
 static void
@@ -54,49 +52,24 @@ make_image (void)
     image[i] = (i / CHUNK) % 5 == 2 ? 0 : rand_r (&seed) >> 7;
 }
 
-static void
-run (const char *cmd)
-{
-  if (system (cmd) != 0) {
-    fprintf (stderr, "command failed: %s\n", cmd);
-    exit (1);
-  }
-}
-
 /* Open the clone of volume "vol" with a fresh overlay DIR. */
 static void
 open_clone (const char *name, int threads)
 {
-  struct ox_store_options so = { 0 };
-  struct ox_key_source src = { 0 };
   struct clone_options co;
-  struct ox_root *root;
-  struct ox_ovheader pin;
-  char store[PATH_MAX], dir[PATH_MAX];
 
-  snprintf (store, sizeof store, "%s/store", tmp);
-  snprintf (dir, sizeof dir, "%s/%s", tmp, name);
-  CHECK_EQ_INT (ox_store_open (store, &so, &st), 0);
-  CHECK_EQ_INT (ox_storecfg_open (st, &src, &keys), 0);
-  CHECK_EQ_INT (ox_snapshot_resolve (st, &keys, "vol", &root), 0);
-  CHECK_EQ_INT (ox_ovheader_from_root (&keys, store, root, &pin), 0);
-  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
-  CHECK_EQ_INT (ox_basis_open (st, &keys, root, &basis), 0);
   clone_options_default (&co);
   co.flush_interval = 1;
-  CHECK_EQ_INT (clone_new (ov, basis, &co, &cl), 0);
-  CHECK_EQ_INT (clone_size (cl), SIZE);
+  clonetest_open (&ct, tmp, name, &co);
+  CHECK_EQ_INT (clone_size (ct.cl), SIZE);
   if (threads)
-    CHECK_EQ_INT (clone_start_threads (cl), 0);
+    CHECK_EQ_INT (clone_start_threads (ct.cl), 0);
 }
 
 static void
 close_clone (void)
 {
-  clone_free (cl);
-  ox_basis_close (basis);
-  overlay_close (ov);
-  ox_store_close (st);
+  clonetest_close (&ct);
 }
 
 static void
@@ -104,7 +77,7 @@ check_range (const unsigned char *model, uint64_t off, uint32_t len)
 {
   unsigned char *buf = malloc (len);
   CHECK (buf != NULL);
-  CHECK_EQ_INT (clone_pread (cl, NULL, buf, len, off), 0);
+  CHECK_EQ_INT (clone_pread (ct.cl, NULL, buf, len, off), 0);
   if (memcmp (buf, model + off, len) != 0) {
     fprintf (stderr, "mismatch in %" PRIu64 "+%" PRIu32 "\n", off, len);
     exit (1);
@@ -125,53 +98,53 @@ test_basics (void)
 
   /* An aligned write into a chunk never read fetches nothing. */
   memset (blk, 'w', BS);
-  CHECK_EQ_INT (clone_pwrite (cl, blk, BS, 3 * CHUNK + BS, 0), 0);
+  CHECK_EQ_INT (clone_pwrite (ct.cl, blk, BS, 3 * CHUNK + BS, 0), 0);
   memcpy (model + 3 * CHUNK + BS, blk, BS);
   /* Reading a ZERO chunk fetches nothing either. */
   check_range (model, 2 * CHUNK, CHUNK);
-  clone_stats (cl, &s);
+  clone_stats (ct.cl, &s);
   CHECK_EQ_INT (s.fetches, 0);
 
   /* A read fetches its chunk once and copies it in. */
   check_range (model, 3 * CHUNK, 100);
   check_range (model, 3 * CHUNK, CHUNK);
-  clone_stats (cl, &s);
+  clone_stats (ct.cl, &s);
   CHECK_EQ_INT (s.fetches, 1);
   CHECK_EQ_INT (s.copied_blocks, CHUNK / BS - 1); /* not the written one */
-  CHECK_EQ_INT (overlay_count_local (ov), CHUNK / BS);
+  CHECK_EQ_INT (overlay_count_local (ct.ov), CHUNK / BS);
 
   /* A partial write into a non-local block fetches its chunk. */
-  CHECK_EQ_INT (clone_pwrite (cl, "xyz", 3, 5 * CHUNK + 4095, 0), 0);
+  CHECK_EQ_INT (clone_pwrite (ct.cl, "xyz", 3, 5 * CHUNK + 4095, 0), 0);
   memcpy (model + 5 * CHUNK + 4095, "xyz", 3);
-  clone_stats (cl, &s);
+  clone_stats (ct.cl, &s);
   CHECK_EQ_INT (s.fetches, 2);
   check_range (model, 5 * CHUNK, CHUNK);
   /* ... but not into a ZERO chunk. */
-  CHECK_EQ_INT (clone_pwrite (cl, "abc", 3, 7 * CHUNK + 10, 0), 0);
+  CHECK_EQ_INT (clone_pwrite (ct.cl, "abc", 3, 7 * CHUNK + 10, 0), 0);
   memcpy (model + 7 * CHUNK + 10, "abc", 3);
-  clone_stats (cl, &s);
+  clone_stats (ct.cl, &s);
   CHECK_EQ_INT (s.fetches, 2);
 
   /* Zero over several chunks with ragged edges. */
-  CHECK_EQ_INT (clone_zero (cl, 3 * CHUNK + 999, 10 * CHUNK + 77, 1), 0);
+  CHECK_EQ_INT (clone_zero (ct.cl, 3 * CHUNK + 999, 10 * CHUNK + 77, 1), 0);
   memset (model + 10 * CHUNK + 77, 0, 3 * CHUNK + 999);
   check_range (model, 9 * CHUNK, 6 * CHUNK);
   /* The short last chunk and block. */
-  CHECK_EQ_INT (clone_pwrite (cl, "end", 3, SIZE - 3, 0), 0);
+  CHECK_EQ_INT (clone_pwrite (ct.cl, "end", 3, SIZE - 3, 0), 0);
   memcpy (model + SIZE - 3, "end", 3);
   check_range (model, SIZE - CHUNK, CHUNK);
-  CHECK_EQ_INT (clone_cache (cl, 4 * CHUNK, 20 * CHUNK), 0);
+  CHECK_EQ_INT (clone_cache (ct.cl, 4 * CHUNK, 20 * CHUNK), 0);
   check_range (model, 0, SIZE);
   /* Out of range. */
-  CHECK_EQ_INT (clone_pread (cl, NULL, blk, 2, SIZE - 1), -1);
-  CHECK_EQ_INT (clone_pwrite (cl, blk, 2, SIZE - 1, 0), -1);
-  CHECK_EQ_INT (clone_flush (cl), 0);
+  CHECK_EQ_INT (clone_pread (ct.cl, NULL, blk, 2, SIZE - 1), -1);
+  CHECK_EQ_INT (clone_pwrite (ct.cl, blk, 2, SIZE - 1, 0), -1);
+  CHECK_EQ_INT (clone_flush (ct.cl), 0);
   close_clone ();
 
   /* Reopened: no fetch for what is local. */
   open_clone ("basic", 0);
   check_range (model, 0, 6 * CHUNK);
-  clone_stats (cl, &s);
+  clone_stats (ct.cl, &s);
   CHECK_EQ_INT (s.fetches, 0);
   check_range (model, 0, SIZE);
   close_clone ();
@@ -200,7 +173,7 @@ test_extents (void)
 
   open_clone ("extents", 0);
   next = 0;
-  CHECK_EQ_INT (clone_extents (cl, 5 * CHUNK, 0, 0, collect, NULL), 0);
+  CHECK_EQ_INT (clone_extents (ct.cl, 5 * CHUNK, 0, 0, collect, NULL), 0);
   CHECK_EQ_INT (next, 3);
   CHECK (exts[0].off == 0 && exts[0].len == 2 * CHUNK && exts[0].type == 0);
   CHECK (exts[1].off == 2 * CHUNK && exts[1].len == CHUNK
@@ -208,10 +181,11 @@ test_extents (void)
   CHECK (exts[2].off == 3 * CHUNK && exts[2].len == 2 * CHUNK
          && exts[2].type == 0);
   /* A hole punched in data, data written in a ZERO chunk. */
-  CHECK_EQ_INT (clone_zero (cl, 2 * BS, BS, 0), 0);
-  CHECK_EQ_INT (clone_pwrite (cl, image, BS, 2 * CHUNK + BS, 0), 0);
+  CHECK_EQ_INT (clone_zero (ct.cl, 2 * BS, BS, 0), 0);
+  CHECK_EQ_INT (clone_pwrite (ct.cl, image, BS, 2 * CHUNK + BS, 0), 0);
   next = 0;
-  CHECK_EQ_INT (clone_extents (cl, 3 * CHUNK - 100, 100, 0, collect, NULL), 0);
+  CHECK_EQ_INT (clone_extents (ct.cl, 3 * CHUNK - 100, 100, 0, collect, NULL),
+                0);
   CHECK_EQ_INT (next, 6);
   CHECK (exts[0].off == 100 && exts[0].len == BS - 100 && exts[0].type == 0);
   CHECK (exts[1].off == BS && exts[1].len == 2 * BS && exts[1].type == HZ);
@@ -223,7 +197,7 @@ test_extents (void)
          && exts[5].off + exts[5].len == 3 * CHUNK);
   /* REQ_ONE: one extent. */
   next = 0;
-  CHECK_EQ_INT (clone_extents (cl, 3 * CHUNK, BS + 5, 1, collect, NULL), 0);
+  CHECK_EQ_INT (clone_extents (ct.cl, 3 * CHUNK, BS + 5, 1, collect, NULL), 0);
   CHECK_EQ_INT (next, 1);
   CHECK (exts[0].off == BS + 5 && exts[0].len == 2 * BS - 5);
   close_clone ();
@@ -262,15 +236,15 @@ writer (void *arg)
       len = 1 + rand_r (&w->seed) % (BS - skip);
     }
     if (w->zeroes && rand_r (&w->seed) % 4 == 0) {
-      CHECK_EQ_INT (clone_zero (cl, len, off + skip, 0), 0);
+      CHECK_EQ_INT (clone_zero (ct.cl, len, off + skip, 0), 0);
       memset (w->model + off + skip, 0, len);
     } else {
       for (uint32_t j = 0; j < len; j++)
         buf[j] = rand_r (&w->seed);
-      CHECK_EQ_INT (clone_pwrite (cl, buf, len, off + skip, 0), 0);
+      CHECK_EQ_INT (clone_pwrite (ct.cl, buf, len, off + skip, 0), 0);
       memcpy (w->model + off + skip, buf, len);
     }
-    CHECK_EQ_INT (clone_pread (cl, NULL, got, BS, off), 0);
+    CHECK_EQ_INT (clone_pread (ct.cl, NULL, got, BS, off), 0);
     CHECK_MEM (got, w->model + off, BS);
   }
   return NULL;
@@ -288,7 +262,7 @@ reader (void *arg)
   clone_stream_init (&s);
   for (int i = 0; i < 400; i++) {
     uint64_t ch = rand_r (&w->seed) % (SIZE / CHUNK - 1);
-    CHECK_EQ_INT (clone_pread (cl, &s, buf, 2 * CHUNK, ch * CHUNK), 0);
+    CHECK_EQ_INT (clone_pread (ct.cl, &s, buf, 2 * CHUNK, ch * CHUNK), 0);
   }
   clone_stream_destroy (&s);
   free (buf);
@@ -318,7 +292,7 @@ test_races (void)
     for (int i = 0; i < WRITERS + READERS; i++)
       pthread_join (t[i], NULL);
     check_range (model, 0, SIZE);
-    CHECK_EQ_INT (clone_flush (cl), 0);
+    CHECK_EQ_INT (clone_flush (ct.cl), 0);
     close_clone ();
     open_clone (name, 0);
     check_range (model, 0, SIZE);
@@ -333,7 +307,7 @@ same_chunks (void *arg)
 {
   unsigned char *buf = malloc (CHUNK);
   for (uint64_t ch = 0; ch < SIZE / CHUNK; ch++) {
-    CHECK_EQ_INT (clone_pread (cl, NULL, buf, CHUNK, ch * CHUNK), 0);
+    CHECK_EQ_INT (clone_pread (ct.cl, NULL, buf, CHUNK, ch * CHUNK), 0);
     CHECK_MEM (buf, image + ch * CHUNK, CHUNK);
   }
   free (buf);
@@ -354,7 +328,7 @@ test_single_flight (void)
     CHECK (pthread_create (&t[i], NULL, same_chunks, NULL) == 0);
   for (int i = 0; i < 8; i++)
     pthread_join (t[i], NULL);
-  clone_stats (cl, &s);
+  clone_stats (ct.cl, &s);
   CHECK_EQ_INT (s.fetches, data_chunks - 1); /* the short one not read */
   CHECK_EQ_INT (s.fetch_errors, 0);
   close_clone ();
@@ -389,7 +363,7 @@ test_hydrate (void)
     ho.threads = 1 + round % 3;
     ho.rate = round < 2 ? 4 << 20 : 0; /* still running while writing */
     ho.coalesce = round % 2 ? 16 : 1;  /* coalesced reads, or not */
-    CHECK_EQ_INT (hydrate_new (cl, ov, &ho, &h), 0);
+    CHECK_EQ_INT (hydrate_new (ct.cl, ct.ov, &ho, &h), 0);
     CHECK_EQ_INT (hydrate_start (h), 0);
     for (int i = 0; i < WRITERS; i++) {
       w[i] = (struct worker){
@@ -402,9 +376,9 @@ test_hydrate (void)
     CHECK_EQ_INT (hydrate_wait (h, 60000), 1);
     hydrate_stats (h, &hs);
     CHECK_EQ_INT (hs.complete, 1);
-    CHECK_EQ_INT (overlay_complete (ov), 1);
-    CHECK_EQ_INT (overlay_count_local (ov), overlay_nblocks (ov));
-    clone_stats (cl, &cs);
+    CHECK_EQ_INT (overlay_complete (ct.ov), 1);
+    CHECK_EQ_INT (overlay_count_local (ct.ov), overlay_nblocks (ct.ov));
+    clone_stats (ct.cl, &cs);
     if (ho.coalesce == 1)
       CHECK_EQ_INT (cs.run_reads, 0);
     CHECK (cs.fetches <= data_chunks);
@@ -417,14 +391,14 @@ test_hydrate (void)
     snprintf (dir, sizeof dir, "%s/%s", tmp, name);
     CHECK_EQ_INT (overlay_probe (dir, &pin), 1);
     CHECK_EQ_INT (pin.complete, 1);
-    CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+    CHECK_EQ_INT (overlay_open (dir, &pin, &ct.ov), 0);
     clone_options_default (&co);
-    CHECK_EQ_INT (clone_new (ov, NULL, &co, &cl), 0);
+    CHECK_EQ_INT (clone_new (ct.ov, NULL, &co, &ct.cl), 0);
     check_range (model, 0, SIZE);
-    clone_stats (cl, &cs);
+    clone_stats (ct.cl, &cs);
     CHECK_EQ_INT (cs.fetches, 0);
-    clone_free (cl);
-    overlay_close (ov);
+    clone_free (ct.cl);
+    overlay_close (ct.ov);
     free (model);
   }
 }
@@ -445,12 +419,12 @@ test_hydrate_coalesced (void)
   open_clone ("coalesced", 1);
   hydrate_options_default (&ho);
   ho.threads = 2;
-  CHECK_EQ_INT (hydrate_new (cl, ov, &ho, &h), 0);
+  CHECK_EQ_INT (hydrate_new (ct.cl, ct.ov, &ho, &h), 0);
   CHECK_EQ_INT (hydrate_start (h), 0);
   CHECK_EQ_INT (hydrate_wait (h, 60000), 1);
   hydrate_stats (h, &hs);
   CHECK_EQ_INT (hs.errors, 0);
-  clone_stats (cl, &cs);
+  clone_stats (ct.cl, &cs);
   CHECK (cs.run_reads > 0);
   CHECK_EQ_INT (cs.fetches, data_chunks);
   CHECK_EQ_INT (cs.class_fetches[CLONE_BACKGROUND], data_chunks);
@@ -471,10 +445,10 @@ test_readahead (void)
   clone_stream_init (&s);
   for (uint64_t off = 0; off < SIZE; off += 16384) {
     uint32_t n = SIZE - off < 16384 ? SIZE - off : 16384;
-    CHECK_EQ_INT (clone_pread (cl, &s, buf + off, n, off), 0);
+    CHECK_EQ_INT (clone_pread (ct.cl, &s, buf + off, n, off), 0);
   }
   CHECK_MEM (buf, image, SIZE);
-  clone_stats (cl, &st_);
+  clone_stats (ct.cl, &st_);
   CHECK (st_.prefetches > 0);
   clone_stream_destroy (&s);
   close_clone ();
@@ -499,12 +473,12 @@ test_hydrate_rate_no_wait (void)
   ho.threads = 2;
   ho.rate = 16 * 1024;
   ho.coalesce = 32;
-  CHECK_EQ_INT (hydrate_new (cl, ov, &ho, &h), 0);
+  CHECK_EQ_INT (hydrate_new (ct.cl, ct.ov, &ho, &h), 0);
   CHECK_EQ_INT (hydrate_start (h), 0);
   usleep (50000);
   for (uint64_t ch = 0; ch < 40; ch++) {
     double t0 = ox_now_s (), d;
-    CHECK_EQ_INT (clone_pread (cl, NULL, buf, BS, ch * CHUNK + BS), 0);
+    CHECK_EQ_INT (clone_pread (ct.cl, NULL, buf, BS, ch * CHUNK + BS), 0);
     CHECK_MEM (buf, image + ch * CHUNK + BS, BS);
     d = ox_now_s () - t0;
     if (d > worst)
@@ -544,7 +518,7 @@ main (void)
   test_hydrate_rate_no_wait ();
 
   snprintf (cmd, sizeof cmd, "rm -rf '%s'", tmp);
-  run (cmd);
+  ox_test_run (cmd);
   free (image);
   return 0;
 }

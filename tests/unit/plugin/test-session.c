@@ -16,6 +16,7 @@
 #include "log.h"
 #include "session.h"
 #include "test.h"
+#include "testlib.h"
 
 #ifndef OXSNAP
 #error "OXSNAP must name the oxsnap binary"
@@ -58,15 +59,6 @@ log_reset (void)
 {
   log_len = 0;
   log_text[0] = 0;
-}
-
-static void
-run (const char *cmd)
-{
-  if (system (cmd) != 0) {
-    fprintf (stderr, "command failed: %s\n", cmd);
-    exit (1);
-  }
 }
 
 /* Chunk I of the image: zeros when I % 4 == 1, else random bytes. */
@@ -323,7 +315,7 @@ main (void)
             "'%s/img' '%s/store' --volume vol --chunk-size %d -q "
             "--no-progress >/dev/null",
             OXSNAP, tmp, OXSNAP, tmp, tmp, CHUNK);
-  run (cmd);
+  ox_test_run (cmd);
   ox_log_set_handler (log_handler);
 
   test_errors ();
@@ -333,7 +325,7 @@ main (void)
 
   ox_log_set_handler (NULL);
   snprintf (cmd, sizeof cmd, "rm -rf '%s'", tmp);
-  run (cmd);
+  ox_test_run (cmd);
   free (image);
   return 0;
 }

@@ -12,6 +12,7 @@
 #include "basis.h"
 #include "catalog.h"
 #include "clone.h"
+#include "clonetest.h"
 #include "fixture.h"
 #include "keys.h"
 #include "overlay.h"
@@ -28,43 +29,23 @@
 static char *tmp;
 
 /* The clone under test and what it is made of. */
-static struct ox_store *st;
-static struct ox_keys keys;
-static struct overlay *ov;
-static struct ox_basis *basis;
-static struct clone *cl;
+static struct clonetest ct;
 
 /* Open the clone of volume "vol" with the overlay in TMP/NAME. */
 static void
 open_clone (const char *name)
 {
-  struct ox_store_options so = { 0 };
-  struct ox_key_source src = { 0 };
   struct clone_options co;
-  struct ox_root *root;
-  struct ox_ovheader pin;
-  char store[4096], dir[4096];
 
-  snprintf (store, sizeof store, "%s/store", tmp);
-  snprintf (dir, sizeof dir, "%s/%s", tmp, name);
-  CHECK_EQ_INT (ox_store_open (store, &so, &st), 0);
-  CHECK_EQ_INT (ox_storecfg_open (st, &src, &keys), 0);
-  CHECK_EQ_INT (ox_snapshot_resolve (st, &keys, "vol", &root), 0);
-  CHECK_EQ_INT (ox_ovheader_from_root (&keys, store, root, &pin), 0);
-  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
-  CHECK_EQ_INT (ox_basis_open (st, &keys, root, &basis), 0);
   clone_options_default (&co);
   co.readahead_threads = 0;
-  CHECK_EQ_INT (clone_new (ov, basis, &co, &cl), 0);
+  clonetest_open (&ct, tmp, name, &co);
 }
 
 static void
 close_clone (void)
 {
-  clone_free (cl);
-  ox_basis_close (basis);
-  overlay_close (ov);
-  ox_store_close (st);
+  clonetest_close (&ct);
 }
 
 /* Read the whole file PATH into a malloc'd NUL-terminated string. */
@@ -123,7 +104,7 @@ timed_read (struct pstats *ps, uint64_t off)
   uint64_t t0 = pstats_now ();
 
   clone_thread_missed = 0;
-  CHECK_EQ_INT (clone_pread (cl, NULL, buf, BS, off), 0);
+  CHECK_EQ_INT (clone_pread (ct.cl, NULL, buf, BS, off), 0);
   pstats_request (ps, PSTATS_READ, BS, t0, 0, clone_thread_missed);
 }
 
@@ -144,19 +125,19 @@ test_runs (void)
   /* Run 1: three cold reads, a write, a failed zero, a flush. */
   open_clone ("ov");
   CHECK_EQ_INT (pstats_new (dir, log, &ps), 0);
-  pstats_attach (ps, cl, ov, NULL);
+  pstats_attach (ps, ct.cl, ct.ov, NULL);
   for (int i = 0; i < 3; i++)
     timed_read (ps, (uint64_t)i * CHUNK);
   memset (buf, 0xa5, sizeof buf);
   t0 = pstats_now ();
-  CHECK_EQ_INT (clone_pwrite (cl, buf, BS, 5 * CHUNK, 0), 0);
+  CHECK_EQ_INT (clone_pwrite (ct.cl, buf, BS, 5 * CHUNK, 0), 0);
   pstats_request (ps, PSTATS_WRITE, BS, t0, 0, 0);
   pstats_request (ps, PSTATS_ZERO, 2 * BS, pstats_now (), 1, 0);
   pstats_request (ps, PSTATS_FLUSH, 0, pstats_now (), 0, 0);
   pstats_request (NULL, PSTATS_READ, BS, 0, 0, 0); /* no statistics: fine */
   pstats_stop (ps);
   pstats_free (ps);
-  clone_stats (cl, &cs);
+  clone_stats (ct.cl, &cs);
   demand = cs.class_fetches[0];
   demand_bytes = cs.class_bytes[0];
   CHECK (demand >= 3 && demand_bytes > 0);
@@ -192,14 +173,14 @@ test_runs (void)
   CHECK (strstr (text, " cold_reads=3 ") != NULL);
   CHECK (strstr (text, " total_blocks=256 complete=0 ") != NULL);
   free (text);
-  CHECK_EQ_INT (clone_flush (cl), 0); /* the fetched blocks stay local */
+  CHECK_EQ_INT (clone_flush (ct.cl), 0); /* the fetched blocks stay local */
   close_clone ();
 
   /* Run 2 on the same overlay, a new clone: local reads only. Totals add
    * up, the log grows by a line. */
   open_clone ("ov");
   CHECK_EQ_INT (pstats_new (dir, log, &ps), 0);
-  pstats_attach (ps, cl, ov, NULL);
+  pstats_attach (ps, ct.cl, ct.ov, NULL);
   timed_read (ps, 0);
   timed_read (ps, CHUNK);
   pstats_stop (ps);
@@ -235,7 +216,7 @@ test_old_and_corrupt (void)
   open_clone ("old");
   ox_test_write_file (ox_test_path (dir, OX_OVSTATS_NAME), old, strlen (old));
   CHECK_EQ_INT (pstats_new (dir, NULL, &ps), 0);
-  pstats_attach (ps, cl, ov, NULL);
+  pstats_attach (ps, ct.cl, ct.ov, NULL);
   timed_read (ps, 0);
   pstats_stop (ps);
   pstats_free (ps);
@@ -252,7 +233,7 @@ test_old_and_corrupt (void)
   CHECK_EQ_INT (ox_test_warnings (), 1);
   CHECK_MESSAGE ("old/stats: a value is invalid or repeated; counting from "
                  "zero");
-  pstats_attach (ps, cl, ov, NULL);
+  pstats_attach (ps, ct.cl, ct.ov, NULL);
   timed_read (ps, 0);
   pstats_stop (ps);
   pstats_free (ps);

@@ -235,4 +235,37 @@ only_object (const char *dir, const char *sub)
   return found;
 }
 
+/* The stores of the tests of reading commands: under a fresh temporary
+ * directory TMP named NAME, PLAIN holding two snapshots of "vol" (IDS)
+ * and ENC, encrypted with the key file ENC_KEY, one (ENC_ID); the log is
+ * captured quietly. */
+struct cmd_stores {
+  char *tmp, *plain, *enc, *enc_key;
+  uint64_t ids[2], enc_id;
+};
+
+/* Make the stores of S as described above. */
+static inline void
+cmd_stores_make (struct cmd_stores *s, const char *name)
+{
+  s->tmp = ox_test_tmpdir (name);
+  s->plain = fmt ("%s/plain", s->tmp);
+  s->enc = fmt ("%s/enc", s->tmp);
+  s->enc_key = fmt ("%s.key", s->enc);
+  ox_test_capture (0);
+  test_store (s->plain, 0, "vol", 2, s->ids);
+  test_store (s->enc, 1, "vol", 1, &s->enc_id);
+}
+
+/* Remove the stores of S and free its names. */
+static inline void
+cmd_stores_free (struct cmd_stores *s)
+{
+  ox_test_rmtree (s->tmp);
+  free (s->enc_key);
+  free (s->enc);
+  free (s->plain);
+  free (s->tmp);
+}
+
 #endif

@@ -12,8 +12,7 @@
 #include "cmdtest.h"
 #include "units.h"
 
-static char *tmp, *plain, *enc, *enc_key;
-static uint64_t ids[2], enc_id;
+static struct cmd_stores s;
 
 /* The text that info prints for the test volume VOLUME@ID (root R), with
  * TAGS and ENCRYPTED. */
@@ -46,9 +45,9 @@ want_text (const struct ox_root *r, const char *tags, int encrypted)
 static void
 test_text (void)
 {
-  struct ox_root *r0 = test_root (plain, NULL, "vol", ids[0]);
-  struct ox_root *r1 = test_root (plain, NULL, "vol", ids[1]);
-  struct ox_root *re = test_root (enc, enc_key, "vol", enc_id);
+  struct ox_root *r0 = test_root (s.plain, NULL, "vol", s.ids[0]);
+  struct ox_root *r1 = test_root (s.plain, NULL, "vol", s.ids[1]);
+  struct ox_root *re = test_root (s.enc, s.enc_key, "vol", s.enc_id);
   char *out, *err, *want, spec[64];
   struct cli c;
 
@@ -56,7 +55,7 @@ test_text (void)
   CHECK_EQ_INT (r0->new_chunks, TEST_NEW_CHUNKS);
   /* VOLUME alone: the newest. */
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, &err, plain, "vol", NULL), 0);
+  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, &err, s.plain, "vol", NULL), 0);
   want = want_text (r1, "-", 0);
   CHECK_STR (out, want);
   CHECK_STR (err, "");
@@ -66,22 +65,23 @@ test_text (void)
   free (err);
 
   /* By id, and by tag. */
-  snprintf (spec, sizeof spec, "vol@%016" PRIx64, ids[0]);
+  snprintf (spec, sizeof spec, "vol@%016" PRIx64, s.ids[0]);
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, plain, spec, NULL), 0);
+  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, s.plain, spec, NULL), 0);
   want = want_text (r0, "old,v1", 0);
   CHECK_STR (out, want);
   free (out);
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, plain, "vol:v1", NULL), 0);
+  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, s.plain, "vol:v1", NULL),
+                0);
   CHECK_STR (out, want);
   free (want);
   free (out);
 
   /* Encrypted. */
   cmd_options (&c);
-  c.key_src.key_file = enc_key;
-  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, enc, "vol", NULL), 0);
+  c.key_src.key_file = s.enc_key;
+  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, s.enc, "vol", NULL), 0);
   want = want_text (re, "-", 1);
   CHECK_STR (out, want);
   free (want);
@@ -94,7 +94,7 @@ test_text (void)
 static void
 test_json (void)
 {
-  struct ox_root *r = test_root (plain, NULL, "vol", ids[0]);
+  struct ox_root *r = test_root (s.plain, NULL, "vol", s.ids[0]);
   char *out, *want, tb[32], ratio[64];
   double x = (double)(TEST_DATA_CHUNKS * TEST_CHUNK) / r->stored_bytes;
   struct cli c;
@@ -106,7 +106,8 @@ test_json (void)
     snprintf (ratio, sizeof ratio, "%.17g", x);
   cmd_options (&c);
   c.json = 1;
-  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, plain, "vol:old", NULL), 0);
+  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, s.plain, "vol:old", NULL),
+                0);
   want = fmt ("{\"volume\":\"vol\",\"snapshot\":\"%016" PRIx64 "\","
               "\"created\":\"%s\",\"created_unix\":%" PRIu64 ","
               "\"parent\":null,\"tags\":[\"old\",\"v1\"],\"size\":37864,"
@@ -114,7 +115,7 @@ test_json (void)
               "\"zero_chunks\":2,\"new_chunks\":7,\"deduplicated_chunks\":1,"
               "\"data_bytes\":32768,\"stored_bytes\":%" PRIu64 ","
               "\"ratio\":%s,\"manifest_pages\":1,\"encrypted\":false}\n",
-              ids[0], utc_time (r->created, tb, sizeof tb), r->created,
+              s.ids[0], utc_time (r->created, tb, sizeof tb), r->created,
               r->stored_bytes, ratio);
   CHECK_STR (out, want);
   free (want);
@@ -123,8 +124,8 @@ test_json (void)
 
   cmd_options (&c);
   c.json = 1;
-  c.key_src.key_file = enc_key;
-  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, enc, "vol", NULL), 0);
+  c.key_src.key_file = s.enc_key;
+  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, s.enc, "vol", NULL), 0);
   CHECK (strstr (out, ",\"encrypted\":true}\n") != NULL);
   free (out);
 }
@@ -136,38 +137,38 @@ test_errors (void)
   struct cli c;
 
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, plain, NULL), 2);
+  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, s.plain, NULL), 2);
   CHECK_STR (ox_test_last_error (),
              "usage: oxsnap info STORE VOLUME[@ID|:TAG]");
   CHECK_STR (out, "");
   free (out);
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_info, &c, NULL, NULL, plain, "vol", "x", NULL),
+  CHECK_EQ_INT (run_cmd (cmd_info, &c, NULL, NULL, s.plain, "vol", "x", NULL),
                 2);
   CHECK_STR (ox_test_last_error (),
              "usage: oxsnap info STORE VOLUME[@ID|:TAG]");
 
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, plain, "vol:nope", NULL),
+  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, s.plain, "vol:nope", NULL),
                 1);
-  want = fmt ("tag vol:nope not found in %s", plain);
+  want = fmt ("tag vol:nope not found in %s", s.plain);
   CHECK_STR (ox_test_last_error (), want);
   free (want);
   CHECK_STR (out, "");
   free (out);
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_info, &c, NULL, NULL, plain, "empty", NULL), 1);
-  want = fmt ("volume empty has no snapshots in %s", plain);
+  CHECK_EQ_INT (run_cmd (cmd_info, &c, NULL, NULL, s.plain, "empty", NULL), 1);
+  want = fmt ("volume empty has no snapshots in %s", s.plain);
   CHECK_STR (ox_test_last_error (), want);
   free (want);
-  snprintf (spec, sizeof spec, "vol@%016" PRIx64, ids[1] + 1);
+  snprintf (spec, sizeof spec, "vol@%016" PRIx64, s.ids[1] + 1);
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_info, &c, NULL, NULL, plain, spec, NULL), 1);
+  CHECK_EQ_INT (run_cmd (cmd_info, &c, NULL, NULL, s.plain, spec, NULL), 1);
   CHECK_EQ_INT (ox_test_errors (), 1);
 
   /* An encrypted store without its key. */
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, enc, "vol", NULL), 1);
+  CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, s.enc, "vol", NULL), 1);
   CHECK_EQ_INT (ox_test_errors (), 1);
   CHECK_STR (out, "");
   free (out);
@@ -178,25 +179,15 @@ main (void)
 {
   struct cli c;
 
-  tmp = ox_test_tmpdir ("test-cmd-info");
-  plain = fmt ("%s/plain", tmp);
-  enc = fmt ("%s/enc", tmp);
-  enc_key = fmt ("%s.key", enc);
-  ox_test_capture (0);
-  test_store (plain, 0, "vol", 2, ids);
-  test_store (enc, 1, "vol", 1, &enc_id);
+  cmd_stores_make (&s, "test-cmd-info");
   cmd_options (&c);
-  CHECK (cli_open_store (&c, plain) == 0);
-  CHECK (ox_tag_put (c.store, "vol", "v1", ids[0]) == 0);
-  CHECK (ox_tag_put (c.store, "vol", "old", ids[0]) == 0);
+  CHECK (cli_open_store (&c, s.plain) == 0);
+  CHECK (ox_tag_put (c.store, "vol", "v1", s.ids[0]) == 0);
+  CHECK (ox_tag_put (c.store, "vol", "old", s.ids[0]) == 0);
   cli_close_store (&c);
   test_text ();
   test_json ();
   test_errors ();
-  ox_test_rmtree (tmp);
-  free (enc_key);
-  free (enc);
-  free (plain);
-  free (tmp);
+  cmd_stores_free (&s);
   return 0;
 }

@@ -16,15 +16,14 @@
 #include "catalog.h"
 #include "cmdtest.h"
 
-static char *tmp, *plain, *enc, *enc_key;
-static uint64_t ids[2], enc_id;
+static struct cmd_stores s;
 static int ntargets;
 
 /* A new target path (malloc'd) in the test directory. */
 static char *
 target (void)
 {
-  return fmt ("%s/target%d.img", tmp, ntargets++);
+  return fmt ("%s/target%d.img", s.tmp, ntargets++);
 }
 
 /* Fail unless PATH holds exactly the test image of SEED, and no partial
@@ -63,11 +62,11 @@ test_restore (void)
 
   /* VOLUME alone: the newest (seed 2). */
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_restore, &c, &out, &err, plain, "vol", t, NULL),
+  CHECK_EQ_INT (run_cmd (cmd_restore, &c, &out, &err, s.plain, "vol", t, NULL),
                 0);
   check_image (t, 2);
   want = fmt ("oxsnap: restored vol@%016" PRIx64 " (36.98 KiB) to %s in ",
-              ids[1], t);
+              s.ids[1], t);
   CHECK (strncmp (err, want, strlen (want)) == 0);
   CHECK (strstr (err, " MB/s\n") != NULL);
   CHECK (strchr (err, '\n') == err + strlen (err) - 1);
@@ -80,11 +79,11 @@ test_restore (void)
 
   /* By id with one job, by tag with many; -q says nothing. */
   t = target ();
-  snprintf (spec, sizeof spec, "vol@%016" PRIx64, ids[0]);
+  snprintf (spec, sizeof spec, "vol@%016" PRIx64, s.ids[0]);
   cmd_options (&c);
   c.jobs = 1;
   c.quiet = 1;
-  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, &err, plain, spec, t, NULL),
+  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, &err, s.plain, spec, t, NULL),
                 0);
   check_image (t, 1);
   CHECK_STR (err, "");
@@ -95,16 +94,17 @@ test_restore (void)
   c.jobs = 16;
   c.quiet = 1;
   CHECK_EQ_INT (
-      run_cmd (cmd_restore, &c, NULL, NULL, plain, "vol:first", t, NULL), 0);
+      run_cmd (cmd_restore, &c, NULL, NULL, s.plain, "vol:first", t, NULL), 0);
   check_image (t, 1);
   free (t);
 
   /* Encrypted, with the key. */
   t = target ();
   cmd_options (&c);
-  c.key_src.key_file = enc_key;
+  c.key_src.key_file = s.enc_key;
   c.quiet = 1;
-  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, enc, "vol", t, NULL), 0);
+  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, s.enc, "vol", t, NULL),
+                0);
   check_image (t, 1);
   free (t);
 }
@@ -120,14 +120,14 @@ test_existing_target (void)
   ox_test_write_file (t, "", 0);
   cmd_options (&c);
   c.quiet = 1;
-  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, plain, "vol", t, NULL),
+  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, s.plain, "vol", t, NULL),
                 0);
   check_image (t, 2);
 
   /* A file with data is not, unless --force. */
   ox_test_write_file (t, "keep", 4);
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, plain, "vol", t, NULL),
+  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, s.plain, "vol", t, NULL),
                 1);
   want = fmt ("target %s exists; use --force to replace it", t);
   CHECK_STR (ox_test_last_error (), want);
@@ -137,16 +137,16 @@ test_existing_target (void)
   cmd_options (&c);
   c.force = 1;
   c.quiet = 1;
-  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, plain, "vol", t, NULL),
+  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, s.plain, "vol", t, NULL),
                 0);
   check_image (t, 2);
   free (t);
 
   /* A directory is neither a file nor a device. */
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, plain, "vol", tmp, NULL),
-                1);
-  want = fmt ("target %s is not a regular file or a block device", tmp);
+  CHECK_EQ_INT (
+      run_cmd (cmd_restore, &c, NULL, NULL, s.plain, "vol", s.tmp, NULL), 1);
+  want = fmt ("target %s is not a regular file or a block device", s.tmp);
   CHECK_STR (ox_test_last_error (), want);
   free (want);
 }
@@ -156,7 +156,7 @@ test_existing_target (void)
 static void
 test_failed_restore (void)
 {
-  char *dir = fmt ("%s/broken", tmp), *seg, *t = target (), *want, *partial;
+  char *dir = fmt ("%s/broken", s.tmp), *seg, *t = target (), *want, *partial;
   uint64_t id;
   struct cli c;
 
@@ -175,9 +175,9 @@ test_failed_restore (void)
 
   /* A target in a directory that does not exist. */
   free (t);
-  t = fmt ("%s/no/such/dir.img", tmp);
+  t = fmt ("%s/no/such/dir.img", s.tmp);
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, plain, "vol", t, NULL),
+  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, s.plain, "vol", t, NULL),
                 1);
   want = fmt ("restore failed; %s was not written", t);
   CHECK_STR (ox_test_last_error (), want);
@@ -195,25 +195,27 @@ test_errors (void)
   struct cli c;
 
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_restore, &c, &out, NULL, plain, "vol", NULL), 2);
+  CHECK_EQ_INT (run_cmd (cmd_restore, &c, &out, NULL, s.plain, "vol", NULL),
+                2);
   CHECK_STR (ox_test_last_error (),
              "usage: oxsnap restore STORE VOLUME[@ID|:TAG] TARGET");
   CHECK_STR (out, "");
   free (out);
   cmd_options (&c);
   CHECK_EQ_INT (
-      run_cmd (cmd_restore, &c, NULL, NULL, plain, "vol", t, "x", NULL), 2);
+      run_cmd (cmd_restore, &c, NULL, NULL, s.plain, "vol", t, "x", NULL), 2);
 
   /* No such snapshot, or no key: nothing written. */
   cmd_options (&c);
   CHECK_EQ_INT (
-      run_cmd (cmd_restore, &c, NULL, NULL, plain, "vol:nope", t, NULL), 1);
-  want = fmt ("tag vol:nope not found in %s", plain);
+      run_cmd (cmd_restore, &c, NULL, NULL, s.plain, "vol:nope", t, NULL), 1);
+  want = fmt ("tag vol:nope not found in %s", s.plain);
   CHECK_STR (ox_test_last_error (), want);
   CHECK (access (t, F_OK) == -1);
   free (want);
   cmd_options (&c);
-  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, enc, "vol", t, NULL), 1);
+  CHECK_EQ_INT (run_cmd (cmd_restore, &c, NULL, NULL, s.enc, "vol", t, NULL),
+                1);
   CHECK_EQ_INT (ox_test_errors (), 1);
   CHECK (access (t, F_OK) == -1);
   free (t);
@@ -224,25 +226,15 @@ main (void)
 {
   struct cli c;
 
-  tmp = ox_test_tmpdir ("test-cmd-restore");
-  plain = fmt ("%s/plain", tmp);
-  enc = fmt ("%s/enc", tmp);
-  enc_key = fmt ("%s.key", enc);
-  ox_test_capture (0);
-  test_store (plain, 0, "vol", 2, ids);
-  test_store (enc, 1, "vol", 1, &enc_id);
+  cmd_stores_make (&s, "test-cmd-restore");
   cmd_options (&c);
-  CHECK (cli_open_store (&c, plain) == 0);
-  CHECK (ox_tag_put (c.store, "vol", "first", ids[0]) == 0);
+  CHECK (cli_open_store (&c, s.plain) == 0);
+  CHECK (ox_tag_put (c.store, "vol", "first", s.ids[0]) == 0);
   cli_close_store (&c);
   test_restore ();
   test_existing_target ();
   test_failed_restore ();
   test_errors ();
-  ox_test_rmtree (tmp);
-  free (enc_key);
-  free (enc);
-  free (plain);
-  free (tmp);
+  cmd_stores_free (&s);
   return 0;
 }
