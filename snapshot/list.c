@@ -202,7 +202,7 @@ list_all (struct cli *c)
   struct ox_json j;
   int r = 0;
 
-  if (list_volumes (c->store, &names, &n) == -1)
+  if (ox_volume_list (c->store, &names, &n) == -1)
     return 1;
   ox_json_init (&j, stdout);
   if (c->json) {

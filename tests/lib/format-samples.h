@@ -145,6 +145,7 @@ check_roots_equal (const struct ox_root *a, const struct ox_root *b)
   CHECK (a->stored_bytes == b->stored_bytes);
   CHECK (a->new_chunks == b->new_chunks);
   CHECK (strcmp (a->volume, b->volume) == 0);
+  CHECK (strcmp (a->parent_volume, b->parent_volume) == 0);
   CHECK_MEM (a->pages, b->pages, (size_t)a->npages * OX_ID_LEN);
 }
 
