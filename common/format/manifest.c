@@ -18,7 +18,10 @@
 #define ROOT_MAGIC "OXROOT\0\1"
 #define MAGIC_LEN 8
 #define PAGE_HEADER_LEN 24
-#define ROOT_VERSION 1
+/* Roots are written as version 2; version 1 roots (no parent volume, no
+ * reused count: both zero) are read as they are. */
+#define ROOT_VERSION 2
+#define ROOT_VERSION_MIN 1
 #define ROOT_FIXED_LEN 120
 #define ROOT_MAC_LEN OX_ID_LEN
 
@@ -330,7 +333,8 @@ root_validate (const char *name, const struct ox_root *r)
               name, r->npages, r->chunks_per_page, r->volume_size, cs);
     return -1;
   }
-  if (r->data_chunks > ox_root_nchunks (r) || r->new_chunks > r->data_chunks) {
+  if (r->data_chunks > ox_root_nchunks (r) || r->new_chunks > r->data_chunks
+      || r->reused_chunks > r->data_chunks - r->new_chunks) {
     ox_error ("snapshot root %s: chunk counts are inconsistent", name);
     return -1;
   }
@@ -372,7 +376,8 @@ root_write_fixed (uint8_t *p, const struct ox_root *r, size_t name_len,
   put_le64 (p + 64, r->data_chunks);
   put_le64 (p + 72, r->stored_bytes);
   put_le64 (p + 80, r->new_chunks);
-  /* 88..120 reserved, zero */
+  put_le64 (p + 88, r->reused_chunks);
+  /* 96..120 reserved, zero */
 }
 
 int
@@ -424,12 +429,16 @@ root_read_fixed (const char *name, const uint8_t *p, struct ox_root *r,
     ox_error ("snapshot root %s: bad magic (not a snapshot root)", name);
     return -1;
   }
-  if (version != ROOT_VERSION) {
+  if (version < ROOT_VERSION_MIN || version > ROOT_VERSION) {
     ox_error ("snapshot root %s: unknown format version %" PRIu32, name,
               version);
     return -1;
   }
-  if (get_le32 (p + 12) != 0 || !ox_is_zero (p + 88, ROOT_FIXED_LEN - 88)) {
+  /* Version 1 had reserved zero bytes where version 2 has the parent
+   * volume's length (62) and the reused count (88). */
+  if (get_le32 (p + 12) != 0 || !ox_is_zero (p + 96, ROOT_FIXED_LEN - 96)
+      || (version == 1
+          && (get_le16 (p + 62) != 0 || !ox_is_zero (p + 88, 8)))) {
     ox_error ("snapshot root %s: reserved fields are not zero", name);
     return -1;
   }
@@ -445,6 +454,7 @@ root_read_fixed (const char *name, const uint8_t *p, struct ox_root *r,
   r->data_chunks = get_le64 (p + 64);
   r->stored_bytes = get_le64 (p + 72);
   r->new_chunks = get_le64 (p + 80);
+  r->reused_chunks = get_le64 (p + 88);
   return 0;
 }
 

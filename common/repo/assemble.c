@@ -373,6 +373,7 @@ ox_asm_root (const struct ox_assembler *a, struct ox_root *r)
   r->data_chunks = a->stats.data_chunks;
   r->stored_bytes = a->stats.stored_bytes;
   r->new_chunks = a->stats.new_chunks;
+  r->reused_chunks = a->stats.reused_chunks;
   r->parent_id = a->parent_id;
   snprintf (r->volume, sizeof r->volume, "%s", a->volume);
   snprintf (r->parent_volume, sizeof r->parent_volume, "%s", a->parent_volume);
