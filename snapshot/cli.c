@@ -37,6 +37,7 @@ const struct option cli_long_options[] = {
   { "connections", required_argument, NULL, CLI_OPT_CONNECTIONS },
   { "bwlimit", required_argument, NULL, CLI_OPT_BWLIMIT },
   { "json", no_argument, NULL, CLI_OPT_JSON },
+  { "parent", required_argument, NULL, CLI_OPT_PARENT },
   { NULL, 0, NULL, 0 },
 };
 
@@ -112,7 +113,13 @@ cli_apply_option (struct cli *c, int opt, const char *arg)
     c->tag = arg;
     return 0;
   case CLI_OPT_CHUNK_SIZE:
-    return ox_parse_size ("--chunk-size", arg, &c->chunk_size);
+    if (ox_parse_size ("--chunk-size", arg, &c->chunk_size) == -1)
+      return -1;
+    c->chunk_size_given = 1;
+    return 0;
+  case CLI_OPT_PARENT:
+    c->parent = arg;
+    return 0;
   case CLI_OPT_SEGMENT_SIZE:
     return ox_parse_size ("--segment-size", arg, &c->segment_size);
   case CLI_OPT_COMPRESS_LEVEL:

@@ -28,7 +28,9 @@ struct cli {
   int no_encryption;
   const char *volume;
   const char *tag;
+  const char *parent; /* snapshot: --parent VOL[@ID|:TAG] */
   uint64_t chunk_size;
+  int chunk_size_given;
   uint64_t segment_size;
   int jobs;
   int compress_level;
@@ -68,6 +70,7 @@ enum cli_option {
   CLI_OPT_CONNECTIONS,
   CLI_OPT_BWLIMIT,
   CLI_OPT_JSON,
+  CLI_OPT_PARENT,
 };
 
 /* The short options of oxsnap, as getopt_long's optstring. */
@@ -126,9 +129,6 @@ void cli_close_store (struct cli *c) __attribute__ ((__nonnull__));
 
 /* Default number of worker threads: the number of online CPUs (1 to 64). */
 int cli_default_jobs (void);
-
-/* Names of all volumes of ST that have snapshots, ascending, malloc'd. */
-int list_volumes (struct ox_store *st, char ***names, size_t *n);
 
 /* The commands. ARGV holds the positional arguments only. Each returns the
  * process exit status: 0, 1 (failed) or 2 (a usage error). */

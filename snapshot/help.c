@@ -61,11 +61,14 @@ static const char overview[]
       "  --chunk-size S        chunk size, a power of two (default 256K)\n"
       "  --segment-size S      segment object size threshold (default 32M)\n"
       "  --compress-level N    zstd level 1-19 (default 1)\n"
+      "  --parent VOL[@ID|:TAG] incremental from this snapshot (default: the\n"
+      "                        volume's newest)\n"
       "\n"
       "Common options:\n"
       "  -j, --jobs N          worker threads (default: CPUs; restore 2x "
       "CPUs)\n"
-      "  --full                verify: decode and check every chunk\n"
+      "  --full                verify: decode and check every chunk;\n"
+      "                        snapshot: share nothing with earlier snapshots\n"
       "  --force               restore: replace an existing target file\n"
       "  --json                list, info, verify, status: one JSON "
       "document on stdout\n"
@@ -124,7 +127,11 @@ static const struct {
     "  --tag TAG             also tag the new snapshot\n"
     "  --chunk-size S        chunk size, a power of two (default 256K)\n"
     "  --segment-size S      segment object size threshold (default 32M)\n"
-    "  --compress-level N    zstd level 1-19 (default 1)\n" JOBS_OPT
+    "  --compress-level N    zstd level 1-19 (default 1)\n"
+    "  --parent VOL[@ID|:TAG] incremental from this snapshot (default: the\n"
+    "                        volume's newest; chunks it or the newest\n"
+    "                        snapshot of another volume stored are reused)\n"
+    "  --full                a full snapshot: share nothing\n" JOBS_OPT
         PROGRESS_OPTS QUIET_OPT KEY_OPTS,
     1,
     "oxsnap snapshot /dev/vg0/root-snap file:///srv/ox --volume root "

@@ -202,7 +202,7 @@ list_all (struct cli *c)
   struct ox_json j;
   int r = 0;
 
-  if (list_volumes (c->store, &names, &n) == -1)
+  if (ox_volume_list (c->store, &names, &n) == -1)
     return 1;
   ox_json_init (&j, stdout);
   if (c->json) {
@@ -253,6 +253,13 @@ cmd_list (struct cli *c, int argc, char **argv)
   return argc == 2 ? list_snapshots (c, argv[1]) : list_all (c);
 }
 
+/* The volume of R's parent (R's own unless the root names another). */
+static const char *
+parent_volume (const struct ox_root *r)
+{
+  return r->parent_volume[0] ? r->parent_volume : r->volume;
+}
+
 /* "info --json": the snapshot R as one JSON document (see oxsnap(1)). */
 static int
 json_info (const struct cli *c, const struct ox_root *r, const struct tags *t,
@@ -268,10 +275,13 @@ json_info (const struct cli *c, const struct ox_root *r, const struct tags *t,
   ox_json_id (&j, "snapshot", r->snapshot_id);
   ox_json_string (&j, "created", format_time (r->created, tb, sizeof tb));
   ox_json_uint (&j, "created_unix", r->created);
-  if (r->parent_id)
+  if (r->parent_id) {
     ox_json_id (&j, "parent", r->parent_id);
-  else
+    ox_json_string (&j, "parent_volume", parent_volume (r));
+  } else {
     ox_json_null (&j, "parent");
+    ox_json_null (&j, "parent_volume");
+  }
   json_tags (&j, "tags", t, r->snapshot_id);
   ox_json_uint (&j, "size", r->volume_size);
   ox_json_uint (&j, "chunk_size", r->chunk_size);
@@ -279,7 +289,9 @@ json_info (const struct cli *c, const struct ox_root *r, const struct tags *t,
   ox_json_uint (&j, "data_chunks", r->data_chunks);
   ox_json_uint (&j, "zero_chunks", nchunks - r->data_chunks);
   ox_json_uint (&j, "new_chunks", r->new_chunks);
-  ox_json_uint (&j, "deduplicated_chunks", r->data_chunks - r->new_chunks);
+  ox_json_uint (&j, "deduplicated_chunks",
+                r->data_chunks - r->new_chunks - r->reused_chunks);
+  ox_json_uint (&j, "reused_chunks", r->reused_chunks);
   ox_json_uint (&j, "data_bytes", data_bytes);
   ox_json_uint (&j, "stored_bytes", r->stored_bytes);
   if (r->stored_bytes)
@@ -325,7 +337,8 @@ cmd_info (struct cli *c, int argc, char **argv)
   printf ("snapshot:        %016" PRIx64 "\n", r->snapshot_id);
   printf ("created:         %s\n", format_time (r->created, tb, sizeof tb));
   if (r->parent_id)
-    printf ("parent:          %016" PRIx64 "\n", r->parent_id);
+    printf ("parent:          %s@%016" PRIx64 "\n", parent_volume (r),
+            r->parent_id);
   else
     printf ("parent:          - (full snapshot)\n");
   printf ("tags:            ");
@@ -338,8 +351,11 @@ cmd_info (struct cli *c, int argc, char **argv)
   printf ("chunks:          %" PRIu64 " (%" PRIu64 " with data, %" PRIu64
           " zero)\n",
           nchunks, r->data_chunks, nchunks - r->data_chunks);
-  printf ("new chunks:      %" PRIu64 " (%" PRIu64 " deduplicated)\n",
-          r->new_chunks, r->data_chunks - r->new_chunks);
+  printf ("new chunks:      %" PRIu64 " (%" PRIu64 " deduplicated",
+          r->new_chunks, r->data_chunks - r->new_chunks - r->reused_chunks);
+  if (r->parent_id || r->reused_chunks)
+    printf (", %" PRIu64 " stored before", r->reused_chunks);
+  printf (")\n");
   printf ("data:            %s\n", ox_format_size (data_bytes, a, sizeof a));
   printf ("stored:          %s\n",
           ox_format_size (r->stored_bytes, b, sizeof b));

@@ -2,7 +2,10 @@
  * the snapshot itself is written by the writer library (repo/writer.h). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "basis.h"
 
 #include "catalog.h"
 #include "cli.h"
@@ -34,12 +37,110 @@ check_options (struct cli *c)
     ox_error ("--chunk-size must be a power of two from 4K to 64M");
     return -1;
   }
+  if (c->full && c->parent) {
+    ox_error ("snapshot: --full and --parent exclude each other");
+    return -1;
+  }
   if (c->segment_size < c->chunk_size * 2 || c->segment_size > (1ull << 31)) {
     ox_error ("--segment-size must be at least twice the chunk size and at "
               "most 2G");
     return -1;
   }
   return 0;
+}
+
+/* The snapshots an incremental snapshot shares with: the parent, and the
+ * newest snapshot of every other volume of the store (store-wide dedup). */
+struct parents {
+  struct ox_basis *parent;
+  struct ox_basis **also;
+  size_t nalso;
+};
+
+static void
+parents_close (struct parents *p)
+{
+  ox_basis_close (p->parent);
+  while (p->nalso > 0)
+    ox_basis_close (p->also[--p->nalso]);
+  free (p->also);
+}
+
+/* Open the basis of snapshot SPEC into *B. Returns 0 or -1. */
+static int
+open_spec (struct cli *c, const char *spec, struct ox_basis **b)
+{
+  struct ox_root *root;
+
+  if (ox_snapshot_resolve (c->store, &c->keys, spec, &root) == -1)
+    return -1;
+  return ox_basis_open (c->store, &c->keys, root, b);
+}
+
+/* The parent: --parent's, none with --full, else the volume's newest
+ * snapshot if it has one. Its chunk size is the default. */
+static int
+open_parent (struct cli *c, struct parents *p)
+{
+  uint64_t *ids = NULL;
+  size_t n = 0;
+  uint32_t cs;
+
+  if (c->full)
+    return 0;
+  if (!c->parent) {
+    if (ox_snapshot_list (c->store, c->volume, &ids, &n) == -1)
+      return -1;
+    free (ids);
+    if (n == 0)
+      return 0; /* the first snapshot of the volume */
+  }
+  if (open_spec (c, c->parent ? c->parent : c->volume, &p->parent) == -1)
+    return -1;
+  cs = ox_basis_root (p->parent)->chunk_size;
+  if (!c->chunk_size_given)
+    c->chunk_size = cs;
+  else if (c->chunk_size != cs) {
+    ox_error ("snapshot: --chunk-size %" PRIu64 " differs from the parent's "
+              "(%s: %" PRIu32 " bytes); give the parent's, or --full",
+              c->chunk_size, ox_basis_root (p->parent)->volume, cs);
+    return -1;
+  }
+  return 0;
+}
+
+/* The newest snapshot of every volume that is neither ours nor the
+ * parent's, of our chunk size. Returns 0 or -1. */
+static int
+open_others (struct cli *c, struct parents *p)
+{
+  const char *pv = p->parent ? ox_basis_root (p->parent)->volume : "";
+  char **names = NULL;
+  size_t n = 0, i;
+  int r = 0;
+
+  if (c->full || ox_volume_list (c->store, &names, &n) == -1)
+    return c->full ? 0 : -1;
+  p->also = calloc (n ? n : 1, sizeof *p->also);
+  if (!p->also) {
+    ox_error ("out of memory");
+    r = -1;
+  }
+  for (i = 0; i < n; i++) {
+    struct ox_basis *b;
+    if (r == 0 && strcmp (names[i], c->volume) != 0
+        && strcmp (names[i], pv) != 0) {
+      if (open_spec (c, names[i], &b) == -1)
+        r = -1;
+      else if (ox_basis_root (b)->chunk_size != c->chunk_size)
+        ox_basis_close (b);
+      else
+        p->also[p->nalso++] = b;
+    }
+    free (names[i]);
+  }
+  free (names);
+  return r;
 }
 
 /* The source file or device as the writer reads it. */
@@ -76,21 +177,33 @@ show_progress (void *arg, uint64_t done, uint64_t total, int finished)
     progress_end (&sp->p);
 }
 
+/* The summary line: what was written, and where an incremental snapshot
+ * came from (its parent, how many chunks earlier snapshots held). */
 static void
-print_summary (const char *volume, const struct ox_writer_stats *st,
-               double secs)
+print_summary (const char *volume, const struct parents *p,
+               const struct ox_writer_stats *st, double secs)
 {
-  char a[32], b[32], id[17];
+  char a[32], b[32], id[17], pid[17], from[OX_NAME_MAX + 64] = "";
 
   ox_snapshot_id_format (st->snapshot_id, id);
+  if (p->parent) {
+    const struct ox_root *r = ox_basis_root (p->parent);
+    ox_snapshot_id_format (r->snapshot_id, pid);
+    snprintf (from, sizeof from, "; incremental from %s@%s", r->volume, pid);
+  }
   fprintf (stderr,
            "oxsnap: snapshot %s@%s: %s volume, %" PRIu64 " chunks (%" PRIu64
            " with data, %" PRIu64 " deduplicated), %s stored in %zu "
-           "segments, %.2f s, %.1f MB/s\n",
+           "segments, %.2f s, %.1f MB/s%s",
            volume, id, ox_format_size (st->volume_size, a, sizeof a),
            st->nchunks, st->data_chunks, st->dedup_chunks,
            ox_format_size (st->stored_bytes, b, sizeof b), st->nsegments, secs,
-           st->volume_size / 1e6 / (secs > 1e-6 ? secs : 1e-6));
+           st->volume_size / 1e6 / (secs > 1e-6 ? secs : 1e-6), from);
+  if (p->parent || p->nalso)
+    fprintf (stderr, "%s %" PRIu64 " chunks stored before\n",
+             p->parent ? "," : ";", st->reused_chunks);
+  else
+    fprintf (stderr, "\n");
 }
 
 int
@@ -101,6 +214,7 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   struct ox_writer_options o;
   struct ox_writer_stats stats;
   struct snap_progress sp;
+  struct parents par;
   double t0 = progress_now ();
   char id[17];
   int r = 1;
@@ -110,6 +224,7 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
     return 2;
   }
   memset (&src, 0, sizeof src);
+  memset (&par, 0, sizeof par);
   src.fd = -1;
   if (c->jobs > 256)
     c->jobs = 256;
@@ -117,7 +232,9 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
     r = 2;
     goto out;
   }
-  if (source_open (&src, argv[0]) == -1 || cli_open_store (c, argv[1]) == -1)
+  if (source_open (&src, argv[0]) == -1 || cli_open_store (c, argv[1]) == -1
+      || open_parent (c, &par) == -1 || check_options (c) == -1
+      || open_others (c, &par) == -1)
     goto out;
   ws = (struct ox_writer_source){ .name = argv[0],
                                   .size = src.size,
@@ -133,6 +250,9 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   o.compress_level = c->compress_level;
   o.progress = show_progress;
   o.progress_arg = &sp;
+  o.parent = par.parent;
+  o.also = par.also;
+  o.nalso = par.nalso;
   if (ox_writer_snapshot (c->store, &c->keys, &ws, c->volume, &o, &stats)
       == -1)
     goto out;
@@ -142,9 +262,10 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   ox_snapshot_id_format (stats.snapshot_id, id);
   printf ("%s\n", id);
   if (!c->quiet)
-    print_summary (c->volume, &stats, progress_now () - t0);
+    print_summary (c->volume, &par, &stats, progress_now () - t0);
   r = 0;
 out:
+  parents_close (&par);
   source_close (&src);
   return r;
 }

@@ -18,7 +18,10 @@
 #define ROOT_MAGIC "OXROOT\0\1"
 #define MAGIC_LEN 8
 #define PAGE_HEADER_LEN 24
-#define ROOT_VERSION 1
+/* Roots are written as version 2; version 1 roots (no parent volume, no
+ * reused count: both zero) are read as they are. */
+#define ROOT_VERSION 2
+#define ROOT_VERSION_MIN 1
 #define ROOT_FIXED_LEN 120
 #define ROOT_MAC_LEN OX_ID_LEN
 
@@ -305,9 +308,9 @@ root_npages (const struct ox_root *r)
 }
 
 static uint64_t
-root_len (size_t name_len, uint32_t npages)
+root_len (size_t name_len, size_t parent_len, uint32_t npages)
 {
-  return ROOT_FIXED_LEN + name_len + (uint64_t)npages * OX_ID_LEN
+  return ROOT_FIXED_LEN + name_len + parent_len + (uint64_t)npages * OX_ID_LEN
          + ROOT_MAC_LEN;
 }
 
@@ -330,7 +333,8 @@ root_validate (const char *name, const struct ox_root *r)
               name, r->npages, r->chunks_per_page, r->volume_size, cs);
     return -1;
   }
-  if (r->data_chunks > ox_root_nchunks (r) || r->new_chunks > r->data_chunks) {
+  if (r->data_chunks > ox_root_nchunks (r) || r->new_chunks > r->data_chunks
+      || r->reused_chunks > r->data_chunks - r->new_chunks) {
     ox_error ("snapshot root %s: chunk counts are inconsistent", name);
     return -1;
   }
@@ -342,11 +346,19 @@ root_validate (const char *name, const struct ox_root *r)
     ox_error ("snapshot root %s: invalid volume name", name);
     return -1;
   }
+  /* A parent volume is named only for a parent, and only if it differs. */
+  if (r->parent_volume[0]
+      && (!ox_name_valid (r->parent_volume) || r->parent_id == 0
+          || strcmp (r->parent_volume, r->volume) == 0)) {
+    ox_error ("snapshot root %s: invalid parent volume", name);
+    return -1;
+  }
   return 0;
 }
 
 static void
-root_write_fixed (uint8_t *p, const struct ox_root *r, size_t name_len)
+root_write_fixed (uint8_t *p, const struct ox_root *r, size_t name_len,
+                  size_t parent_len)
 {
   memset (p, 0, ROOT_FIXED_LEN);
   memcpy (p, ROOT_MAGIC, MAGIC_LEN);
@@ -360,11 +372,12 @@ root_write_fixed (uint8_t *p, const struct ox_root *r, size_t name_len)
   put_le32 (p + 52, r->chunks_per_page);
   put_le32 (p + 56, r->npages);
   put_le16 (p + 60, (uint16_t)name_len);
-  put_le16 (p + 62, 0);
+  put_le16 (p + 62, (uint16_t)parent_len);
   put_le64 (p + 64, r->data_chunks);
   put_le64 (p + 72, r->stored_bytes);
   put_le64 (p + 80, r->new_chunks);
-  /* 88..120 reserved, zero */
+  put_le64 (p + 88, r->reused_chunks);
+  /* 96..120 reserved, zero */
 }
 
 int
@@ -373,6 +386,7 @@ ox_root_encode (const struct ox_keys *k, const struct ox_root *r, void **data,
 {
   char key[OX_KEY_MAX];
   size_t name_len = strnlen (r->volume, sizeof r->volume);
+  size_t parent_len = strnlen (r->parent_volume, sizeof r->parent_volume);
   uint64_t n;
   uint8_t *buf, *p;
 
@@ -382,16 +396,18 @@ ox_root_encode (const struct ox_keys *k, const struct ox_root *r, void **data,
     errno = EINVAL;
     return -1;
   }
-  n = root_len (name_len, r->npages);
+  n = root_len (name_len, parent_len, r->npages);
   buf = malloc (n);
   if (buf == NULL) {
     ox_error ("malloc: %m");
     return -1;
   }
-  root_write_fixed (buf, r, name_len);
+  root_write_fixed (buf, r, name_len, parent_len);
   p = buf + ROOT_FIXED_LEN;
   memcpy (p, r->volume, name_len);
   p += name_len;
+  memcpy (p, r->parent_volume, parent_len);
+  p += parent_len;
   if (r->npages)
     memcpy (p, r->pages, (size_t)r->npages * OX_ID_LEN);
   p += (size_t)r->npages * OX_ID_LEN;
@@ -401,10 +417,11 @@ ox_root_encode (const struct ox_keys *k, const struct ox_root *r, void **data,
   return 0;
 }
 
-/* Read the fixed fields of a root into R; *NAME_LEN from the header. */
+/* Read the fixed fields of a root into R; *NAME_LEN and *PARENT_LEN from
+ * the header. */
 static int
 root_read_fixed (const char *name, const uint8_t *p, struct ox_root *r,
-                 uint16_t *name_len)
+                 uint16_t *name_len, uint16_t *parent_len)
 {
   uint32_t version = get_le32 (p + 8);
 
@@ -412,13 +429,16 @@ root_read_fixed (const char *name, const uint8_t *p, struct ox_root *r,
     ox_error ("snapshot root %s: bad magic (not a snapshot root)", name);
     return -1;
   }
-  if (version != ROOT_VERSION) {
+  if (version < ROOT_VERSION_MIN || version > ROOT_VERSION) {
     ox_error ("snapshot root %s: unknown format version %" PRIu32, name,
               version);
     return -1;
   }
-  if (get_le32 (p + 12) != 0 || get_le16 (p + 62) != 0
-      || !ox_is_zero (p + 88, ROOT_FIXED_LEN - 88)) {
+  /* Version 1 had reserved zero bytes where version 2 has the parent
+   * volume's length (62) and the reused count (88). */
+  if (get_le32 (p + 12) != 0 || !ox_is_zero (p + 96, ROOT_FIXED_LEN - 96)
+      || (version == 1
+          && (get_le16 (p + 62) != 0 || !ox_is_zero (p + 88, 8)))) {
     ox_error ("snapshot root %s: reserved fields are not zero", name);
     return -1;
   }
@@ -430,9 +450,11 @@ root_read_fixed (const char *name, const uint8_t *p, struct ox_root *r,
   r->chunks_per_page = get_le32 (p + 52);
   r->npages = get_le32 (p + 56);
   *name_len = get_le16 (p + 60);
+  *parent_len = get_le16 (p + 62);
   r->data_chunks = get_le64 (p + 64);
   r->stored_bytes = get_le64 (p + 72);
   r->new_chunks = get_le64 (p + 80);
+  r->reused_chunks = get_le64 (p + 88);
   return 0;
 }
 
@@ -457,19 +479,23 @@ root_check_mac (const struct ox_keys *k, const char *name, const uint8_t *p,
 static int
 root_parse (const char *name, const uint8_t *p, size_t len, struct ox_root *r)
 {
-  uint16_t name_len;
+  uint16_t name_len, parent_len;
 
-  if (root_read_fixed (name, p, r, &name_len) == -1)
+  if (root_read_fixed (name, p, r, &name_len, &parent_len) == -1)
     return -1;
-  if (name_len > OX_NAME_MAX || root_len (name_len, r->npages) != len) {
-    ox_error ("snapshot root %s: invalid length (%zu bytes for a name of "
-              "%" PRIu16 " bytes and %" PRIu32 " pages)",
-              name, len, name_len, r->npages);
+  if (name_len > OX_NAME_MAX || parent_len > OX_NAME_MAX
+      || root_len (name_len, parent_len, r->npages) != len) {
+    ox_error ("snapshot root %s: invalid length (%zu bytes for names of "
+              "%" PRIu16 " and %" PRIu16 " bytes and %" PRIu32 " pages)",
+              name, len, name_len, parent_len, r->npages);
     return -1;
   }
   memcpy (r->volume, p + ROOT_FIXED_LEN, name_len);
   r->volume[name_len] = '\0';
-  if (strlen (r->volume) != name_len) {
+  memcpy (r->parent_volume, p + ROOT_FIXED_LEN + name_len, parent_len);
+  r->parent_volume[parent_len] = '\0';
+  if (strlen (r->volume) != name_len
+      || strlen (r->parent_volume) != parent_len) {
     ox_error ("snapshot root %s: invalid volume name", name);
     return -1;
   }
@@ -481,7 +507,7 @@ root_parse (const char *name, const uint8_t *p, size_t len, struct ox_root *r)
       ox_error ("calloc: %m");
       return -1;
     }
-    memcpy (r->pages, p + ROOT_FIXED_LEN + name_len,
+    memcpy (r->pages, p + ROOT_FIXED_LEN + name_len + parent_len,
             (size_t)r->npages * OX_ID_LEN);
   }
   return 0;

@@ -160,7 +160,12 @@ struct ox_root {
   uint32_t chunks_per_page;
   uint32_t npages;
   uint64_t data_chunks, stored_bytes, new_chunks;
+  uint64_t reused_chunks; /* data chunks whose frames earlier snapshots
+                             stored (version 2; 0 in version 1) */
   char volume[OX_NAME_MAX + 1];
+  /* The parent's volume when it is not VOLUME (FORMAT.md 6.2: a parent of
+   * another volume, a golden image say); "" for the same volume or none. */
+  char parent_volume[OX_NAME_MAX + 1];
   uint8_t (*pages)[OX_ID_LEN]; /* npages page ids */
 };
 

@@ -6,9 +6,17 @@
  * where: segment, offset, length). Each page lists the segments its
  * entries name in a table of its own; page_local maps a snapshot-wide
  * segment index to its place in the current page's table.
+ *
+ * An incremental snapshot first learns the frames of earlier snapshots
+ * (ox_asm_add_known): their segments join the snapshot-wide table without
+ * being this snapshot's, and a chunk with a known id is referenced where it
+ * is, never stored again. Known ids live in a map of their own that is not
+ * written once chunks are added, so the writer's workers may look ids up
+ * in it (ox_asm_is_known) while the packer adds chunks.
  */
 #include "assemble.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +39,14 @@ struct ox_assembler {
   size_t seg_buf_cap;
   const struct ox_assembler_ops *ops;
 
-  struct ox_idmap *dedup; /* chunk id -> where its frame is */
+  struct ox_idmap *dedup;      /* chunk id -> where this snapshot stored it */
+  struct ox_idmap *known;      /* chunk id -> a frame of an earlier snapshot */
+  struct ox_idmap *known_segs; /* padded segment id -> index in segids */
+  struct ox_idmap *known_pages; /* page ids of earlier snapshots */
   uint8_t (*segids)[OX_SEGMENT_ID_LEN];
-  size_t segcap;
+  size_t nsegids, segcap; /* known segments and this snapshot's */
+  uint64_t parent_id;
+  char parent_volume[OX_NAME_MAX + 1];
   struct ox_segment_writer *cur; /* the segment being built, or NULL */
   uint8_t *cur_buf;              /* its buffer */
   uint32_t cur_seg;              /* its index in segids */
@@ -66,13 +79,17 @@ ox_asm_new (const struct ox_keys *k, uint64_t snap_id, const char *volume,
   a->seg_buf_cap = seg_buf_cap;
   a->ops = ops;
   a->dedup = ox_idmap_new ();
+  a->known = ox_idmap_new ();
+  a->known_segs = ox_idmap_new ();
+  a->known_pages = ox_idmap_new ();
   a->page_codec = ox_codec_new (PAGE_COMPRESS_LEVEL);
   a->page.segments
       = calloc (OX_DEFAULT_CHUNKS_PER_PAGE, sizeof *a->page.segments);
   a->page.entries
       = calloc (OX_DEFAULT_CHUNKS_PER_PAGE, sizeof *a->page.entries);
   a->page_ids = calloc (npages ? npages : 1, sizeof *a->page_ids);
-  if (!a->dedup || !a->page_codec || !a->page.segments || !a->page.entries
+  if (!a->dedup || !a->known || !a->known_segs || !a->known_pages
+      || !a->page_codec || !a->page.segments || !a->page.entries
       || !a->page_ids) {
     ox_error ("out of memory");
     ox_asm_free (a);
@@ -89,6 +106,9 @@ ox_asm_free (struct ox_assembler *a)
   ox_segw_free (a->cur);
   free (a->cur_buf);
   ox_idmap_free (a->dedup);
+  ox_idmap_free (a->known);
+  ox_idmap_free (a->known_segs);
+  ox_idmap_free (a->known_pages);
   free (a->segids);
   free (a->page_local);
   free (a->page.segments);
@@ -98,18 +118,16 @@ ox_asm_free (struct ox_assembler *a)
   free (a);
 }
 
-/* Start a new current segment. */
+/* Append SEG_ID to the snapshot-wide segment table; returns its index in
+ * *INDEX. Returns 0 or -1. */
 static int
-new_segment (struct ox_assembler *a)
+add_segment_id (struct ox_assembler *a, const uint8_t *seg_id, uint32_t *index)
 {
-  a->cur_buf = a->ops->segment_buffer (a->ops->opaque);
-  if (!a->cur_buf)
+  if (a->nsegids >= UINT32_MAX) {
+    ox_error ("too many segments");
     return -1;
-  a->cur = ox_segw_new_in (a->k, a->snap_id, a->volume, a->cur_buf,
-                           a->seg_buf_cap);
-  if (!a->cur)
-    return -1;
-  if (a->stats.nsegments == a->segcap) {
+  }
+  if (a->nsegids == a->segcap) {
     size_t ncap = a->segcap ? a->segcap * 2 : 64;
     void *n = realloc (a->segids, ncap * sizeof *a->segids);
     void *m = realloc (a->page_local, ncap * sizeof *a->page_local);
@@ -125,10 +143,82 @@ new_segment (struct ox_assembler *a)
             (ncap - a->segcap) * sizeof *a->page_local);
     a->segcap = ncap;
   }
-  memcpy (a->segids[a->stats.nsegments], ox_segw_id (a->cur),
-          OX_SEGMENT_ID_LEN);
-  a->cur_seg = (uint32_t)a->stats.nsegments++;
+  memcpy (a->segids[a->nsegids], seg_id, OX_SEGMENT_ID_LEN);
+  *index = (uint32_t)a->nsegids++;
   return 0;
+}
+
+/* Start a new current segment. */
+static int
+new_segment (struct ox_assembler *a)
+{
+  a->cur_buf = a->ops->segment_buffer (a->ops->opaque);
+  if (!a->cur_buf)
+    return -1;
+  a->cur = ox_segw_new_in (a->k, a->snap_id, a->volume, a->cur_buf,
+                           a->seg_buf_cap);
+  if (!a->cur || add_segment_id (a, ox_segw_id (a->cur), &a->cur_seg) == -1)
+    return -1;
+  a->stats.nsegments++;
+  return 0;
+}
+
+int
+ox_asm_add_known (struct ox_assembler *a,
+                  const uint8_t seg_id[OX_SEGMENT_ID_LEN],
+                  const uint8_t id[OX_ID_LEN], uint32_t offset,
+                  uint32_t length)
+{
+  uint8_t key[OX_ID_LEN] = { 0 };
+  const struct ox_idmap_value *seg;
+  struct ox_idmap_value v = { .offset = offset, .length = length };
+
+  if (a->stats.chunks > 0) {
+    ox_error ("internal error: a known frame after the first chunk");
+    return -1;
+  }
+  if (ox_idmap_find (a->known, id))
+    return 0; /* the first location of an id is the one referenced */
+  /* Segment ids are 16 bytes; the map's keys 32 (the rest zero). */
+  memcpy (key, seg_id, OX_SEGMENT_ID_LEN);
+  seg = ox_idmap_find (a->known_segs, key);
+  if (seg)
+    v.segment = seg->segment;
+  else {
+    struct ox_idmap_value sv = { 0 };
+    if (add_segment_id (a, seg_id, &sv.segment) == -1
+        || ox_idmap_insert (a->known_segs, key, &sv) == -1)
+      return -1;
+    v.segment = sv.segment;
+  }
+  if (ox_idmap_insert (a->known, id, &v) == -1)
+    return -1;
+  a->stats.known_chunks++;
+  return 0;
+}
+
+int
+ox_asm_add_known_page (struct ox_assembler *a, const uint8_t id[OX_ID_LEN])
+{
+  struct ox_idmap_value v = { 0 };
+
+  return ox_idmap_insert (a->known_pages, id, &v);
+}
+
+int
+ox_asm_is_known (const struct ox_assembler *a, const uint8_t id[OX_ID_LEN])
+{
+  return ox_idmap_find (a->known, id) != NULL;
+}
+
+void
+ox_asm_set_parent (struct ox_assembler *a, const char *volume,
+                   uint64_t parent_id)
+{
+  a->parent_id = parent_id;
+  a->parent_volume[0] = '\0';
+  if (parent_id && strcmp (volume, a->volume) != 0)
+    snprintf (a->parent_volume, sizeof a->parent_volume, "%s", volume);
 }
 
 /* Hand the current segment to OPS. */
@@ -166,7 +256,11 @@ flush_page (struct ox_assembler *a)
   if (ox_page_seal (a->k, a->page_codec, &a->page, &obj, &len, id) == -1)
     return -1;
   ox_page_key (id, key);
-  if (a->ops->page_done (a->ops->opaque, key, obj, len) == -1) {
+  if (ox_idmap_find (a->known_pages, id)) {
+    /* Content-addressed: an earlier snapshot stored these very entries. */
+    free (obj);
+    a->stats.reused_pages++;
+  } else if (a->ops->page_done (a->ops->opaque, key, obj, len) == -1) {
     free (obj);
     return -1;
   }
@@ -222,6 +316,12 @@ ox_asm_add_chunk (struct ox_assembler *a, const uint8_t id[OX_ID_LEN],
   if (found) {
     v = *found;
     a->stats.dedup_chunks++;
+  } else if ((found = ox_idmap_find (a->known, id))) {
+    v = *found;
+    a->stats.reused_chunks++;
+  } else if (!frame) {
+    ox_error ("internal error: chunk %" PRIu64 " has no frame", idx);
+    return -1;
   } else {
     size_t need
         = frame_len + OX_SEGMENT_FRAME_ENTRY_LEN + OX_SEGMENT_REF_ENTRY_LEN;
@@ -273,7 +373,10 @@ ox_asm_root (const struct ox_assembler *a, struct ox_root *r)
   r->data_chunks = a->stats.data_chunks;
   r->stored_bytes = a->stats.stored_bytes;
   r->new_chunks = a->stats.new_chunks;
+  r->reused_chunks = a->stats.reused_chunks;
+  r->parent_id = a->parent_id;
   snprintf (r->volume, sizeof r->volume, "%s", a->volume);
+  snprintf (r->parent_volume, sizeof r->parent_volume, "%s", a->parent_volume);
   r->pages = a->page_ids;
 }
 

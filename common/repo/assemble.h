@@ -35,13 +35,16 @@ struct ox_assembler_ops {
 
 /* The counts of a snapshot so far (all of it after ox_asm_finish). */
 struct ox_asm_stats {
-  uint64_t chunks;       /* added so far */
-  uint64_t data_chunks;  /* chunks that are not ZERO */
-  uint64_t dedup_chunks; /* data chunks whose id was stored before */
-  uint64_t new_chunks;   /* frames stored */
-  uint64_t stored_bytes; /* bytes of those frames */
-  size_t nsegments;      /* segments started */
-  uint32_t npages;       /* pages finished */
+  uint64_t chunks;        /* added so far */
+  uint64_t data_chunks;   /* chunks that are not ZERO */
+  uint64_t dedup_chunks;  /* data chunks whose id this snapshot stored */
+  uint64_t reused_chunks; /* data chunks referencing a known frame */
+  uint64_t known_chunks;  /* known frames (distinct ids) */
+  uint64_t new_chunks;    /* frames stored */
+  uint64_t stored_bytes;  /* bytes of those frames */
+  size_t nsegments;       /* segments started */
+  uint32_t npages;        /* pages finished */
+  uint32_t reused_pages;  /* of those, pages known (not handed to OPS) */
 };
 
 struct ox_assembler;
@@ -57,12 +60,33 @@ ox_asm_new (const struct ox_keys *k, uint64_t snap_id, const char *volume,
             size_t seg_buf_cap, const struct ox_assembler_ops *ops)
     __attribute__ ((__nonnull__ (1, 3, 8)));
 
+/* Before the first chunk: frame ID lies in segment SEG_ID (of an earlier
+ * snapshot) at OFFSET, LENGTH bytes; a chunk of this id will reference it
+ * and not be stored again. The first location given for an id is kept.
+ * Returns 0 or -1. */
+int ox_asm_add_known (struct ox_assembler *a,
+                      const uint8_t seg_id[OX_SEGMENT_ID_LEN],
+                      const uint8_t id[OX_ID_LEN], uint32_t offset,
+                      uint32_t length) __attribute__ ((__nonnull__ (1, 2, 3)));
+/* Page ID is stored already (an earlier snapshot's): a finished page of
+ * this id is not handed to OPS. Returns 0 or -1. */
+int ox_asm_add_known_page (struct ox_assembler *a, const uint8_t id[OX_ID_LEN])
+    __attribute__ ((__nonnull__));
+/* Whether chunk ID was given to ox_asm_add_known (then the chunk needs no
+ * frame). Safe from any thread once no more known frames are added. */
+int ox_asm_is_known (const struct ox_assembler *a, const uint8_t id[OX_ID_LEN])
+    __attribute__ ((__nonnull__));
+/* Record the snapshot's parent, PARENT_ID of VOLUME (0: none), in its
+ * root. */
+void ox_asm_set_parent (struct ox_assembler *a, const char *volume,
+                        uint64_t parent_id) __attribute__ ((__nonnull__));
 /* Add the next chunk: id ID, its encoded FRAME of FRAME_LEN bytes and
- * PLAIN_LEN bytes of data. A frame whose id was added before is not stored
- * again; a full segment or page is handed to OPS. Returns 0 or -1. */
+ * PLAIN_LEN bytes of data. A frame whose id was added before, or is known,
+ * is not stored again (FRAME may then be NULL); a full segment or page is
+ * handed to OPS. Returns 0 or -1. */
 int ox_asm_add_chunk (struct ox_assembler *a, const uint8_t id[OX_ID_LEN],
                       const void *frame, size_t frame_len, uint32_t plain_len)
-    __attribute__ ((__nonnull__ (1, 2, 3)));
+    __attribute__ ((__nonnull__ (1, 2)));
 
 /* Add the next chunk as ZERO (all zeros, stored nowhere). Returns 0 or
  * -1 (handing a full page to OPS failed). */

@@ -228,3 +228,54 @@ ox_tag_get (struct ox_store *st, const char *volume, const char *tag,
   }
   return 0;
 }
+
+/* A volume is listed once, for its first snapshot key (keys come in
+ * order, so a volume's keys are adjacent). */
+struct vol_list {
+  char **names;
+  size_t n, cap;
+};
+
+static int
+collect_volume (void *opaque, const char *key, uint64_t size)
+{
+  struct vol_list *l = opaque;
+  const char *name = key + strlen ("volumes/"), *slash = strchr (name, '/');
+  char *copy;
+
+  (void)size;
+  if (!slash || strncmp (slash, "/snapshots/", 11) != 0)
+    return 0;
+  if (l->n > 0 && strlen (l->names[l->n - 1]) == (size_t)(slash - name)
+      && strncmp (l->names[l->n - 1], name, slash - name) == 0)
+    return 0;
+  if (l->n == l->cap) {
+    size_t ncap = l->cap ? l->cap * 2 : 16;
+    void *p = realloc (l->names, ncap * sizeof *l->names);
+    if (!p)
+      return -1;
+    l->names = p;
+    l->cap = ncap;
+  }
+  copy = strndup (name, slash - name);
+  if (!copy)
+    return -1;
+  l->names[l->n++] = copy;
+  return 0;
+}
+
+int
+ox_volume_list (struct ox_store *st, char ***names, size_t *n)
+{
+  struct vol_list l = { NULL, 0, 0 };
+
+  if (ox_store_list (st, "volumes/", collect_volume, &l) == -1) {
+    while (l.n > 0)
+      free (l.names[--l.n]);
+    free (l.names);
+    return -1;
+  }
+  *names = l.names;
+  *n = l.n;
+  return 0;
+}

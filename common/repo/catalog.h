@@ -17,6 +17,11 @@
 int ox_snapshot_list (struct ox_store *st, const char *volume, uint64_t **ids,
                       size_t *n);
 
+/* The names of all volumes of ST that have snapshots, ascending, into a
+ * malloc'd array of malloc'd strings. Returns 0 or -1. */
+int ox_volume_list (struct ox_store *st, char ***names, size_t *n)
+    __attribute__ ((__nonnull__ (1, 2, 3)));
+
 /* Choose and reserve an id for a new snapshot of VOLUME: the id follows the
  * volume's newest snapshot (ox_snapshot_id_after) and is claimed by a
  * create-only marker volumes/VOL/ids/ID holding a random writer nonce, so

@@ -12,6 +12,11 @@
  * packer, and at most QUEUE_MAX sealed segments wait for upload. The root
  * is written only after every segment and page it references is durable.
  *
+ * An incremental snapshot first loads the frames of its parent (and of
+ * any other snapshots given) into the assembler; a worker that finds a
+ * chunk's id among them neither compresses nor encrypts it, and the packer
+ * references the stored frame (FORMAT.md 5.2, 6.2).
+ *
  * Chunks that lie wholly in a hole of the source never reach the workers:
  * the packer records a run of them as ZERO in one go. Segments are built
  * in a small pool of reused, aligned buffers (no fresh memory to fault in
@@ -48,6 +53,7 @@ enum slot_state { SLOT_EMPTY, SLOT_BUSY, SLOT_READY };
 struct slot {
   enum slot_state state;
   int zero;
+  int known; /* an earlier snapshot stored this id: nothing encoded */
   uint8_t id[OX_ID_LEN];
   uint8_t *frame;
   size_t frame_len;
@@ -155,6 +161,7 @@ encode_chunk (struct snap *s, struct ox_codec *codec, uint8_t *buf,
   ox_chunk_range (s->src->size, s->chunk_size, idx, &off, &len);
   slot->plain_len = (uint32_t)len;
   slot->zero = 0;
+  slot->known = 0;
   if (s->src->read (s->src->opaque, buf, len, off) == -1)
     return -1;
   if (ox_is_zero (buf, len)) {
@@ -162,6 +169,11 @@ encode_chunk (struct snap *s, struct ox_codec *codec, uint8_t *buf,
     return 0;
   }
   ox_chunk_id (s->k, buf, len, slot->id);
+  /* The known map is read-only while the workers run. */
+  if (ox_asm_is_known (s->as, slot->id)) {
+    slot->known = 1;
+    return 0;
+  }
   return ox_frame_encode (codec, s->k, slot->id, buf, len, slot->frame,
                           ox_frame_bound (s->chunk_size), &slot->frame_len);
 }
@@ -419,6 +431,8 @@ pack_all (struct snap *s)
       return -1;
     if (slot->zero)
       r = ox_asm_add_zero (s->as);
+    else if (slot->known)
+      r = ox_asm_add_chunk (s->as, slot->id, NULL, 0, slot->plain_len);
     else
       r = ox_asm_add_chunk (s->as, slot->id, slot->frame, slot->frame_len,
                             slot->plain_len);
@@ -555,6 +569,57 @@ ox_writer_options_default (struct ox_writer_options *opts)
   opts->compress_level = 1;
 }
 
+/* Teach the assembler the frames and pages of snapshot B. Returns 0 or -1
+ * (a page that cannot be read fails the snapshot: never guess). */
+static int
+load_known (struct snap *s, struct ox_basis *b)
+{
+  const struct ox_root *r = ox_basis_root (b);
+  uint64_t n = ox_root_nchunks (r), i;
+  struct ox_chunk_loc loc;
+
+  for (i = 0; i < r->npages; i++)
+    if (ox_asm_add_known_page (s->as, r->pages[i]) == -1)
+      return -1;
+  for (i = 0; i < n; i++) {
+    if (ox_basis_lookup (b, i, &loc) == -1)
+      return -1;
+    if (!loc.zero
+        && ox_asm_add_known (s->as, loc.segment_id, loc.id, loc.offset,
+                             loc.length)
+               == -1)
+      return -1;
+  }
+  return 0;
+}
+
+/* Load the parent's frames and the other snapshots' (of this chunk size),
+ * and record the parent. Returns 0 or -1. */
+static int
+load_parents (struct snap *s)
+{
+  const struct ox_writer_options *o = &s->opt;
+  size_t i;
+
+  if (o->parent) {
+    const struct ox_root *p = ox_basis_root (o->parent);
+    if (p->chunk_size != s->chunk_size) {
+      ox_error ("snapshot of %s: the parent %s has chunks of %" PRIu32
+                " bytes, not %" PRIu32,
+                s->src->name, p->volume, p->chunk_size, s->chunk_size);
+      return -1;
+    }
+    ox_asm_set_parent (s->as, p->volume, p->snapshot_id);
+    if (load_known (s, o->parent) == -1)
+      return -1;
+  }
+  for (i = 0; i < o->nalso; i++)
+    if (ox_basis_root (o->also[i])->chunk_size == s->chunk_size
+        && load_known (s, o->also[i]) == -1)
+      return -1;
+  return 0;
+}
+
 /* Check what the CLI checks too (with its own messages) for other callers. */
 static int
 check_options (const struct ox_writer_source *src, const char *volume,
@@ -619,7 +684,8 @@ ox_writer_snapshot (struct ox_store *st, const struct ox_keys *k,
                                         .page_done = queue_page };
   s.as = ox_asm_new (k, s.snap_id, volume, src->size, s.chunk_size,
                      opts->segment_size, s.seg_buf_cap, &s.as_ops);
-  if (!s.as || run_pipeline (&s) == -1 || write_root (&s) == -1)
+  if (!s.as || load_parents (&s) == -1 || run_pipeline (&s) == -1
+      || write_root (&s) == -1)
     goto out;
   as = ox_asm_stats (s.as);
   stats->snapshot_id = s.snap_id;
@@ -627,6 +693,9 @@ ox_writer_snapshot (struct ox_store *st, const struct ox_keys *k,
   stats->nchunks = s.nchunks;
   stats->data_chunks = as->data_chunks;
   stats->dedup_chunks = as->dedup_chunks;
+  stats->reused_chunks = as->reused_chunks;
+  stats->known_chunks = as->known_chunks;
+  stats->reused_pages = as->reused_pages;
   stats->new_chunks = as->new_chunks;
   stats->stored_bytes = as->stored_bytes;
   stats->nsegments = as->nsegments;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "basis.h"
 #include "keys.h"
 #include "store.h"
 
@@ -39,18 +40,29 @@ struct ox_writer_options {
   int compress_level;    /* zstd level of the chunks */
   ox_writer_progress_fn *progress; /* NULL: none */
   void *progress_arg;
+  /* Incremental: the parent snapshot (recorded in the root), whose frames
+   * and pages are referenced instead of stored again; its chunk size must
+   * be CHUNK_SIZE. NULL: a full snapshot. */
+  struct ox_basis *parent;
+  /* More snapshots whose frames may be referenced (store-wide dedup);
+   * those of another chunk size are passed over. */
+  struct ox_basis *const *also;
+  size_t nalso;
 };
 
 /* What a snapshot holds, once written. */
 struct ox_writer_stats {
   uint64_t snapshot_id;
   uint64_t volume_size, nchunks;
-  uint64_t data_chunks;  /* chunks that are not all zeros */
-  uint64_t dedup_chunks; /* data chunks that repeat an earlier one */
-  uint64_t new_chunks;   /* frames stored */
-  uint64_t stored_bytes; /* bytes of those frames */
+  uint64_t data_chunks;   /* chunks that are not all zeros */
+  uint64_t dedup_chunks;  /* data chunks that repeat an earlier one */
+  uint64_t reused_chunks; /* data chunks stored by an earlier snapshot */
+  uint64_t new_chunks;    /* frames stored */
+  uint64_t stored_bytes;  /* bytes of those frames */
+  uint64_t known_chunks;  /* frames of earlier snapshots it could reuse */
   size_t nsegments;
   uint32_t npages;
+  uint32_t reused_pages; /* pages an earlier snapshot stored already */
 };
 
 /* Fill OPTS with the defaults of oxsnap snapshot (256 KiB chunks, 32 MiB

@@ -21,7 +21,7 @@ future=$(printf '%016x' $(((0x$first >> 24) + 1000 << 24 | 0x123456)))
 mkdir -p "$T/skew/volumes/v/snapshots"
 cp "$T/skew/volumes/v/snapshots/$first" "$T/skew/volumes/v/snapshots/$future"
 for i in 1 2 3; do
-  next=$(ox snapshot "$T/x" "$T/skew" --volume v -q)
+  next=$(ox snapshot "$T/x" "$T/skew" --volume v -q --full)
   [ $((0x$next >> 24)) -eq $(((0x$future >> 24) + 1)) ] ||
     fail "id $next after $future: time part is not the next second"
   [[ $next > $future ]] || fail "id $next is not after $future"

@@ -42,8 +42,10 @@ done <"$T/commands"
 assert_grep '--json' "$T/h-status"
 ! grep -qE -- '--key-file|--endpoint|--full|--volume' "$T/h-status" ||
   fail "status --help lists options of other commands"
-! grep -qE -- '--json|--full|--force' "$T/h-snapshot" ||
+! grep -qE -- '--json|--force' "$T/h-snapshot" ||
   fail "snapshot --help lists options of other commands"
+assert_grep '--full ' "$T/h-snapshot"
+assert_grep '--parent VOL' "$T/h-snapshot"
 assert_grep '--volume NAME' "$T/h-snapshot"
 assert_grep '--endpoint URL' "$T/h-snapshot"
 assert_grep '--full' "$T/h-verify"

@@ -21,7 +21,7 @@ a1=$(ox snapshot "$T/img" "$s" --volume alpha --chunk-size 64K)
 sleep 1.1 # snapshot ids are ordered by seconds
 a2=$(ox snapshot "$T/img" "$s" --volume alpha --chunk-size 64K --tag good)
 ox tag "$s" alpha@"$a2" best
-b1=$(ox snapshot "$T/img" "$s" --volume beta --chunk-size 64K)
+b1=$(ox snapshot "$T/img" "$s" --volume beta --chunk-size 64K --full)
 
 json () { # json FILE PYTHON-EXPRESSION-OF-d: print its value
   $PYTHON -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"

@@ -25,7 +25,7 @@ for cs in 4K 64K 1M; do
     esac
     before=$(count_segments "$T/store")
     id=$(ox snapshot "$img" "$T/store" --volume "v$cs" --chunk-size "$cs" \
-      --segment-size "$seg" --jobs "$jobs")
+      --segment-size "$seg" --jobs "$jobs" --full)
     segs=$(($(count_segments "$T/store") - before))
     echo "chunk $cs, segments of $seg, $jobs jobs: $segs segments"
     [ "$segs" -ge "$minsegs" ] || fail "only $segs segments for $cs chunks"

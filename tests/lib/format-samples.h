@@ -122,6 +122,7 @@ sample_root (void)
     .data_chunks = 7,
     .stored_bytes = 123456789,
     .new_chunks = 5,
+    .reused_chunks = 1,
     .volume = "vm1",
     .pages = root_pages,
   };
@@ -144,7 +145,9 @@ check_roots_equal (const struct ox_root *a, const struct ox_root *b)
   CHECK (a->data_chunks == b->data_chunks);
   CHECK (a->stored_bytes == b->stored_bytes);
   CHECK (a->new_chunks == b->new_chunks);
+  CHECK (a->reused_chunks == b->reused_chunks);
   CHECK (strcmp (a->volume, b->volume) == 0);
+  CHECK (strcmp (a->parent_volume, b->parent_volume) == 0);
   CHECK_MEM (a->pages, b->pages, (size_t)a->npages * OX_ID_LEN);
 }
 

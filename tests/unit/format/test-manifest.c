@@ -146,6 +146,47 @@ remac (const struct ox_keys *k, uint8_t *data, size_t len)
   ox_mac (k, data, len - OX_ID_LEN, data + len - OX_ID_LEN);
 }
 
+/* A root whose parent is a snapshot of another volume (FORMAT.md 6.2):
+ * parent_len at 62, the parent's name after the volume's. */
+static void
+test_root_parent_volume (const struct ox_keys *k)
+{
+  struct ox_root r = sample_root (), *got;
+  uint8_t *data;
+  size_t len;
+
+  strcpy (r.parent_volume, "golden-image");
+  CHECK (ox_root_encode (k, &r, (void **)&data, &len) == 0);
+  CHECK_EQ_INT (len, 120 + 3 + 12 + NPAGES * 32 + 32);
+  CHECK_EQ_INT (data[60], 3);
+  CHECK_EQ_INT (data[62], 12);
+  CHECK_MEM (data + 120, "vm1golden-image", 15);
+  CHECK_MEM (data + 135, root_pages, NPAGES * 32);
+  CHECK (ox_root_decode (k, "n", data, len, &got) == 0);
+  check_roots_equal (&r, got);
+  ox_root_free (got);
+
+  /* Authentic but invalid: the parent named the same as the volume, a
+   * parent volume without a parent id, a bad name. */
+  memcpy (data + 123, "vm1\0\0\0\0\0\0\0\0\0", 12);
+  data[62] = 3;
+  memmove (data + 126, data + 135, NPAGES * 32);
+  len -= 9;
+  remac (k, data, len);
+  root_decode_bad (k, data, len, "invalid parent volume");
+  data[124] = '/';
+  remac (k, data, len);
+  root_decode_bad (k, data, len, "invalid parent volume");
+  data[124] = 'm';
+  memset (data + 32, 0, 8); /* parent_id */
+  remac (k, data, len);
+  root_decode_bad (k, data, len, "invalid parent volume");
+  data[125] = '\0';
+  remac (k, data, len);
+  root_decode_bad (k, data, len, "invalid volume name");
+  free (data);
+}
+
 static void
 test_root_codec (const struct ox_keys *k, const struct ox_keys *other)
 {
@@ -158,8 +199,9 @@ test_root_codec (const struct ox_keys *k, const struct ox_keys *other)
   CHECK (ox_root_encode (k, &r, (void **)&data, &len) == 0);
   CHECK_EQ_INT (len, 120 + 3 + NPAGES * 32 + 32);
   CHECK_MEM (data, "OXROOT\0\1", 8);
-  CHECK_EQ_INT (le32 (data + 8), 1);
+  CHECK_EQ_INT (le32 (data + 8), 2);
   CHECK_EQ_INT (le32 (data + 48), 65536);
+  CHECK_EQ_INT (le32 (data + 88), 1); /* reused_chunks */
   CHECK_EQ_INT (le32 (data + 56), NPAGES);
   CHECK_MEM (data + 120, "vm1", 3);
   CHECK_MEM (data + 123, root_pages, NPAGES * 32);
@@ -198,9 +240,13 @@ test_root_codec (const struct ox_keys *k, const struct ox_keys *other)
   } while (0)
 
   MUTATE (copy[1] ^= 1, "bad magic");
-  MUTATE (set_le32 (copy + 8, 2), "unknown format version 2");
+  MUTATE (set_le32 (copy + 8, 3), "unknown format version 3");
+  MUTATE (set_le32 (copy + 8, 0), "unknown format version 0");
+  /* Version 1 has no reused count (reserved there). */
+  MUTATE (set_le32 (copy + 8, 1), "reserved");
+  MUTATE (set_le64 (copy + 88, 3), "chunk counts are inconsistent");
   MUTATE (set_le32 (copy + 12, 1), "reserved");
-  MUTATE (copy[62] = 1, "reserved");
+  MUTATE (copy[62] = 1, "invalid length"); /* parent_len */
   MUTATE (copy[100] = 1, "reserved");
   MUTATE (set_le64 (copy + 16, 0), "snapshot id is zero");
   MUTATE (set_le32 (copy + 48, 65535), "invalid chunk size");
@@ -240,9 +286,22 @@ test_root_codec (const struct ox_keys *k, const struct ox_keys *other)
   r.data_chunks = 11; /* more data chunks than the volume has */
   CHECK (ox_root_encode (k, &r, &junk, &len) == -1);
   r = sample_root ();
+  r.reused_chunks = 3; /* new + reused > data */
+  CHECK (ox_root_encode (k, &r, &junk, &len) == -1);
+  r = sample_root ();
   r.new_chunks = 8; /* more new chunks than data chunks */
   CHECK (ox_root_encode (k, &r, &junk, &len) == -1);
-  CHECK_EQ_INT (ox_test_errors (), 6);
+  r = sample_root ();
+  strcpy (r.parent_volume, "vm1"); /* named only when it differs */
+  CHECK (ox_root_encode (k, &r, &junk, &len) == -1);
+  r = sample_root ();
+  r.parent_id = 0; /* a parent volume without a parent */
+  strcpy (r.parent_volume, "gold");
+  CHECK (ox_root_encode (k, &r, &junk, &len) == -1);
+  r = sample_root ();
+  strcpy (r.parent_volume, "go/ld");
+  CHECK (ox_root_encode (k, &r, &junk, &len) == -1);
+  CHECK_EQ_INT (ox_test_errors (), 10);
 
   /* Edge sizes: 64 MiB chunks; exactly one page; an empty volume. */
   r = sample_root ();
@@ -251,6 +310,7 @@ test_root_codec (const struct ox_keys *k, const struct ox_keys *other)
   r.npages = 1;
   r.data_chunks = 1;
   r.new_chunks = 1;
+  r.reused_chunks = 0;
   free (data);
   CHECK (ox_root_encode (k, &r, (void **)&data, &len) == 0);
   CHECK (ox_root_decode (k, "n", data, len, &got) == 0);
@@ -261,12 +321,25 @@ test_root_codec (const struct ox_keys *k, const struct ox_keys *other)
   r.npages = 0;
   r.data_chunks = 0;
   r.new_chunks = 0;
+  r.reused_chunks = 0;
   CHECK (ox_root_encode (k, &r, (void **)&data, &len) == 0);
   CHECK (ox_root_decode (k, "n", data, len, &got) == 0);
   CHECK (ox_root_nchunks (got) == 0 && got->npages == 0);
   ox_root_free (got);
   free (data);
   free (copy);
+
+  /* A version 1 root (written before incremental snapshots) reads as it
+   * is: no parent volume, no reused chunks. */
+  r = sample_root ();
+  r.reused_chunks = 0;
+  CHECK (ox_root_encode (k, &r, (void **)&data, &len) == 0);
+  set_le32 (data + 8, 1);
+  remac (k, data, len);
+  CHECK (ox_root_decode (k, "n", data, len, &got) == 0);
+  check_roots_equal (&r, got);
+  ox_root_free (got);
+  free (data);
 }
 
 int
@@ -288,5 +361,7 @@ main (void)
   test_root_codec (&enc, &enc2);
   test_root_codec (&plain, &enc);
   test_root_codec (&enc, &plain);
+  test_root_parent_volume (&enc);
+  test_root_parent_volume (&plain);
   return 0;
 }

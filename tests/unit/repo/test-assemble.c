@@ -34,6 +34,7 @@ struct sink {
   int nbuffers;
   uint64_t chunks_at_page[8]; /* ox_asm_stats ()->chunks at each page */
   struct ox_assembler *a;
+  struct ox_assembler_ops ops; /* what asm_start gives the assembler */
 };
 
 static uint8_t *
@@ -396,6 +397,157 @@ test_pages (void)
   free (data);
 }
 
+/* Start assembling snapshot SNAP of "vol" (SIZE bytes) into sink S. */
+static struct ox_assembler *
+asm_start (struct sink *s, const struct ox_keys *k, uint64_t snap,
+           uint64_t size)
+{
+  struct ox_assembler *a;
+
+  s->cap = (32u << 20) + (1u << 20);
+  s->ops = sink_ops;
+  s->ops.opaque = s;
+  a = ox_asm_new (k, snap, "vol", size, CHUNK, 32u << 20, s->cap, &s->ops);
+  CHECK (a != NULL);
+  s->a = a;
+  return a;
+}
+
+/* Teach A every frame of the segments handed to S so far, and page
+ * PAGE_ID. */
+static void
+learn (struct ox_assembler *a, const struct sink *s, const uint8_t *page_id)
+{
+  for (int i = 0; i < s->nsegs; i++)
+    for (uint32_t f = 0; f < s->segs[i]->nframes; f++)
+      CHECK_EQ_INT (ox_asm_add_known (a, s->segs[i]->segment_id,
+                                      s->segs[i]->frames[f].id,
+                                      s->segs[i]->frames[f].offset,
+                                      s->segs[i]->frames[f].length),
+                    0);
+  CHECK_EQ_INT (ox_asm_add_known_page (a, page_id), 0);
+}
+
+/* An incremental snapshot: chunks known from a parent are referenced where
+ * the parent stored them (no frame given, none stored), its segment joins
+ * the page's table, every data chunk still gets a reference entry in the
+ * child's own segment, and a page equal to the parent's is not handed
+ * over again. */
+static void
+test_incremental (void)
+{
+  uint64_t size = 6 * CHUNK;
+  unsigned char *data = ox_test_pattern (size, 7);
+  const struct ox_asm_stats *st;
+  struct chunk c[6], changed;
+  struct ox_keys k;
+  struct sink s;
+  struct ox_assembler *p, *a;
+  struct ox_root pr, r;
+  struct ox_page *pg;
+  struct ox_codec *codec = ox_codec_new (0);
+  uint8_t parent_page[OX_ID_LEN], parent_seg[OX_SEGMENT_ID_LEN];
+
+  sink_open (&s, 1, &k);
+  p = asm_start (&s, &k, 0x00aa000000000001ull, size);
+  for (int i = 0; i < 6; i++) {
+    encode (&k, data + i * CHUNK, CHUNK, &c[i]);
+    CHECK_EQ_INT (add (p, &c[i]), 0);
+  }
+  CHECK_EQ_INT (ox_asm_finish (p), 0);
+  ox_asm_root (p, &pr);
+  memcpy (parent_page, pr.pages[0], OX_ID_LEN);
+  memcpy (parent_seg, s.segs[0]->segment_id, OX_SEGMENT_ID_LEN);
+  check_readback (&s, p, data, size);
+  ox_asm_free (p);
+
+  /* The child: chunk 4 changed, chunk 5 now zero. */
+  a = asm_start (&s, &k, 0x00aa000000000002ull, size);
+  learn (a, &s, parent_page);
+  CHECK (ox_asm_is_known (a, c[0].id));
+  ox_asm_set_parent (a, "vol", 0x00aa000000000001ull);
+  for (int i = 0; i < 4; i++)
+    CHECK_EQ_INT (ox_asm_add_chunk (a, c[i].id, NULL, 0, CHUNK), 0);
+  ox_test_fill (data + 4 * CHUNK, CHUNK, 99);
+  memset (data + 5 * CHUNK, 0, CHUNK);
+  encode (&k, data + 4 * CHUNK, CHUNK, &changed);
+  CHECK (!ox_asm_is_known (a, changed.id));
+  CHECK_EQ_INT (add (a, &changed), 0);
+  CHECK_EQ_INT (ox_asm_add_zero (a), 0);
+  /* A known frame comes before the first chunk only. */
+  ox_test_reset_log ();
+  CHECK_EQ_INT (ox_asm_add_known (a, parent_seg, changed.id, 0, 1), -1);
+  CHECK (strcmp (ox_test_last_error (),
+                 "internal error: a known frame after the first chunk")
+         == 0);
+  CHECK_EQ_INT (ox_asm_finish (a), 0);
+  st = ox_asm_stats (a);
+  CHECK_EQ_INT (st->data_chunks, 5);
+  CHECK_EQ_INT (st->reused_chunks, 4);
+  CHECK_EQ_INT (st->known_chunks, 6);
+  CHECK_EQ_INT (st->new_chunks, 1);
+  CHECK_EQ_INT (st->stored_bytes, changed.frame_len);
+  CHECK_EQ_INT (st->nsegments, 1);
+  CHECK_EQ_INT (st->reused_pages, 0);
+  CHECK_EQ_INT (s.nsegs, 2);
+  CHECK_EQ_INT (s.segs[1]->nframes, 1);
+  CHECK_EQ_INT (s.segs[1]->nrefs, 5);
+  CHECK_MEM (s.segs[1]->refs[3].id, c[3].id, OX_ID_LEN);
+  CHECK_EQ_INT (s.segs[1]->refs[4].chunk_index, 4);
+  ox_asm_root (a, &r);
+  CHECK (r.parent_id == 0x00aa000000000001ull);
+  CHECK (strcmp (r.parent_volume, "") == 0);
+  CHECK_EQ_INT (r.reused_chunks, 4);
+  CHECK_EQ_INT (ox_page_get (s.st, &k, codec, r.pages[0], 0, &pg), 0);
+  CHECK_EQ_INT (pg->nsegments, 2);
+  CHECK_MEM (pg->segments[0], parent_seg, OX_SEGMENT_ID_LEN);
+  CHECK_MEM (pg->segments[1], s.segs[1]->segment_id, OX_SEGMENT_ID_LEN);
+  CHECK_EQ_INT (pg->entries[2].segment, 0);
+  CHECK_EQ_INT (pg->entries[4].segment, 1);
+  CHECK_EQ_INT (pg->entries[5].flags, OX_CHUNK_ZERO);
+  ox_page_free (pg);
+  check_readback (&s, a, data, size);
+  ox_asm_free (a);
+
+  /* Nothing changed since the parent: no frame, and the page (the same
+   * entries, so the same id) is not handed over again. */
+  a = asm_start (&s, &k, 0x00aa000000000003ull, size);
+  s.nsegs = 1; /* learn the parent's segment only */
+  learn (a, &s, parent_page);
+  s.nsegs = 2;
+  ox_asm_set_parent (a, "golden", 0x00aa000000000001ull);
+  s.npages = 0;
+  for (int i = 0; i < 6; i++)
+    CHECK_EQ_INT (ox_asm_add_chunk (a, c[i].id, NULL, 0, CHUNK), 0);
+  CHECK_EQ_INT (ox_asm_finish (a), 0);
+  st = ox_asm_stats (a);
+  CHECK_EQ_INT (st->new_chunks, 0);
+  CHECK_EQ_INT (st->reused_chunks, 6);
+  CHECK_EQ_INT (st->reused_pages, 1);
+  CHECK_EQ_INT (s.npages, 0);
+  CHECK_EQ_INT (s.segs[2]->nframes, 0);
+  CHECK_EQ_INT (s.segs[2]->nrefs, 6);
+  ox_asm_root (a, &r);
+  CHECK_MEM (r.pages[0], parent_page, OX_ID_LEN);
+  CHECK (strcmp (r.parent_volume, "golden") == 0);
+  ox_asm_free (a);
+
+  /* A chunk without a frame must be known. */
+  a = asm_start (&s, &k, 0x00aa000000000004ull, size);
+  ox_test_reset_log ();
+  CHECK_EQ_INT (ox_asm_add_chunk (a, changed.id, NULL, 0, CHUNK), -1);
+  CHECK (strcmp (ox_test_last_error (), "internal error: chunk 0 has no frame")
+         == 0);
+  ox_asm_free (a);
+
+  for (int i = 0; i < 6; i++)
+    free (c[i].frame);
+  free (changed.frame);
+  ox_codec_free (codec);
+  sink_close (&s, &k);
+  free (data);
+}
+
 /* A refused hand-off fails the call and leaves nothing behind: what was
  * not taken is freed by ox_asm_free (ASan and LeakSanitizer check). */
 static void
@@ -479,6 +631,7 @@ main (void)
   test_small (0, 2 * CHUNK);
   test_small (0, 32u << 20);
   test_pages ();
+  test_incremental ();
   test_failures ();
   ox_test_rmtree (tmp);
   free (tmp);
