@@ -17,8 +17,10 @@
 #include "units.h"
 #include "writer.h"
 
+/* The options' values; SIZES: also the chunk and segment sizes (checked
+ * once the parent's chunk size, the default, is known). */
 static int
-check_options (struct cli *c)
+check_options (struct cli *c, int sizes)
 {
   if (!c->volume) {
     ox_error ("snapshot: --volume NAME is required");
@@ -33,12 +35,14 @@ check_options (struct cli *c)
     ox_error ("invalid tag name '%s'", c->tag);
     return -1;
   }
-  if (!ox_chunk_size_valid (c->chunk_size)) {
-    ox_error ("--chunk-size must be a power of two from 4K to 64M");
-    return -1;
-  }
   if (c->full && c->parent) {
     ox_error ("snapshot: --full and --parent exclude each other");
+    return -1;
+  }
+  if (!sizes)
+    return 0;
+  if (!ox_chunk_size_valid (c->chunk_size)) {
+    ox_error ("--chunk-size must be a power of two from 4K to 64M");
     return -1;
   }
   if (c->segment_size < c->chunk_size * 2 || c->segment_size > (1ull << 31)) {
@@ -228,13 +232,18 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   src.fd = -1;
   if (c->jobs > 256)
     c->jobs = 256;
-  if (check_options (c) == -1) {
+  if (check_options (c, c->full || c->chunk_size_given) == -1) {
     r = 2;
     goto out;
   }
   if (source_open (&src, argv[0]) == -1 || cli_open_store (c, argv[1]) == -1
-      || open_parent (c, &par) == -1 || check_options (c) == -1
-      || open_others (c, &par) == -1)
+      || open_parent (c, &par) == -1)
+    goto out;
+  if (check_options (c, 1) == -1) {
+    r = 2;
+    goto out;
+  }
+  if (open_others (c, &par) == -1)
     goto out;
   ws = (struct ox_writer_source){ .name = argv[0],
                                   .size = src.size,

@@ -15,6 +15,7 @@ command. Exits 1 with a message on the first violation.
 """
 import hashlib
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -83,29 +84,37 @@ def read_root(store, volume, snap_hex):
     """Section 6.2."""
     key = "volumes/%s/snapshots/%s" % (volume, snap_hex)
     d = read(store, key)
-    fixed = "<8sIIQQQQIIIHHQQQ32s"
+    fixed = "<8sIIQQQQIIIHHQQQQ24s"
     need(struct.calcsize(fixed) == 120, "root fixed part is not 120 bytes")
     (magic, version, flags, snap_id, created, parent, volume_size, chunk_size,
-     cpp, npages, name_len, reserved, data_chunks, stored, new_chunks,
-     reserved32) = struct.unpack_from(fixed, d, 0)
+     cpp, npages, name_len, parent_len, data_chunks, stored, new_chunks,
+     reused, reserved24) = struct.unpack_from(fixed, d, 0)
     need(magic == b"OXROOT\0\1", key + ": magic")
-    need(version == 1 and flags == 0 and reserved == 0
-         and reserved32 == b"\0" * 32, key + ": version/reserved")
+    need(version in (1, 2) and flags == 0 and reserved24 == b"\0" * 24,
+         key + ": version/reserved")
+    need(version == 2 or (parent_len == 0 and reused == 0),
+         key + ": version 1 with version 2 fields")
     need("%016x" % snap_id == snap_hex, key + ": snapshot id")
     need(created == snap_id >> 24, key + ": created is not the id's time")
-    need(parent == 0, key + ": parent of a full snapshot")
+    need(parent_len == 0 or parent != 0, key + ": parent volume, no parent")
+    need(new_chunks + reused <= data_chunks, key + ": chunk counts")
     need(chunk_size & (chunk_size - 1) == 0
          and 4096 <= chunk_size <= 64 << 20, key + ": chunk size")
     nchunks = -(-volume_size // chunk_size)
     need(npages == -(-nchunks // cpp), key + ": npages")
-    need(len(d) == 120 + name_len + 32 * npages + 32, key + ": length")
+    names = name_len + parent_len
+    need(len(d) == 120 + names + 32 * npages + 32, key + ": length")
     need(d[120:120 + name_len].decode() == volume, key + ": volume name")
+    parent_volume = d[120 + name_len:120 + names].decode() or volume
+    need(parent_len == 0 or parent_volume != volume,
+         key + ": parent volume named the same as the volume")
     need(d[-32:] == sha256(d[:-32]), key + ": MAC")
-    pages = [d[120 + name_len + 32 * i:120 + name_len + 32 * (i + 1)]
+    pages = [d[120 + names + 32 * i:120 + names + 32 * (i + 1)]
              for i in range(npages)]
     return dict(volume_size=volume_size, chunk_size=chunk_size, cpp=cpp,
                 pages=pages, nchunks=nchunks, data_chunks=data_chunks,
-                snap_id=snap_id, stored=stored, new_chunks=new_chunks)
+                snap_id=snap_id, stored=stored, new_chunks=new_chunks,
+                reused=reused, parent=parent, parent_volume=parent_volume)
 
 
 def read_page(store, page_id, index, root):
@@ -136,9 +145,10 @@ def read_page(store, page_id, index, root):
     return entries
 
 
-def parse_segment(store, key, store_id, volume):
+def parse_segment(store, key, store_id):
     """Section 5: header, index, footer. Returns (data, snapshot id, frames
-    {offset: (id, length, plain_len)}, refs {chunk index: id}, frame bytes)."""
+    {offset: (id, length, plain_len)}, refs {chunk index: id}, frame bytes,
+    volume name)."""
     d = read(store, key)
     need(len(d) >= 56 + 64, key + ": too short")
     magic, sid, segid, snap, name_len, res = struct.unpack_from(
@@ -148,7 +158,9 @@ def parse_segment(store, key, store_id, volume):
     need(key.endswith("/" + segid.hex()), key + ": segment id")
     need(res == b"\0" * 6, key + ": reserved header field")
     header_len = 56 + name_len  # the sum of the fields of section 5.1
-    need(d[56:header_len].decode() == volume, key + ": volume name")
+    seg_volume = d[56:header_len].decode()
+    need(re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}", seg_volume),
+         key + ": volume name")
     fmagic, index_off, nframes, nrefs, index_len, fres, mac, check = \
         struct.unpack_from("<8sQIIII24sQ", d, len(d) - 64)
     need(fmagic == b"OXSEGEND" and fres == 0, key + ": footer magic")
@@ -172,7 +184,7 @@ def parse_segment(store, key, store_id, volume):
         idx, cid = struct.unpack_from("<Q32s", index, 48 * nframes + 40 * i)
         need(idx not in refs, key + ": two refs for chunk %d" % idx)
         refs[idx] = cid
-    return d, snap, frames, refs, index_off - header_len
+    return d, snap, frames, refs, index_off - header_len, seg_volume
 
 
 def main():
@@ -195,9 +207,9 @@ def main():
             key = os.path.relpath(os.path.join(d, name), store)
             need(key == "segments/%s/%s" % (name[:2], name) and
                  len(name) == 32, key + ": not a segment key")
-            seg = parse_segment(store, key, store_id, volume)
+            seg = parse_segment(store, key, store_id)
             segments[bytes.fromhex(name)] = seg
-            if seg[1] == root["snap_id"]:
+            if seg[1] == root["snap_id"] and seg[5] == volume:
                 for idx, cid in seg[3].items():
                     need(idx not in refs, "two refs for chunk %d" % idx)
                     refs[idx] = cid
@@ -206,6 +218,14 @@ def main():
     need(nframes == root["new_chunks"], "new_chunks is not the frame count")
     need(stored == root["stored"], "stored_bytes is not the frames' size")
     need(len(refs) == root["data_chunks"], "refs do not match data chunks")
+
+    # An incremental snapshot's entries may name frames that earlier
+    # snapshots stored (section 6.2): exactly reused_chunks of them.
+    mine = {k for k, v in segments.items()
+            if v[1] == root["snap_id"] and v[5] == volume}
+    reused = sum(1 for e in chunks if e and e[1] not in mine)
+    need(reused == root["reused"], "reused_chunks is %d, entries say %d"
+         % (root["reused"], reused))
 
     with open(out, "wb") as f:
         f.truncate(root["volume_size"])
@@ -218,7 +238,7 @@ def main():
             need(refs.get(idx) == cid, what + ": no matching ref entry")
             need(seg_id in segments, what + ": segment %s missing" %
                  seg_id.hex())
-            data, _, frames, _, _ = segments[seg_id]
+            data, _, frames, _, _, _ = segments[seg_id]
             need(frames.get(off, (None, None))[:2] == (cid, length),
                  what + ": no matching frame entry")
             plain = decode_frame(data[off:off + length], cid, what)
@@ -227,8 +247,9 @@ def main():
                  what + ": length")
             f.seek(idx * cs)
             f.write(plain)
-    print("read %d chunks (%d with data, %d frames) from %d segments" %
-          (len(chunks), root["data_chunks"], nframes, len(segments)))
+    print("read %d chunks (%d with data, %d frames, %d reused) from %d "
+          "segments" % (len(chunks), root["data_chunks"], nframes, reused,
+                        len(segments)))
 
 
 if __name__ == "__main__":

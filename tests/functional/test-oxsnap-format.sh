@@ -2,7 +2,10 @@
 # Conformance with docs/FORMAT.md: an independent reader written from the
 # spec (oxsnap-reader.py) checks every object of unencrypted snapshots and
 # reads the volumes back byte for byte, across chunk sizes, several
-# segments and manifest pages, zero chunks and deduplicated chunks.
+# segments and manifest pages, zero chunks and deduplicated chunks; and
+# incremental snapshots (version 2 roots): a child of its volume's newest,
+# whose entries name its parent's frames, and another volume's snapshot of
+# the same image that stores nothing, with a parent of another volume.
 source "$(dirname "$0")/oxsnap-common.sh"
 command -v zstd >/dev/null || { echo "SKIP: no zstd command"; exit 77; }
 
@@ -28,3 +31,18 @@ ox info "$T/store-4K" f4K >"$T/info"
 assert_grep '^manifest pages: +2$' "$T/info"
 dedup=$(sed -n 's/^new chunks: .*(\([0-9]*\) deduplicated)$/\1/p' "$T/info")
 [ "${dedup:-0}" -ge 64 ] || fail "expected at least 64 deduplicated chunks"
+
+echo "== incremental: a child whose entries name its parent's frames"
+cp "$T/img" "$T/img2"
+put_data "$T/img2" 3000 300 /dev/urandom
+child=$(ox snapshot "$T/img2" "$T/store-64K" --volume f64K --segment-size 256K)
+"$PYTHON" "$OX_FUNC_DIR/oxsnap-reader.py" "$T/store-64K" f64K "$child" \
+  "$T/out-child" | tee "$T/reader" || fail "the spec reader rejected the child"
+assert_same "$T/img2" "$T/out-child"
+assert_grep ' [1-9][0-9]* reused\)' "$T/reader"
+echo "== another volume, parent of another volume: nothing stored"
+other=$(ox snapshot "$T/img2" "$T/store-64K" --volume g --parent f64K)
+"$PYTHON" "$OX_FUNC_DIR/oxsnap-reader.py" "$T/store-64K" g "$other" \
+  "$T/out-other" | tee "$T/reader" || fail "the spec reader rejected volume g"
+assert_same "$T/img2" "$T/out-other"
+assert_grep ', 0 frames, ' "$T/reader"

@@ -21,6 +21,7 @@ snap_options (struct cli *c, const char *volume)
   cmd_options (c);
   c->volume = volume;
   c->chunk_size = TEST_CHUNK;
+  c->chunk_size_given = 1; /* as --chunk-size does */
   c->jobs = 2;
 }
 
@@ -140,6 +141,10 @@ test_errors (void)
   refused (&c, "--segment-size must be at least twice the chunk size and at "
                "most 2G");
   snap_options (&c, "vol");
+  c.full = 1;
+  c.parent = "vol";
+  refused (&c, "snapshot: --full and --parent exclude each other");
+  snap_options (&c, "vol");
   c.segment_size = (2ull << 30) + 1;
   refused (&c, "--segment-size must be at least twice the chunk size and at "
                "most 2G");
@@ -152,6 +157,59 @@ test_errors (void)
   CHECK_EQ_INT (ox_test_errors (), 1);
   CHECK_STR (out, "");
   free (out);
+}
+
+/* The volume's second snapshot is incremental from its newest: the
+ * summary names the parent and the chunks stored before; --full stores
+ * them again; a --chunk-size other than the parent's is refused. */
+static void
+test_incremental (void)
+{
+  char *out, *err, *want;
+  uint64_t first, second;
+  struct cli c;
+
+  snap_options (&c, "inc");
+  CHECK_EQ_INT (run_cmd (cmd_snapshot, &c, &out, &err, src, dir, NULL), 0);
+  first = printed_id (out);
+  free (out);
+  free (err);
+  snap_options (&c, "inc");
+  c.chunk_size_given = 0; /* the parent's is the default */
+  c.chunk_size = 1u << 20;
+  CHECK_EQ_INT (run_cmd (cmd_snapshot, &c, &out, &err, src, dir, NULL), 0);
+  second = printed_id (out);
+  CHECK (second > first);
+  want
+      = fmt ("; incremental from inc@%016" PRIx64 ", 8 chunks stored before\n",
+             first);
+  CHECK (strlen (err) > strlen (want));
+  CHECK_STR (err + strlen (err) - strlen (want), want);
+  CHECK (strstr (err, " 0 B stored in 1 segments, ") != NULL);
+  free (want);
+  free (out);
+  free (err);
+
+  snap_options (&c, "inc");
+  c.full = 1;
+  CHECK_EQ_INT (run_cmd (cmd_snapshot, &c, &out, &err, src, dir, NULL), 0);
+  CHECK (strstr (err, "incremental") == NULL);
+  CHECK (strstr (err, "stored before") == NULL);
+  CHECK (strstr (err, " 0 B stored") == NULL);
+  free (out);
+  free (err);
+
+  snap_options (&c, "inc");
+  c.chunk_size = 2 * TEST_CHUNK;
+  ox_test_reset_log ();
+  CHECK_EQ_INT (run_cmd (cmd_snapshot, &c, &out, &err, src, dir, NULL), 1);
+  want = fmt ("snapshot: --chunk-size %u differs from the parent's (inc: "
+              "%u bytes); give the parent's, or --full",
+              2 * TEST_CHUNK, TEST_CHUNK);
+  CHECK_STR (ox_test_last_error (), want);
+  free (want);
+  free (out);
+  free (err);
 }
 
 int
@@ -169,6 +227,7 @@ main (void)
   free (img);
   test_snapshot ();
   test_errors ();
+  test_incremental ();
   ox_test_rmtree (tmp);
   free (src);
   free (dir);
