@@ -691,6 +691,8 @@ classify (struct ox_s3_client *c, const struct ox_s3_request *req,
       || (r->status == 200 && r->code)) {
     if (!last)
       return RETRY;
+    if (req->quiet_final)
+      return DONE;
     ox_s3_report (req, r);
     return FAIL;
   }

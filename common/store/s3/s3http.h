@@ -51,6 +51,9 @@ struct ox_s3_request {
   int stall_final;    /* a stalled attempt is not retried nor reported:
                          ox_s3_perform returns -1 with errno ETIMEDOUT and
                          resp->timed_out set (the caller adapts) */
+  int quiet_final;    /* a transient failure on the last try is not
+                         reported: ox_s3_perform returns 0 with RESP
+                         holding the answer (the caller reports it) */
   const char *what;   /* the object as messages name it */
 };
 
