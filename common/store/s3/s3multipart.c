@@ -208,7 +208,7 @@ object_size (struct ox_s3_client *c, const char *key, const char *what)
 /* Whether the failed completion answer RESP means the server does not know
  * UPLOAD_ID: NoSuchUpload (Swift, AWS), or a 5xx (RGW answers 500
  * "already in progress" for an unknown or aborted id) where ListParts of
- * the id answers 404. */
+ * the id answers 404 (NoSuchUpload; RGW says NoSuchKey). */
 static int
 upload_unknown (struct ox_s3_client *c, const char *key, const char *what,
                 const char *upload_id, const struct ox_s3_response *resp)
@@ -228,8 +228,7 @@ upload_unknown (struct ox_s3_client *c, const char *key, const char *what,
     return 1;
   if (resp->status < 500)
     return 0;
-  unknown = ox_s3_perform (c, &req, &lr) == 0 && lr.status == 404
-            && (!lr.code || strcmp (lr.code, "NoSuchUpload") == 0);
+  unknown = ox_s3_perform (c, &req, &lr) == 0 && lr.status == 404;
   ox_s3_response_free (&lr);
   return unknown;
 }
