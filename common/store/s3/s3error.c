@@ -40,6 +40,8 @@ static const struct {
     "the server's minimum multipart part size is larger: raise "
     "OX_S3_PART_SIZE" },
   { "InvalidBucketName", "check the bucket name" },
+  { "NoSuchUpload",
+    "the multipart upload is unknown to the server or was aborted" },
 };
 
 const char *
@@ -123,6 +125,26 @@ ox_s3_report (const struct ox_s3_request *req,
     ox_error ("%s %s: HTTP %ld%s%s%s%s%s", req->method, req->what,
               resp->status, hint ? " (" : "", hint ? hint : "",
               hint ? ")" : "", region, tries);
+  errno = EIO;
+  return -1;
+}
+
+int
+ox_s3_report_unknown_upload (const struct ox_s3_request *req,
+                             const struct ox_s3_response *resp,
+                             const char *upload_id)
+{
+  char code[80], id[128], tries[32] = "";
+
+  if (resp->tries > 1)
+    snprintf (tries, sizeof tries, ", after %d tries", resp->tries);
+  ox_error ("%s %s: cannot complete the multipart upload of this object: "
+            "the server does not know upload %s (it is unknown or was "
+            "aborted; HTTP %ld%s%s%s)",
+            req->method, req->what, printable (upload_id, id, sizeof id),
+            resp->status, resp->code ? " " : "",
+            resp->code ? printable (resp->code, code, sizeof code) : "",
+            tries);
   errno = EIO;
   return -1;
 }

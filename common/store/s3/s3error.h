@@ -24,4 +24,12 @@ int ox_s3_report (const struct ox_s3_request *req,
                   const struct ox_s3_response *resp)
     __attribute__ ((__nonnull__ (1, 2)));
 
+/* Report that the multipart upload UPLOAD_ID of the object REQ names is
+ * unknown to the server or was aborted (RESP's status, code and tries in
+ * brackets), set errno to EIO and return -1. */
+int ox_s3_report_unknown_upload (const struct ox_s3_request *req,
+                                 const struct ox_s3_response *resp,
+                                 const char *upload_id)
+    __attribute__ ((__nonnull__ (1, 2, 3)));
+
 #endif

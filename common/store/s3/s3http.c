@@ -391,18 +391,9 @@ body_digests (const struct ox_s3_request *req, char *sha256, char *md5)
     content_md5 (req, md5);
 }
 
-/* Everything the request needs on every attempt, computed once. */
-struct prepared {
-  char *path; /* unencoded, for the signer */
-  char *url;  /* encoded */
-  char payload_hash[OX_SIGV4_HEX_LEN];
-  char md5[32];
-  char range[64];
-};
-
-static int
-prepare (struct ox_s3_client *c, const struct ox_s3_request *req,
-         struct prepared *p)
+int
+ox_s3_prepare (struct ox_s3_client *c, const struct ox_s3_request *req,
+               struct ox_s3_prepared *p)
 {
   CLEANUP_FREE char *epath = NULL;
   CLEANUP_FREE char *query = NULL;
@@ -432,23 +423,22 @@ prepare (struct ox_s3_client *c, const struct ox_s3_request *req,
   return 0;
 }
 
-static void
-free_prepared (struct prepared *p)
+void
+ox_s3_prepared_free (struct ox_s3_prepared *p)
 {
   free (p->path);
   free (p->url);
+  p->path = p->url = NULL;
 }
 
-/* Sign with a fresh date; build the header list. Returns NULL on ENOMEM. */
-static struct curl_slist *
-sign (struct ox_s3_client *c, const struct ox_s3_request *req,
-      const struct prepared *p)
+char *
+ox_s3_request_headers (struct ox_s3_client *c, const struct ox_s3_request *req,
+                       const struct ox_s3_prepared *p, const char *amz_date)
 {
   struct ox_sigv4_header h[7];
   struct ox_sigv4_credentials creds = { c->cfg.access_key, c->cfg.secret_key };
-  char date[OX_SIGV4_DATE_LEN], *line;
   CLEANUP_FREE char *authz = NULL;
-  struct curl_slist *list = NULL, *l;
+  struct ox_s3buf b = OX_S3BUF_INIT;
   size_t n = 0, i;
   struct ox_sigv4_request sr = {
     .method = req->method,
@@ -457,15 +447,14 @@ sign (struct ox_s3_client *c, const struct ox_s3_request *req,
     .nparams = req->nparams,
     .headers = h,
     .payload_hash = p->payload_hash,
-    .amz_date = date,
+    .amz_date = amz_date,
     .region = c->cfg.region,
     .service = "s3",
   };
 
-  ox_sigv4_date (time (NULL), date);
   h[n++] = (struct ox_sigv4_header){ "Host", c->host_header };
   h[n++] = (struct ox_sigv4_header){ "x-amz-content-sha256", p->payload_hash };
-  h[n++] = (struct ox_sigv4_header){ "x-amz-date", date };
+  h[n++] = (struct ox_sigv4_header){ "x-amz-date", amz_date };
   if (c->cfg.session_token)
     h[n++] = (struct ox_sigv4_header){ "x-amz-security-token",
                                        c->cfg.session_token };
@@ -479,31 +468,42 @@ sign (struct ox_s3_client *c, const struct ox_s3_request *req,
   authz = ox_sigv4_authorization (&sr, &creds);
   if (authz == NULL)
     return NULL;
-  for (i = 0; i <= n; i++) {
-    if (i < n) {
-      if (asprintf (&line, "%s: %s", h[i].name, h[i].value) == -1)
-        goto fail;
-    } else if (asprintf (&line, "Authorization: %s", authz) == -1)
-      goto fail;
+  for (i = 0; i < n; i++)
+    ox_s3buf_printf (&b, "%s: %s\n", h[i].name, h[i].value);
+  ox_s3buf_printf (&b, "Authorization: %s\n", authz);
+  /* Empty values remove curl's own headers: no 100-continue round trip
+   * for small bodies, no form Content-Type on POST (it is not signed). */
+  if (req->body_len < SMALL_BODY)
+    ox_s3buf_puts (&b, "Expect:\n");
+  if (strcmp (req->method, "POST") == 0)
+    ox_s3buf_puts (&b, "Content-Type:\n");
+  return ox_s3buf_steal (&b);
+}
+
+/* Sign with a fresh date; build the header list. Returns NULL on ENOMEM. */
+static struct curl_slist *
+sign (struct ox_s3_client *c, const struct ox_s3_request *req,
+      const struct ox_s3_prepared *p)
+{
+  char date[OX_SIGV4_DATE_LEN], *line, *nl;
+  CLEANUP_FREE char *lines = NULL;
+  struct curl_slist *list = NULL, *l;
+
+  ox_sigv4_date (time (NULL), date);
+  lines = ox_s3_request_headers (c, req, p, date);
+  if (lines == NULL)
+    return NULL;
+  for (line = lines; *line; line = nl + 1) {
+    nl = strchr (line, '\n');
+    *nl = '\0';
     l = curl_slist_append (list, line);
-    free (line);
-    if (l == NULL)
-      goto fail;
+    if (l == NULL) {
+      curl_slist_free_all (list);
+      return NULL;
+    }
     list = l;
   }
-  if (req->body_len < SMALL_BODY) {
-    l = curl_slist_append (list, "Expect:");
-    list = l ? l : list;
-  }
-  if (strcmp (req->method, "POST") == 0) {
-    l = curl_slist_append (list, "Content-Type:");
-    list = l ? l : list;
-  }
   return list;
-
-fail:
-  curl_slist_free_all (list);
-  return NULL;
 }
 
 static int
@@ -691,6 +691,8 @@ classify (struct ox_s3_client *c, const struct ox_s3_request *req,
       || (r->status == 200 && r->code)) {
     if (!last)
       return RETRY;
+    if (req->quiet_final)
+      return DONE;
     ox_s3_report (req, r);
     return FAIL;
   }
@@ -722,7 +724,7 @@ backoff (const struct ox_s3_config *cfg, int attempt)
 
 /* One attempt. */
 static CURLcode
-attempt_once (struct ox_s3_client *c, CURL *h, const struct prepared *p,
+attempt_once (struct ox_s3_client *c, CURL *h, const struct ox_s3_prepared *p,
               struct attempt *a, char *errbuf)
 {
   struct curl_slist *headers;
@@ -745,7 +747,7 @@ int
 ox_s3_perform (struct ox_s3_client *c, const struct ox_s3_request *req,
                struct ox_s3_response *resp)
 {
-  struct prepared p;
+  struct ox_s3_prepared p;
   struct attempt a = { .req = req, .resp = resp, .c = c };
   char errbuf[CURL_ERROR_SIZE];
   enum outcome o = FAIL;
@@ -753,15 +755,15 @@ ox_s3_perform (struct ox_s3_client *c, const struct ox_s3_request *req,
   int saved;
 
   memset (resp, 0, sizeof *resp);
-  if (prepare (c, req, &p) == -1) {
+  if (ox_s3_prepare (c, req, &p) == -1) {
     ox_error ("%s %s: %m", req->method, req->what);
-    free_prepared (&p);
+    ox_s3_prepared_free (&p);
     return -1;
   }
   a.curl = acquire (c);
   if (a.curl == NULL) {
     ox_error ("%s %s: cannot make a curl handle", req->method, req->what);
-    free_prepared (&p);
+    ox_s3_prepared_free (&p);
     errno = ENOMEM;
     return -1;
   }
@@ -782,7 +784,7 @@ ox_s3_perform (struct ox_s3_client *c, const struct ox_s3_request *req,
   }
   saved = errno;
   release (c, a.curl);
-  free_prepared (&p);
+  ox_s3_prepared_free (&p);
   errno = saved;
   return o == DONE ? 0 : -1;
 }

@@ -51,6 +51,9 @@ struct ox_s3_request {
   int stall_final;    /* a stalled attempt is not retried nor reported:
                          ox_s3_perform returns -1 with errno ETIMEDOUT and
                          resp->timed_out set (the caller adapts) */
+  int quiet_final;    /* a transient failure on the last try is not
+                         reported: ox_s3_perform returns 0 with RESP
+                         holding the answer (the caller reports it) */
   const char *what;   /* the object as messages name it */
 };
 
@@ -95,6 +98,35 @@ void ox_s3_client_stats (struct ox_s3_client *c, struct ox_s3_stats *st)
 int ox_s3_perform (struct ox_s3_client *c, const struct ox_s3_request *req,
                    struct ox_s3_response *resp)
     __attribute__ ((__nonnull__ (1, 2, 3)));
+
+/* What a request sends on every attempt, computed once by ox_s3_prepare. */
+struct ox_s3_prepared {
+  char *path; /* unencoded, as signed: "/bucket/key" (path style) or "/key" */
+  char *url;  /* as sent: base URL, encoded path, "?" and the sorted query */
+  char payload_hash[OX_SIGV4_HEX_LEN]; /* hex SHA-256 of the body */
+  char md5[32];   /* base64 MD5 of the body if content_md5, else "" */
+  char range[64]; /* "bytes=FIRST-LAST" if range, else "" */
+};
+
+/* Compute the path, URL, digests and range of REQ to client C into P
+ * (no network). Returns 0, or -1 (ENOMEM, not reported); free P with
+ * ox_s3_prepared_free either way. */
+int ox_s3_prepare (struct ox_s3_client *c, const struct ox_s3_request *req,
+                   struct ox_s3_prepared *p)
+    __attribute__ ((__nonnull__ (1, 2, 3)));
+
+/* Free what P holds. */
+void ox_s3_prepared_free (struct ox_s3_prepared *p)
+    __attribute__ ((__nonnull__ (1)));
+
+/* The headers REQ (prepared as P) is sent with when signed at AMZ_DATE
+ * ("YYYYMMDDTHHMMSSZ"), one "Name: value\n" line each in the order sent
+ * (an empty value removes curl's own header). Returns a malloc'd string
+ * or NULL (ENOMEM). */
+char *
+ox_s3_request_headers (struct ox_s3_client *c, const struct ox_s3_request *req,
+                       const struct ox_s3_prepared *p, const char *amz_date)
+    __attribute__ ((__nonnull__ (1, 2, 3, 4)));
 
 /* If header line LINE (N bytes as received, not NUL-terminated) is header
  * NAME (case-insensitive), store its value without surrounding blanks and

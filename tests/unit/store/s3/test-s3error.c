@@ -67,5 +67,33 @@ main (void)
   CHECK (ox_s3_report (&req, &resp) == -1);
   CHECK_ERROR ("GET object x: HTTP 301 (the bucket is in another region");
   CHECK_ERROR ("; the bucket is in region eu-west-1");
+
+  /* A completion of an upload the server does not know. */
+  CHECK (strstr (ox_s3_error_hint ("NoSuchUpload", 404), "was aborted"));
+  req.method = "POST";
+  resp.status = 500;
+  resp.code = (char *)"InternalError";
+  resp.tries = 6;
+  resp.bucket_region[0] = '\0';
+  ox_test_reset_log ();
+  errno = 0;
+  CHECK (ox_s3_report_unknown_upload (&req, &resp, "id\n1") == -1);
+  CHECK_EQ_INT (errno, EIO);
+  CHECK_EQ_INT (ox_test_errors (), 1);
+  CHECK (strcmp (ox_test_last_error (),
+                 "POST object x: cannot complete the multipart upload of "
+                 "this object: the server does not know upload id?1 (it is "
+                 "unknown or was aborted; HTTP 500 InternalError, after 6 "
+                 "tries)")
+         == 0);
+  resp.code = NULL;
+  resp.status = 404;
+  resp.tries = 1;
+  CHECK (ox_s3_report_unknown_upload (&req, &resp, "u") == -1);
+  CHECK (strcmp (ox_test_last_error (),
+                 "POST object x: cannot complete the multipart upload of "
+                 "this object: the server does not know upload u (it is "
+                 "unknown or was aborted; HTTP 404)")
+         == 0);
   return 0;
 }
