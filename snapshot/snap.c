@@ -203,6 +203,9 @@ print_summary (const char *volume, const struct parents *p,
            st->nchunks, st->data_chunks, st->dedup_chunks,
            ox_format_size (st->stored_bytes, b, sizeof b), st->nsegments, secs,
            st->volume_size / 1e6 / (secs > 1e-6 ? secs : 1e-6), from);
+  if (st->resumed_segments)
+    fprintf (stderr, "; resumed %zu segment%s of an interrupted snapshot",
+             st->resumed_segments, st->resumed_segments == 1 ? "" : "s");
   if (p->parent || p->nalso)
     fprintf (stderr, "%s %" PRIu64 " chunks stored before\n",
              p->parent ? "," : ";", st->reused_chunks);
@@ -262,6 +265,7 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   o.parent = par.parent;
   o.also = par.also;
   o.nalso = par.nalso;
+  o.resume = 1;
   if (ox_writer_snapshot (c->store, &c->keys, &ws, c->volume, &o, &stats)
       == -1)
     goto out;

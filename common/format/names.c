@@ -177,3 +177,44 @@ ox_tag_format (uint64_t snap_id, char text[OX_TAG_TEXT_MAX])
   snprintf (text, OX_TAG_TEXT_MAX, TAG_PREFIX "%016" PRIx64 "\n", snap_id);
   return TAG_TEXT_LEN;
 }
+
+void
+ox_partial_prefix (const char *volume, char key[OX_KEY_MAX])
+{
+  snprintf (key, OX_KEY_MAX, "volumes/%s/partial/", volume);
+}
+
+void
+ox_partial_key (const char *volume, uint64_t snap_id,
+                const uint8_t seg_id[OX_SEGMENT_ID_LEN], char key[OX_KEY_MAX])
+{
+  char id[17], seg[2 * OX_SEGMENT_ID_LEN + 1];
+
+  ox_snapshot_id_format (snap_id, id);
+  ox_hex (seg_id, OX_SEGMENT_ID_LEN, seg);
+  snprintf (key, OX_KEY_MAX, "volumes/%s/partial/%s/%s", volume, id, seg);
+}
+
+int
+ox_partial_parse (const char *rest, uint64_t *snap_id,
+                  uint8_t seg_id[OX_SEGMENT_ID_LEN])
+{
+  char id[17];
+  uint64_t v;
+  const size_t seg_hex = 2 * OX_SEGMENT_ID_LEN;
+
+  /* Exactly 16 hex digits, '/', 32 lowercase hex digits, nothing more. */
+  if (strlen (rest) != 17 + seg_hex || rest[16] != '/')
+    return -1;
+  memcpy (id, rest, 16);
+  id[16] = '\0';
+  if (ox_snapshot_id_parse (id, &v) == -1 || v == 0)
+    return -1;
+  for (size_t i = 17; i < 17 + seg_hex; i++)
+    if (ox_hex_digit (rest[i]) < 0 || (rest[i] >= 'A' && rest[i] <= 'F'))
+      return -1;
+  if (ox_unhex (rest + 17, seg_id, OX_SEGMENT_ID_LEN) == -1)
+    return -1;
+  *snap_id = v;
+  return 0;
+}

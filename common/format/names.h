@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keys.h"
+
 #define OX_NAME_MAX 128
 /* "volumes/" + name + "/snapshots/" + 16 hex + NUL, and "pages/HH/"+64 */
 #define OX_KEY_MAX 256
@@ -54,5 +56,23 @@ size_t ox_tag_format (uint64_t snap_id, char text[OX_TAG_TEXT_MAX])
  * error for an invalid volume or tag name. */
 int ox_tag_key (const char *volume, const char *tag, char key[OX_KEY_MAX])
     __attribute__ ((__nonnull__ (1, 2, 3)));
+
+/* The key of the marker that segment SEG_ID of snapshot SNAP_ID of VOLUME
+ * is durable (FORMAT.md 6.4): volumes/VOL/partial/IIII.../SSSS... */
+void ox_partial_key (const char *volume, uint64_t snap_id,
+                     const uint8_t seg_id[OX_SEGMENT_ID_LEN],
+                     char key[OX_KEY_MAX]) __attribute__ ((__nonnull__));
+
+/* The prefix under which VOLUME's markers are listed
+ * (volumes/VOL/partial/) into KEY. */
+void ox_partial_prefix (const char *volume, char key[OX_KEY_MAX])
+    __attribute__ ((__nonnull__));
+
+/* Parse what follows the prefix in a marker key, "IIII.../SSSS..." (16 and
+ * 32 hex digits), into *SNAP_ID and SEG_ID. Returns 0, or -1 for any other
+ * text (not reported). */
+int ox_partial_parse (const char *rest, uint64_t *snap_id,
+                      uint8_t seg_id[OX_SEGMENT_ID_LEN])
+    __attribute__ ((__nonnull__));
 
 #endif

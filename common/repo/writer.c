@@ -15,7 +15,9 @@
  * An incremental snapshot first loads the frames of its parent (and of
  * any other snapshots given) into the assembler; a worker that finds a
  * chunk's id among them neither compresses nor encrypts it, and the packer
- * references the stored frame (FORMAT.md 5.2, 6.2).
+ * references the stored frame (FORMAT.md 5.2, 6.2). Each segment, once
+ * durable, is marked (resume.h), so that a run killed half way leaves its
+ * frames findable: the next run of the volume knows them too.
  *
  * Chunks that lie wholly in a hole of the source never reach the workers:
  * the packer records a run of them as ZERO in one go. Segments are built
@@ -41,6 +43,7 @@
 #include "manifest.h"
 #include "names.h"
 #include "objects.h"
+#include "resume.h"
 #include "segment.h"
 
 #define QUEUE_MAX 2    /* sealed segments waiting for an uploader */
@@ -105,6 +108,10 @@ struct snap {
   /* Free segment buffers (guarded by lock), each seg_buf_cap bytes. */
   uint8_t **pool;
   size_t npool, seg_buf_cap;
+
+  /* Interrupted snapshots whose frames are known (set before the
+   * threads start). */
+  struct ox_resume_set resumed;
 
   /* The packer's (packer thread only). */
   struct ox_assembler *as;
@@ -264,6 +271,10 @@ uploader (void *arg)
         ox_segment_key (ox_segw_id (u.seg.w), u.key);
         r = ox_store_put (s->st, u.key, data, len);
       }
+      /* Only a durable segment is marked (a resumed run reads it). */
+      if (r == 0 && s->opt.resume)
+        r = ox_resume_mark (s->st, s->volume, s->snap_id,
+                            ox_segw_id (u.seg.w));
       ox_segw_free (u.seg.w);
     } else {
       r = ox_store_put (s->st, u.key, u.obj, u.obj_len);
@@ -550,6 +561,7 @@ snap_free (struct snap *s)
       free (s->slots[k].frame);
   free (s->slots);
   ox_asm_free (s->as);
+  ox_resume_set_free (&s->resumed);
   while (s->npool > 0)
     free (s->pool[--s->npool]);
   free (s->pool);
@@ -620,6 +632,33 @@ load_parents (struct snap *s)
   return 0;
 }
 
+/* ox_resume_find's callback: the frames of an interrupted snapshot's
+ * segment become known. */
+static int
+resume_known (void *opaque, const struct ox_segment_index *idx)
+{
+  struct snap *s = opaque;
+
+  for (uint32_t i = 0; i < idx->nframes; i++)
+    if (ox_asm_add_known (s->as, idx->segment_id, idx->frames[i].id,
+                          idx->frames[i].offset, idx->frames[i].length)
+        == -1)
+      return -1;
+  return 0;
+}
+
+/* Once the root is published: this snapshot's markers, and those of the
+ * interrupted snapshots it took frames over from, are no longer needed. */
+static void
+forget_markers (struct snap *s)
+{
+  if (!s->opt.resume)
+    return;
+  ox_resume_forget (s->st, s->volume, s->snap_id);
+  for (size_t i = 0; i < s->resumed.nids; i++)
+    ox_resume_forget (s->st, s->volume, s->resumed.ids[i]);
+}
+
 /* Check what the CLI checks too (with its own messages) for other callers. */
 static int
 check_options (const struct ox_writer_source *src, const char *volume,
@@ -684,9 +723,14 @@ ox_writer_snapshot (struct ox_store *st, const struct ox_keys *k,
                                         .page_done = queue_page };
   s.as = ox_asm_new (k, s.snap_id, volume, src->size, s.chunk_size,
                      opts->segment_size, s.seg_buf_cap, &s.as_ops);
-  if (!s.as || load_parents (&s) == -1 || run_pipeline (&s) == -1
-      || write_root (&s) == -1)
+  if (!s.as || load_parents (&s) == -1
+      || (opts->resume
+          && ox_resume_find (st, k, volume, s.snap_id, resume_known, &s,
+                             &s.resumed)
+                 == -1)
+      || run_pipeline (&s) == -1 || write_root (&s) == -1)
     goto out;
+  forget_markers (&s);
   as = ox_asm_stats (s.as);
   stats->snapshot_id = s.snap_id;
   stats->volume_size = src->size;
@@ -696,6 +740,7 @@ ox_writer_snapshot (struct ox_store *st, const struct ox_keys *k,
   stats->reused_chunks = as->reused_chunks;
   stats->known_chunks = as->known_chunks;
   stats->reused_pages = as->reused_pages;
+  stats->resumed_segments = s.resumed.nsegments;
   stats->new_chunks = as->new_chunks;
   stats->stored_bytes = as->stored_bytes;
   stats->nsegments = as->nsegments;

@@ -48,6 +48,9 @@ struct ox_writer_options {
    * those of another chunk size are passed over. */
   struct ox_basis *const *also;
   size_t nalso;
+  /* Reference the frames of this volume's interrupted snapshots (their
+   * marked segments, resume.h); every durable segment is marked. */
+  int resume;
 };
 
 /* What a snapshot holds, once written. */
@@ -62,7 +65,8 @@ struct ox_writer_stats {
   uint64_t known_chunks;  /* frames of earlier snapshots it could reuse */
   size_t nsegments;
   uint32_t npages;
-  uint32_t reused_pages; /* pages an earlier snapshot stored already */
+  uint32_t reused_pages;   /* pages an earlier snapshot stored already */
+  size_t resumed_segments; /* segments of interrupted snapshots known */
 };
 
 /* Fill OPTS with the defaults of oxsnap snapshot (256 KiB chunks, 32 MiB

@@ -175,6 +175,59 @@ test_id_after (void)
   CHECK (ox_snapshot_id_after (cand, UINT64_MAX) == 0);
 }
 
+/* The resume markers' keys (FORMAT.md 6.4), built and parsed back. */
+static void
+test_partial (void)
+{
+  uint8_t seg[OX_SEGMENT_ID_LEN], got[OX_SEGMENT_ID_LEN];
+  char key[OX_KEY_MAX];
+  uint64_t id = 0;
+
+  for (int i = 0; i < OX_SEGMENT_ID_LEN; i++)
+    seg[i] = (uint8_t)(0xa0 + i);
+  ox_partial_key ("vm-1", UINT64_C (0x006b1052abcdef01), seg, key);
+  CHECK (strcmp (key, "volumes/vm-1/partial/006b1052abcdef01/"
+                      "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf")
+         == 0);
+  ox_partial_prefix ("vm-1", key);
+  CHECK (strcmp (key, "volumes/vm-1/partial/") == 0);
+  CHECK_EQ_INT (ox_partial_parse ("006b1052abcdef01/"
+                                  "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+                                  &id, got),
+                0);
+  CHECK (id == UINT64_C (0x006b1052abcdef01));
+  CHECK_MEM (got, seg, sizeof seg);
+  /* Anything else is refused, and leaves the outputs alone. */
+  id = 7;
+  CHECK_EQ_INT (ox_partial_parse ("", &id, got), -1);
+  CHECK_EQ_INT (ox_partial_parse ("006b1052abcdef01", &id, got), -1);
+  CHECK_EQ_INT (ox_partial_parse ("006b1052abcdef01/"
+                                  "a0a1a2a3a4a5a6a7a8a9aaabacadaea",
+                                  &id, got),
+                -1);
+  CHECK_EQ_INT (ox_partial_parse ("006b1052abcdef01/"
+                                  "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf0",
+                                  &id, got),
+                -1);
+  CHECK_EQ_INT (ox_partial_parse ("006b1052abcdef01/"
+                                  "A0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+                                  &id, got),
+                -1);
+  CHECK_EQ_INT (ox_partial_parse ("006b1052abcdef01-"
+                                  "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+                                  &id, got),
+                -1);
+  CHECK_EQ_INT (ox_partial_parse ("0000000000000000/"
+                                  "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+                                  &id, got),
+                -1);
+  CHECK_EQ_INT (ox_partial_parse ("006b1052abcdefgh/"
+                                  "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+                                  &id, got),
+                -1);
+  CHECK (id == 7);
+}
+
 int
 main (void)
 {
@@ -183,5 +236,6 @@ main (void)
   test_ids ();
   test_spec_parse ();
   test_id_after ();
+  test_partial ();
   return 0;
 }
