@@ -138,6 +138,7 @@ int cmd_restore (struct cli *c, int argc, char **argv);
 int cmd_verify (struct cli *c, int argc, char **argv);
 int cmd_list (struct cli *c, int argc, char **argv);
 int cmd_info (struct cli *c, int argc, char **argv);
+int cmd_diff (struct cli *c, int argc, char **argv);
 int cmd_tag (struct cli *c, int argc, char **argv);
 int cmd_status (struct cli *c, int argc, char **argv);
 

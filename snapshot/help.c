@@ -40,6 +40,8 @@ static const char overview[]
       "snapshots\n"
       "  info STORE VOLUME[@ID|:TAG]     show a snapshot's details\n"
       "  tag STORE VOLUME[@ID|:TAG] TAG  name a snapshot\n"
+      "  diff STORE A B                  byte ranges where snapshot B "
+      "differs from A\n"
       "  status OVERLAY_DIR              a clone's hydration progress and "
       "counters\n"
       "\n"
@@ -71,7 +73,7 @@ static const char overview[]
       "                        snapshot: share nothing with earlier "
       "snapshots\n"
       "  --force               restore: replace an existing target file\n"
-      "  --json                list, info, verify, status: one JSON "
+      "  --json                list, info, verify, diff, status: one JSON "
       "document on stdout\n"
       "  --progress, --no-progress\n"
       "                        progress on stderr (default: when a terminal)\n"
@@ -163,6 +165,12 @@ static const struct {
     "Name a snapshot VOLUME:NEWTAG (an existing tag of that name moves).",
     QUIET_OPT KEY_OPTS, 1,
     "oxsnap tag file:///srv/ox root@006b0278131830b5 before-upgrade" },
+  { "diff", "diff STORE VOLUME[@ID|:TAG] VOLUME[@ID|:TAG] [--json]",
+    "List the byte ranges in which the second snapshot differs from the "
+    "first (OFFSET LENGTH data|zero), from their manifests, reading no "
+    "data.",
+    JSON_OPT QUIET_OPT KEY_OPTS, 1,
+    "oxsnap diff file:///srv/ox root:monday root:tuesday" },
   { "status", "status OVERLAY_DIR [--json]",
     "Show a clone's overlay: hydration progress, bytes local and remote, "
     "and the plugin's counters over all its runs.",
