@@ -60,7 +60,8 @@ import hashlib, struct, sys
 fields = {"snapshot_id": (16, "<Q"), "volume_size": (40, "<Q"),
           "chunk_size": (48, "<I"), "chunks_per_page": (52, "<I"),
           "npages": (56, "<I"), "name_len": (60, "<H"), "flags": (12, "<I"),
-          "version": (8, "<I"), "reserved": (100, "<I")}
+          "version": (8, "<I"), "reserved": (100, "<I"),
+          "parent_len": (62, "<H"), "reused": (88, "<Q")}
 path = sys.argv[1]
 d = bytearray(open(path, "rb").read())
 for a in sys.argv[2:]:
@@ -94,8 +95,13 @@ volume_size=2**64-1|do not match a volume of 18446744073709551615 bytes
 volume_size=2**58 chunks_per_page=2**32-1|do not match a volume
 snapshot_id=cur+1|holds snapshot
 snapshot_id=0|snapshot id is zero
-version=2|unknown format version 2
+version=3|unknown format version 3
+version=0|unknown format version 0
 flags=1|reserved fields are not zero
+reserved=1|reserved fields are not zero
+version=1 reused=1|reserved fields are not zero
+reused=2**63|chunk counts are inconsistent
+parent_len=5|invalid length
 EOF_CASES
 
 # Forged sizes that keep the page count: the chunks no longer match their

@@ -108,15 +108,17 @@ test_json (void)
   c.json = 1;
   CHECK_EQ_INT (run_cmd (cmd_info, &c, &out, NULL, s.plain, "vol:old", NULL),
                 0);
-  want = fmt ("{\"volume\":\"vol\",\"snapshot\":\"%016" PRIx64 "\","
-              "\"created\":\"%s\",\"created_unix\":%" PRIu64 ","
-              "\"parent\":null,\"tags\":[\"old\",\"v1\"],\"size\":37864,"
-              "\"chunk_size\":4096,\"chunks\":10,\"data_chunks\":8,"
-              "\"zero_chunks\":2,\"new_chunks\":7,\"deduplicated_chunks\":1,"
-              "\"data_bytes\":32768,\"stored_bytes\":%" PRIu64 ","
-              "\"ratio\":%s,\"manifest_pages\":1,\"encrypted\":false}\n",
-              s.ids[0], utc_time (r->created, tb, sizeof tb), r->created,
-              r->stored_bytes, ratio);
+  want = fmt (
+      "{\"volume\":\"vol\",\"snapshot\":\"%016" PRIx64 "\","
+      "\"created\":\"%s\",\"created_unix\":%" PRIu64 ","
+      "\"parent\":null,\"parent_volume\":null,"
+      "\"tags\":[\"old\",\"v1\"],\"size\":37864,"
+      "\"chunk_size\":4096,\"chunks\":10,\"data_chunks\":8,"
+      "\"zero_chunks\":2,\"new_chunks\":7,\"deduplicated_chunks\":1,"
+      "\"reused_chunks\":0,\"data_bytes\":32768,\"stored_bytes\":%" PRIu64 ","
+      "\"ratio\":%s,\"manifest_pages\":1,\"encrypted\":false}\n",
+      s.ids[0], utc_time (r->created, tb, sizeof tb), r->created,
+      r->stored_bytes, ratio);
   CHECK_STR (out, want);
   free (want);
   free (out);
