@@ -129,14 +129,18 @@ first_segment () {
   (cd "$1" && find segments -type f ! -name '*.tmp*' | sort | sed -n 1p)
 }
 
-# count_segments STORE_DIR: how many sealed segment objects it holds.
-count_segments () {
-  if [ -d "$1/segments" ]; then
-    find "$1/segments" -type f ! -name '*.tmp*' | wc -l
+# count_objects DIR: how many whole objects (not temporary files) lie
+# under DIR of a file store; 0 when there is no DIR.
+count_objects () {
+  if [ -d "$1" ]; then
+    find "$1" -type f ! -name '*.tmp*' | wc -l
   else
     echo 0
   fi
 }
+
+# count_segments STORE_DIR: how many sealed segment objects it holds.
+count_segments () { count_objects "$1/segments"; }
 
 # The offset and length of frame N (default 0) of SEGMENT, from its footer
 # and index, as "OFFSET LENGTH".

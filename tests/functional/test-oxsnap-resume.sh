@@ -9,13 +9,7 @@
 source "$(dirname "$0")/oxsnap-common.sh"
 
 # count_marks STORE: the segments marked durable for volume v.
-count_marks () {
-  if [ -d "$1/volumes/v/partial" ]; then
-    find "$1/volumes/v/partial" -type f ! -name '*.tmp*' | wc -l
-  else
-    echo 0
-  fi
-}
+count_marks () { count_objects "$1/volumes/v/partial"; }
 
 seg_bytes () {
   if [ -d "$1/segments" ]; then du -sb "$1/segments" | cut -f1; else echo 0; fi
