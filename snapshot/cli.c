@@ -38,6 +38,7 @@ const struct option cli_long_options[] = {
   { "bwlimit", required_argument, NULL, CLI_OPT_BWLIMIT },
   { "json", no_argument, NULL, CLI_OPT_JSON },
   { "parent", required_argument, NULL, CLI_OPT_PARENT },
+  { "dirty-bitmap", required_argument, NULL, CLI_OPT_DIRTY_BITMAP },
   { NULL, 0, NULL, 0 },
 };
 
@@ -119,6 +120,9 @@ cli_apply_option (struct cli *c, int opt, const char *arg)
     return 0;
   case CLI_OPT_PARENT:
     c->parent = arg;
+    return 0;
+  case CLI_OPT_DIRTY_BITMAP:
+    c->dirty_bitmap = arg;
     return 0;
   case CLI_OPT_SEGMENT_SIZE:
     return ox_parse_size ("--segment-size", arg, &c->segment_size);

@@ -28,7 +28,8 @@ struct cli {
   int no_encryption;
   const char *volume;
   const char *tag;
-  const char *parent; /* snapshot: --parent VOL[@ID|:TAG] */
+  const char *parent;       /* snapshot: --parent VOL[@ID|:TAG] */
+  const char *dirty_bitmap; /* snapshot: --dirty-bitmap NAME */
   uint64_t chunk_size;
   int chunk_size_given;
   uint64_t segment_size;
@@ -71,6 +72,7 @@ enum cli_option {
   CLI_OPT_BWLIMIT,
   CLI_OPT_JSON,
   CLI_OPT_PARENT,
+  CLI_OPT_DIRTY_BITMAP,
 };
 
 /* The short options of oxsnap, as getopt_long's optstring. */

@@ -65,6 +65,9 @@ static const char overview[]
       "  --compress-level N    zstd level 1-19 (default 1)\n"
       "  --parent VOL[@ID|:TAG] incremental from this snapshot (default: the\n"
       "                        volume's newest)\n"
+      "  --dirty-bitmap NAME   NBD source: read only what qemu's dirty "
+      "bitmap\n"
+      "                        NAME marks, since --parent\n"
       "\n"
       "Common options:\n"
       "  -j, --jobs N          worker threads (default: CPUs; restore 2x "
@@ -124,8 +127,8 @@ static const struct {
     "  --no-encryption       create an unencrypted store\n" QUIET_OPT,
     1, "oxsnap init file:///srv/ox --key-file /etc/ox/key" },
   { "snapshot", "snapshot SOURCE STORE --volume NAME [OPTIONS]",
-    "Snapshot a block device or raw image file as a new snapshot of a "
-    "volume, and print its id.",
+    "Snapshot a block device, a raw image file or an NBD export (nbd://, "
+    "nbd+unix://) as a new snapshot of a volume, and print its id.",
     "  --volume NAME         volume name (required)\n"
     "  --tag TAG             also tag the new snapshot\n"
     "  --chunk-size S        chunk size, a power of two (default 256K)\n"
@@ -134,6 +137,9 @@ static const struct {
     "  --parent VOL[@ID|:TAG] incremental from this snapshot (default: the\n"
     "                        volume's newest; chunks it or the newest\n"
     "                        snapshot of another volume stored are reused)\n"
+    "  --dirty-bitmap NAME   NBD source: read only the ranges qemu's dirty\n"
+    "                        bitmap NAME marks (started at --parent, which\n"
+    "                        is then required)\n"
     "  --full                a full snapshot: share nothing\n" JOBS_OPT
         PROGRESS_OPTS QUIET_OPT KEY_OPTS,
     1,

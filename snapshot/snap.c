@@ -12,10 +12,16 @@
 #include "log.h"
 #include "manifest.h"
 #include "names.h"
+#include "nbdsource.h"
 #include "progress.h"
 #include "source.h"
 #include "units.h"
 #include "writer.h"
+
+/* Chunks that a dirty bitmap calls unchanged and that are read and
+ * compared with the parent's anyway: a bitmap started at another
+ * snapshot than --parent is refused (writer.h, check_unchanged). */
+#define CHECK_UNCHANGED 32
 
 /* The options' values; SIZES: also the chunk and segment sizes (checked
  * once the parent's chunk size, the default, is known). */
@@ -37,6 +43,11 @@ check_options (struct cli *c, int sizes)
   }
   if (c->full && c->parent) {
     ox_error ("snapshot: --full and --parent exclude each other");
+    return -1;
+  }
+  if (c->dirty_bitmap && !c->parent) {
+    ox_error ("snapshot: --dirty-bitmap needs --parent: the snapshot the "
+              "bitmap was started at");
     return -1;
   }
   if (!sizes)
@@ -147,17 +158,106 @@ open_others (struct cli *c, struct parents *p)
   return r;
 }
 
-/* The source file or device as the writer reads it. */
+/* The source: a file or device, or an NBD export (nbdsource.h). */
+struct snap_source {
+  int is_nbd;
+  struct source file;
+  struct nbd_source nbd;
+};
+
 static int
-source_read_cb (void *opaque, void *buf, size_t len, uint64_t offset)
+file_read_cb (void *opaque, void *buf, size_t len, uint64_t offset)
 {
   return source_read (opaque, buf, len, offset);
 }
 
 static uint64_t
-source_next_data_cb (void *opaque, uint64_t offset)
+file_next_data_cb (void *opaque, uint64_t offset)
 {
   return source_next_data (opaque, offset);
+}
+
+static int
+nbd_read_cb (void *opaque, void *buf, size_t len, uint64_t offset)
+{
+  return nbd_source_read (opaque, buf, len, offset);
+}
+
+static uint64_t
+nbd_next_data_cb (void *opaque, uint64_t offset)
+{
+  return nbd_source_next_data (opaque, offset);
+}
+
+static uint64_t
+nbd_next_dirty_cb (void *opaque, uint64_t offset)
+{
+  return nbd_source_next_dirty (opaque, offset);
+}
+
+/* Open SOURCE (as --dirty-bitmap asks) into *SS, and describe it for the
+ * writer in *WS. Returns 0, -1 (reported) or -2 (a usage error). */
+static int
+snap_source_open (struct snap_source *ss, const struct cli *c,
+                  const char *source, struct ox_writer_source *ws)
+{
+  memset (ws, 0, sizeof *ws);
+  ws->name = source;
+  ss->is_nbd = nbd_source_is_uri (source);
+  if (c->dirty_bitmap && !ss->is_nbd) {
+    ox_error ("snapshot: --dirty-bitmap needs an NBD source (nbd://... or "
+              "nbd+unix://...), not %s",
+              source);
+    return -2;
+  }
+  if (ss->is_nbd) {
+    if (nbd_source_open (&ss->nbd, source, c->dirty_bitmap) == -1)
+      return -1;
+    ws->size = ss->nbd.size;
+    ws->opaque = &ss->nbd;
+    ws->read = nbd_read_cb;
+    ws->next_data = nbd_next_data_cb;
+    ws->next_changed = c->dirty_bitmap ? nbd_next_dirty_cb : NULL;
+    return 0;
+  }
+  if (source_open (&ss->file, source) == -1)
+    return -1;
+  ws->size = ss->file.size;
+  ws->opaque = &ss->file;
+  ws->read = file_read_cb;
+  ws->next_data = file_next_data_cb;
+  return 0;
+}
+
+static void
+snap_source_close (struct snap_source *ss)
+{
+  if (ss->is_nbd)
+    nbd_source_close (&ss->nbd);
+  else
+    source_close (&ss->file);
+}
+
+/* A change list (a dirty bitmap) must describe the parent's whole volume:
+ * one of another size is refused. Returns 0 or -1. */
+static int
+check_change_list (const struct ox_writer_source *ws, const struct parents *p)
+{
+  const struct ox_root *r;
+  char pid[17];
+
+  if (!ws->next_changed)
+    return 0;
+  r = ox_basis_root (p->parent);
+  if (r->volume_size == ws->size)
+    return 0;
+  ox_snapshot_id_format (r->snapshot_id, pid);
+  ox_error ("snapshot: %s is %" PRIu64
+            " bytes but the parent %s@%s is %" PRIu64
+            ": a dirty bitmap cannot span a resize; snapshot without "
+            "--dirty-bitmap",
+            ws->name, ws->size, r->volume, pid, r->volume_size);
+  return -1;
 }
 
 /* The progress line, started when the writer starts packing. */
@@ -207,16 +307,17 @@ print_summary (const char *volume, const struct parents *p,
     fprintf (stderr, "; resumed %zu segment%s of an interrupted snapshot",
              st->resumed_segments, st->resumed_segments == 1 ? "" : "s");
   if (p->parent || p->nalso)
-    fprintf (stderr, "%s %" PRIu64 " chunks stored before\n",
+    fprintf (stderr, "%s %" PRIu64 " chunks stored before",
              p->parent ? "," : ";", st->reused_chunks);
-  else
-    fprintf (stderr, "\n");
+  if (st->unread_chunks)
+    fprintf (stderr, " (%" PRIu64 " unchanged, not read)", st->unread_chunks);
+  fprintf (stderr, "\n");
 }
 
 int
 cmd_snapshot (struct cli *c, int argc, char **argv)
 {
-  struct source src;
+  struct snap_source src;
   struct ox_writer_source ws;
   struct ox_writer_options o;
   struct ox_writer_stats stats;
@@ -232,15 +333,22 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   }
   memset (&src, 0, sizeof src);
   memset (&par, 0, sizeof par);
-  src.fd = -1;
+  src.file.fd = -1;
   if (c->jobs > 256)
     c->jobs = 256;
   if (check_options (c, c->full || c->chunk_size_given) == -1) {
     r = 2;
     goto out;
   }
-  if (source_open (&src, argv[0]) == -1 || cli_open_store (c, argv[1]) == -1
-      || open_parent (c, &par) == -1)
+  switch (snap_source_open (&src, c, argv[0], &ws)) {
+  case -2:
+    r = 2;
+    goto out;
+  case -1:
+    goto out;
+  }
+  if (cli_open_store (c, argv[1]) == -1 || open_parent (c, &par) == -1
+      || check_change_list (&ws, &par) == -1)
     goto out;
   if (check_options (c, 1) == -1) {
     r = 2;
@@ -248,11 +356,6 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   }
   if (open_others (c, &par) == -1)
     goto out;
-  ws = (struct ox_writer_source){ .name = argv[0],
-                                  .size = src.size,
-                                  .opaque = &src,
-                                  .read = source_read_cb,
-                                  .next_data = source_next_data_cb };
   memset (&sp, 0, sizeof sp);
   sp.enabled = c->progress;
   ox_writer_options_default (&o);
@@ -266,6 +369,7 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   o.also = par.also;
   o.nalso = par.nalso;
   o.resume = 1;
+  o.check_unchanged = ws.next_changed ? CHECK_UNCHANGED : 0;
   if (ox_writer_snapshot (c->store, &c->keys, &ws, c->volume, &o, &stats)
       == -1)
     goto out;
@@ -279,6 +383,6 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   r = 0;
 out:
   parents_close (&par);
-  source_close (&src);
+  snap_source_close (&src);
   return r;
 }

@@ -19,7 +19,6 @@ static int
 map_data (struct source *s)
 {
   uint64_t pos = 0;
-  size_t cap = 0;
 
   while (pos < s->size) {
     off_t d = lseek (s->fd, (off_t)pos, SEEK_DATA), h;
@@ -33,20 +32,12 @@ map_data (struct source *s)
       return -1;
     if ((uint64_t)h > s->size)
       h = (off_t)s->size;
-    if (s->ndata == cap) {
-      struct extent *n;
-      cap = cap ? cap * 2 : 64;
-      n = realloc (s->data, cap * sizeof *n);
-      if (!n)
-        return -1;
-      s->data = n;
-    }
-    s->data[s->ndata++] = (struct extent){ (uint64_t)d, (uint64_t)h };
+    if (extent_list_add (&s->data, (uint64_t)d, (uint64_t)h) == -1)
+      return -1;
     pos = (uint64_t)h;
   }
-  if (!s->data) /* all hole: a valid, empty map */
-    s->data = malloc (sizeof *s->data);
-  return s->data ? 0 : -1;
+  s->mapped = 1;
+  return 0;
 }
 
 int
@@ -72,11 +63,8 @@ source_open (struct source *s, const char *path)
     }
   } else if (S_ISREG (st.st_mode)) {
     s->size = (uint64_t)st.st_size;
-    if (map_data (s) == -1) {
-      free (s->data); /* fall back to reading everything */
-      s->data = NULL;
-      s->ndata = 0;
-    }
+    if (map_data (s) == -1) /* fall back to reading everything */
+      extent_list_free (&s->data);
   } else {
     ox_error ("source %s is not a block device or a regular file", path);
     goto fail;
@@ -94,44 +82,12 @@ fail:
   return -1;
 }
 
-/* Index of the first extent that ends after OFFSET (ndata if none). */
-static size_t
-first_extent_after (const struct source *s, uint64_t offset)
-{
-  size_t lo = 0, hi = s->ndata;
-
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (s->data[mid].end <= offset)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo;
-}
-
-int
-source_has_data (const struct source *s, uint64_t offset, uint64_t len)
-{
-  size_t i;
-
-  if (!s->data)
-    return 1;
-  i = first_extent_after (s, offset);
-  return i < s->ndata && s->data[i].start < offset + len;
-}
-
 uint64_t
 source_next_data (const struct source *s, uint64_t offset)
 {
-  size_t i;
-
-  if (!s->data || offset >= s->size)
+  if (!s->mapped)
     return offset < s->size ? offset : s->size;
-  i = first_extent_after (s, offset);
-  if (i == s->ndata)
-    return s->size;
-  return s->data[i].start > offset ? s->data[i].start : offset;
+  return extent_list_next (&s->data, offset, s->size);
 }
 
 int
@@ -158,6 +114,6 @@ source_close (struct source *s)
   if (s->fd >= 0)
     close (s->fd);
   s->fd = -1;
-  free (s->data);
-  s->data = NULL;
+  extent_list_free (&s->data);
+  s->mapped = 0;
 }

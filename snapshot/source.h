@@ -6,28 +6,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct extent {
-  uint64_t start, end; /* [start, end) holds data */
-};
+#include "extents.h"
 
 struct source {
   const char *path;
   int fd;
   uint64_t size;
-  struct extent *data; /* allocated ranges, ascending; NULL = all data */
-  size_t ndata;
+  int mapped;              /* DATA is known; else all may hold data */
+  struct extent_list data; /* allocated ranges */
 };
 
 /* Open PATH read-only, find its size and its allocated ranges
  * (SEEK_DATA/SEEK_HOLE; a block device counts as all data). */
 int source_open (struct source *s, const char *path);
 
-/* True if [OFFSET, OFFSET+LEN) may contain data (touches an allocated
- * range). Thread-safe after source_open. */
-int source_has_data (const struct source *s, uint64_t offset, uint64_t len);
-
 /* The first offset at or after OFFSET that may hold data (lies in an
  * allocated range), or the source size when only holes follow. */
+/* Thread-safe after source_open. */
 uint64_t source_next_data (const struct source *s, uint64_t offset);
 
 /* Read LEN bytes at OFFSET (looping over short reads). Returns 0 or -1. */

@@ -87,6 +87,8 @@ struct snap {
   uint64_t snap_id;
   uint32_t chunk_size;
   uint64_t nchunks;
+  uint64_t parent_size, parent_nchunks; /* of opt.parent, if any */
+  uint64_t unread_chunks; /* the packer's: taken from the parent unread */
 
   pthread_mutex_t lock;
   pthread_cond_t slot_free;  /* workers wait for window space */
@@ -148,14 +150,52 @@ chunk_is_hole (const struct snap *s, uint64_t idx)
   return next_data (s, start) >= start + len;
 }
 
-/* The first chunk at or after IDX that is not wholly in a hole. */
-static uint64_t
-next_data_chunk (const struct snap *s, uint64_t idx)
+/* True if chunk IDX is the parent's, unchanged: the source says so, and
+ * the parent's chunk there is as long as ours. */
+static int
+chunk_is_unchanged (const struct snap *s, uint64_t idx)
 {
-  uint64_t off = next_data (s, ox_chunk_start (s->chunk_size, idx));
+  uint64_t start, len, pstart, plen;
 
-  return off >= s->src->size ? s->nchunks
-                             : ox_chunk_index (s->chunk_size, off);
+  if (!s->src->next_changed || !s->opt.parent || idx >= s->parent_nchunks)
+    return 0;
+  ox_chunk_range (s->src->size, s->chunk_size, idx, &start, &len);
+  ox_chunk_range (s->parent_size, s->chunk_size, idx, &pstart, &plen);
+  return plen == len
+         && s->src->next_changed (s->src->opaque, start) >= start + len;
+}
+
+/* True if chunk IDX is not read: wholly in a hole, or unchanged. */
+static int
+chunk_is_skipped (const struct snap *s, uint64_t idx)
+{
+  return chunk_is_hole (s, idx) || chunk_is_unchanged (s, idx);
+}
+
+/* The first chunk at or after IDX that is read (neither wholly in a hole
+ * nor unchanged), or NCHUNKS. Runs are crossed in jumps: the chunks before
+ * the next data, or before the next change but short of either volume's
+ * last chunk (which may be shorter), need no test of their own. */
+static uint64_t
+next_read_chunk (const struct snap *s, uint64_t idx)
+{
+  while (idx < s->nchunks) {
+    uint64_t start = ox_chunk_start (s->chunk_size, idx), off, next;
+
+    if (chunk_is_hole (s, idx))
+      off = next_data (s, start);
+    else if (chunk_is_unchanged (s, idx)) {
+      off = s->src->next_changed (s->src->opaque, start);
+      if (off > ox_chunk_start (s->chunk_size, s->parent_nchunks - 1))
+        off = ox_chunk_start (s->chunk_size, s->parent_nchunks - 1);
+    } else
+      return idx;
+    if (off > ox_chunk_start (s->chunk_size, s->nchunks - 1))
+      off = ox_chunk_start (s->chunk_size, s->nchunks - 1);
+    next = ox_chunk_index (s->chunk_size, off);
+    idx = next > idx ? next : idx + 1;
+  }
+  return s->nchunks;
 }
 
 /* Read, check, hash and encode chunk IDX (not a hole) into SLOT. */
@@ -204,9 +244,9 @@ worker (void *arg)
 
     pthread_mutex_lock (&s->lock);
     for (;;) {
-      /* Holes are the packer's: skip them unread. */
-      if (s->next_claim < s->nchunks && chunk_is_hole (s, s->next_claim))
-        s->next_claim = next_data_chunk (s, s->next_claim);
+      /* Holes and unchanged chunks are the packer's: skip them unread. */
+      if (s->next_claim < s->nchunks && chunk_is_skipped (s, s->next_claim))
+        s->next_claim = next_read_chunk (s, s->next_claim);
       if (s->failed || s->next_claim >= s->nchunks
           || s->next_claim < s->next_pack + s->window)
         break;
@@ -413,6 +453,23 @@ packed (struct snap *s, uint64_t idx, struct slot *slot)
   pthread_mutex_unlock (&s->lock);
 }
 
+/* Add chunk IDX, which is not read: ZERO in a hole, else the parent's
+ * entry (its frame is known: load_known). */
+static int
+add_unread (struct snap *s, uint64_t idx)
+{
+  struct ox_chunk_loc loc;
+
+  if (chunk_is_hole (s, idx))
+    return ox_asm_add_zero (s->as);
+  if (ox_basis_lookup (s->opt.parent, idx, &loc) == -1)
+    return -1;
+  s->unread_chunks++;
+  if (loc.zero)
+    return ox_asm_add_zero (s->as);
+  return ox_asm_add_chunk (s->as, loc.id, NULL, 0, loc.plain_len);
+}
+
 /* The packer loop: consume results in chunk order. */
 static int
 pack_all (struct snap *s)
@@ -424,11 +481,12 @@ pack_all (struct snap *s)
     struct slot *slot = &s->slots[idx % s->window];
     int r;
 
-    if (chunk_is_hole (s, idx)) {
-      /* A run of holes: ZERO entries, then one wake-up for the workers. */
-      uint64_t end = next_data_chunk (s, idx);
+    if (chunk_is_skipped (s, idx)) {
+      /* A run of holes and unchanged chunks, then one wake-up for the
+       * workers. */
+      uint64_t end = next_read_chunk (s, idx);
       for (; idx < end; idx++)
-        if (ox_asm_add_zero (s->as) == -1)
+        if (add_unread (s, idx) == -1)
           return -1;
       packed (s, --idx, NULL);
       progress (s, ox_chunk_start (s->chunk_size, idx + 1), 0);
@@ -622,6 +680,8 @@ load_parents (struct snap *s)
       return -1;
     }
     ox_asm_set_parent (s->as, p->volume, p->snapshot_id);
+    s->parent_size = p->volume_size;
+    s->parent_nchunks = ox_root_nchunks (p);
     if (load_known (s, o->parent) == -1)
       return -1;
   }
@@ -630,6 +690,64 @@ load_parents (struct snap *s)
         && load_known (s, o->also[i]) == -1)
       return -1;
   return 0;
+}
+
+/* Read and hash the Ith of N chunks spread over those unchanged that are
+ * not holes, checked against the parent; CHECK_UNCHANGED of them in all
+ * (opt.check_unchanged). Returns 0, or -1 when one differs (reported). */
+static int
+check_unchanged (struct snap *s)
+{
+  uint64_t idx, n = 0, step, seen = 0, start, len;
+  uint8_t *buf, id[OX_ID_LEN];
+  struct ox_chunk_loc loc;
+  int r = 0;
+
+  if (s->opt.check_unchanged <= 0 || !s->opt.parent || !s->src->next_changed)
+    return 0;
+  for (idx = 0; idx < s->nchunks; idx++)
+    n += chunk_is_unchanged (s, idx) && !chunk_is_hole (s, idx);
+  if (n == 0)
+    return 0;
+  step = n / (uint64_t)s->opt.check_unchanged;
+  step = step ? step : 1;
+  buf = malloc (s->chunk_size);
+  if (!buf) {
+    ox_error ("out of memory");
+    return -1;
+  }
+  for (idx = 0; r == 0 && idx < s->nchunks; idx++) {
+    const struct ox_root *p = ox_basis_root (s->opt.parent);
+    char pid[17];
+    int same;
+
+    if (!chunk_is_unchanged (s, idx) || chunk_is_hole (s, idx)
+        || seen++ % step != step / 2)
+      continue;
+    ox_chunk_range (s->src->size, s->chunk_size, idx, &start, &len);
+    if (s->src->read (s->src->opaque, buf, len, start) == -1
+        || ox_basis_lookup (s->opt.parent, idx, &loc) == -1) {
+      r = -1;
+      break;
+    }
+    if (loc.zero)
+      same = ox_is_zero (buf, len);
+    else {
+      ox_chunk_id (s->k, buf, len, id);
+      same = memcmp (id, loc.id, OX_ID_LEN) == 0;
+    }
+    if (same)
+      continue;
+    ox_snapshot_id_format (p->snapshot_id, pid);
+    ox_error ("snapshot of %s: chunk %" PRIu64 " (offset %" PRIu64
+              ") is unchanged by the source's change list but differs from "
+              "the parent %s@%s: the list does not start at that snapshot "
+              "(no snapshot is made)",
+              s->src->name, idx, start, p->volume, pid);
+    r = -1;
+  }
+  free (buf);
+  return r;
 }
 
 /* ox_resume_find's callback: the frames of an interrupted snapshot's
@@ -728,7 +846,8 @@ ox_writer_snapshot (struct ox_store *st, const struct ox_keys *k,
           && ox_resume_find (st, k, volume, s.snap_id, resume_known, &s,
                              &s.resumed)
                  == -1)
-      || run_pipeline (&s) == -1 || write_root (&s) == -1)
+      || check_unchanged (&s) == -1 || run_pipeline (&s) == -1
+      || write_root (&s) == -1)
     goto out;
   forget_markers (&s);
   as = ox_asm_stats (s.as);
@@ -738,6 +857,7 @@ ox_writer_snapshot (struct ox_store *st, const struct ox_keys *k,
   stats->data_chunks = as->data_chunks;
   stats->dedup_chunks = as->dedup_chunks;
   stats->reused_chunks = as->reused_chunks;
+  stats->unread_chunks = s.unread_chunks;
   stats->known_chunks = as->known_chunks;
   stats->reused_pages = as->reused_pages;
   stats->resumed_segments = s.resumed.nsegments;

@@ -25,6 +25,13 @@ struct ox_writer_source {
    * only holes follow (chunks wholly in holes are recorded as ZERO
    * unread); NULL: all of the source may hold data. */
   uint64_t (*next_data) (void *opaque, uint64_t offset);
+  /* The first offset at or after OFFSET whose bytes may differ from the
+   * parent's (the options' parent, at the same offsets), or SIZE when none
+   * after it do: a source that knows what changed (a dirty bitmap, a
+   * clone's written blocks). A chunk wholly unchanged is the parent's chunk
+   * at that index, unread (unless the parent's chunk there is shorter, as
+   * at its end). NULL: every chunk that may hold data is read. */
+  uint64_t (*next_changed) (void *opaque, uint64_t offset);
 };
 
 /* Progress of the packer (one thread): first called with DONE 0 when
@@ -51,6 +58,11 @@ struct ox_writer_options {
   /* Reference the frames of this volume's interrupted snapshots (their
    * marked segments, resume.h); every durable segment is marked. */
   int resume;
+  /* With the source's next_changed: read and hash this many unchanged
+   * chunks (spread over the volume) and fail, writing nothing, unless each
+   * equals the parent's: a change list that does not start at the parent
+   * is refused. 0: no check. */
+  int check_unchanged;
 };
 
 /* What a snapshot holds, once written. */
@@ -60,6 +72,7 @@ struct ox_writer_stats {
   uint64_t data_chunks;   /* chunks that are not all zeros */
   uint64_t dedup_chunks;  /* data chunks that repeat an earlier one */
   uint64_t reused_chunks; /* data chunks stored by an earlier snapshot */
+  uint64_t unread_chunks; /* unchanged chunks taken from the parent unread */
   uint64_t new_chunks;    /* frames stored */
   uint64_t stored_bytes;  /* bytes of those frames */
   uint64_t known_chunks;  /* frames of earlier snapshots it could reuse */
