@@ -13,6 +13,7 @@
 #include "manifest.h"
 #include "names.h"
 #include "nbdsource.h"
+#include "ovsource.h"
 #include "progress.h"
 #include "source.h"
 #include "units.h"
@@ -158,11 +159,14 @@ open_others (struct cli *c, struct parents *p)
   return r;
 }
 
-/* The source: a file or device, or an NBD export (nbdsource.h). */
+/* The source: a file or device, an NBD export (nbdsource.h), or a
+ * clone's overlay (ovsource.h). */
+enum source_kind { SOURCE_FILE, SOURCE_NBD, SOURCE_OVERLAY };
 struct snap_source {
-  int is_nbd;
+  enum source_kind kind;
   struct source file;
   struct nbd_source nbd;
+  struct ov_source ov;
 };
 
 static int
@@ -195,22 +199,59 @@ nbd_next_dirty_cb (void *opaque, uint64_t offset)
   return nbd_source_next_dirty (opaque, offset);
 }
 
+static int
+ov_read_cb (void *opaque, void *buf, size_t len, uint64_t offset)
+{
+  return ov_source_read (opaque, buf, len, offset);
+}
+
+static uint64_t
+ov_next_local_cb (void *opaque, uint64_t offset)
+{
+  return ov_source_next_local (opaque, offset);
+}
+
+/* Open the clone's overlay DIR into *SS: its parent is its basis (which
+ * --parent and --full may not change). Returns 0, -1 or -2. */
+static int
+open_overlay (struct snap_source *ss, struct cli *c, const char *dir,
+              struct ox_writer_source *ws)
+{
+  if (c->parent || c->full) {
+    ox_error ("snapshot: a clone's overlay is snapshotted against its basis: "
+              "no --parent or --full");
+    return -2;
+  }
+  if (ov_source_open (&ss->ov, dir) == -1)
+    return -1;
+  c->parent = ss->ov.spec;
+  ws->size = ss->ov.size;
+  ws->opaque = &ss->ov;
+  ws->read = ov_read_cb;
+  ws->next_changed = ov_next_local_cb;
+  return 0;
+}
+
 /* Open SOURCE (as --dirty-bitmap asks) into *SS, and describe it for the
  * writer in *WS. Returns 0, -1 (reported) or -2 (a usage error). */
 static int
-snap_source_open (struct snap_source *ss, const struct cli *c,
-                  const char *source, struct ox_writer_source *ws)
+snap_source_open (struct snap_source *ss, struct cli *c, const char *source,
+                  struct ox_writer_source *ws)
 {
   memset (ws, 0, sizeof *ws);
   ws->name = source;
-  ss->is_nbd = nbd_source_is_uri (source);
-  if (c->dirty_bitmap && !ss->is_nbd) {
+  ss->kind = nbd_source_is_uri (source)      ? SOURCE_NBD
+             : ov_source_is_overlay (source) ? SOURCE_OVERLAY
+                                             : SOURCE_FILE;
+  if (c->dirty_bitmap && ss->kind != SOURCE_NBD) {
     ox_error ("snapshot: --dirty-bitmap needs an NBD source (nbd://... or "
               "nbd+unix://...), not %s",
               source);
     return -2;
   }
-  if (ss->is_nbd) {
+  if (ss->kind == SOURCE_OVERLAY)
+    return open_overlay (ss, c, source, ws);
+  if (ss->kind == SOURCE_NBD) {
     if (nbd_source_open (&ss->nbd, source, c->dirty_bitmap) == -1)
       return -1;
     ws->size = ss->nbd.size;
@@ -232,8 +273,10 @@ snap_source_open (struct snap_source *ss, const struct cli *c,
 static void
 snap_source_close (struct snap_source *ss)
 {
-  if (ss->is_nbd)
+  if (ss->kind == SOURCE_NBD)
     nbd_source_close (&ss->nbd);
+  else if (ss->kind == SOURCE_OVERLAY)
+    ov_source_close (&ss->ov);
   else
     source_close (&ss->file);
 }
@@ -348,7 +391,9 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
     goto out;
   }
   if (cli_open_store (c, argv[1]) == -1 || open_parent (c, &par) == -1
-      || check_change_list (&ws, &par) == -1)
+      || check_change_list (&ws, &par) == -1
+      || (src.kind == SOURCE_OVERLAY
+          && ov_source_attach (&src.ov, &c->keys, par.parent) == -1))
     goto out;
   if (check_options (c, 1) == -1) {
     r = 2;
@@ -369,7 +414,8 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   o.also = par.also;
   o.nalso = par.nalso;
   o.resume = 1;
-  o.check_unchanged = ws.next_changed ? CHECK_UNCHANGED : 0;
+  /* A dirty bitmap is checked; an overlay's map is the clone itself. */
+  o.check_unchanged = c->dirty_bitmap ? CHECK_UNCHANGED : 0;
   if (ox_writer_snapshot (c->store, &c->keys, &ws, c->volume, &o, &stats)
       == -1)
     goto out;

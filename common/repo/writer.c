@@ -464,9 +464,9 @@ add_unread (struct snap *s, uint64_t idx)
     return ox_asm_add_zero (s->as);
   if (ox_basis_lookup (s->opt.parent, idx, &loc) == -1)
     return -1;
-  s->unread_chunks++;
   if (loc.zero)
     return ox_asm_add_zero (s->as);
+  s->unread_chunks++;
   return ox_asm_add_chunk (s->as, loc.id, NULL, 0, loc.plain_len);
 }
 

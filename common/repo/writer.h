@@ -72,7 +72,8 @@ struct ox_writer_stats {
   uint64_t data_chunks;   /* chunks that are not all zeros */
   uint64_t dedup_chunks;  /* data chunks that repeat an earlier one */
   uint64_t reused_chunks; /* data chunks stored by an earlier snapshot */
-  uint64_t unread_chunks; /* unchanged chunks taken from the parent unread */
+  uint64_t unread_chunks; /* unchanged data chunks taken from the parent,
+                           * unread */
   uint64_t new_chunks;    /* frames stored */
   uint64_t stored_bytes;  /* bytes of those frames */
   uint64_t known_chunks;  /* frames of earlier snapshots it could reuse */
