@@ -127,8 +127,9 @@ static const struct {
     "  --no-encryption       create an unencrypted store\n" QUIET_OPT,
     1, "oxsnap init file:///srv/ox --key-file /etc/ox/key" },
   { "snapshot", "snapshot SOURCE STORE --volume NAME [OPTIONS]",
-    "Snapshot a block device, a raw image file or an NBD export (nbd://, "
-    "nbd+unix://) as a new snapshot of a volume, and print its id.",
+    "Snapshot a block device, a raw image file, an NBD export (nbd://, "
+    "nbd+unix://) or a stopped clone's overlay directory (against its "
+    "basis) as a new snapshot of a volume, and print its id.",
     "  --volume NAME         volume name (required)\n"
     "  --tag TAG             also tag the new snapshot\n"
     "  --chunk-size S        chunk size, a power of two (default 256K)\n"
