@@ -24,14 +24,23 @@
 #define MAP_PAGE OX_OV_MAP_PAGE
 #define WORDS_PER_PAGE (MAP_PAGE / 8)
 
+/* A persistent bit map, one bit per block: the block map ("map": local
+ * blocks) or, from format version 2, the written map ("written": blocks
+ * the client wrote, a subset of the local ones in memory). */
+struct bitfile {
+  const char *name; /* OX_OVMAP_NAME or OX_OVWRITTEN_NAME */
+  int fd;
+  uint64_t *bits;  /* atomic words */
+  uint64_t *dirty; /* 1 bit per page changed since the last flush */
+};
+
 struct overlay {
   char *dir;
-  int dir_fd, data_fd, map_fd;
+  int dir_fd, data_fd;
   uint64_t size, nblocks;
-  uint64_t *bits;  /* map, 1 bit per block, atomic words */
-  size_t nwords;   /* = map_len / 8 */
-  uint64_t *dirty; /* 1 bit per map page changed since the last flush */
-  size_t npages;
+  size_t nwords; /* of each map: = map_len / 8 */
+  size_t npages; /* of each map */
+  struct bitfile map, written;
   int data_dirty; /* atomic: written since the last flush */
   pthread_mutex_t flush_lock;
   int failed;             /* a sync failed: later flushes fail too */
@@ -162,7 +171,7 @@ overlay_probe (const char *dir, struct ox_ovheader *pin)
 }
 
 /* Refuse a directory that holds anything but leftovers of an interrupted
- * creation (data, map, the temporary header). */
+ * creation (data, map, written, the temporary header). */
 static int
 dir_check_empty (int dir_fd, const char *dir)
 {
@@ -182,6 +191,7 @@ dir_check_empty (int dir_fd, const char *dir)
     const char *n = e->d_name;
     if (strcmp (n, ".") == 0 || strcmp (n, "..") == 0
         || strcmp (n, "data") == 0 || strcmp (n, "map") == 0
+        || strcmp (n, OX_OVWRITTEN_NAME) == 0
         || strcmp (n, OX_OVHEADER_TMP) == 0)
       continue;
     ox_error ("%s holds other files (such as \"%s\") but no " OX_OVHEADER_NAME
@@ -232,9 +242,13 @@ overlay_create (struct overlay *ov, const struct ox_ovheader *pin)
   ov->data_fd = file_create (ov->dir_fd, ov->dir, "data", pin->volume_size, 0);
   if (ov->data_fd < 0)
     return -1;
-  ov->map_fd = file_create (ov->dir_fd, ov->dir, "map",
+  ov->map.fd = file_create (ov->dir_fd, ov->dir, "map",
                             ox_ovmap_len (pin->volume_size), 1);
-  if (ov->map_fd < 0)
+  if (ov->map.fd < 0)
+    return -1;
+  ov->written.fd = file_create (ov->dir_fd, ov->dir, OX_OVWRITTEN_NAME,
+                                ox_ovmap_len (pin->volume_size), 1);
+  if (ov->written.fd < 0)
     return -1;
   if (header_write (ov->dir_fd, ov->dir, pin) == -1)
     return -1;
@@ -306,37 +320,77 @@ file_open (int dir_fd, const char *dir, const char *name, uint64_t len)
   return fd;
 }
 
-/* Read the map file into the in-memory bitmap. */
+/* Read the file of BF into its in-memory bits. */
 static int
-map_load (struct overlay *ov)
+bits_load (struct overlay *ov, struct bitfile *bf)
 {
   size_t len = ov->nwords * 8;
-  ssize_t r = ox_pread_full (ov->map_fd, ov->bits, len, 0);
+  ssize_t r = ox_pread_full (bf->fd, bf->bits, len, 0);
 
   if (r < 0 || (size_t)r < len) {
     if (r >= 0)
       errno = EIO;
-    ox_error ("%s/map: read: %m", ov->dir);
+    ox_error ("%s/%s: read: %m", ov->dir, bf->name);
     return -1;
   }
   /* In place, to host order; bits past the last block mean nothing and
    * are cleared. */
-  ox_ovmap_decode (ov->bits, len, 0, ov->nblocks, ov->bits);
+  ox_ovmap_decode (bf->bits, len, 0, ov->nblocks, bf->bits);
   return 0;
 }
 
-/* Open the data and map files of an overlay pinned to PIN. */
+/* Upgrade a version 1 overlay (FORMAT.md 8): its written map is a copy of
+ * its block map (every local block counts as written: safe, only slower
+ * to snapshot), made durable before the header says version 2. A crash
+ * before the header is replaced leaves version 1, upgraded again. */
 static int
-overlay_reopen (struct overlay *ov, const struct ox_ovheader *pin)
+overlay_upgrade (struct overlay *ov, struct ox_ovheader *pin)
 {
+  uint64_t len = ox_ovmap_len (pin->volume_size);
+  CLEANUP_FREE uint64_t *copy = malloc (len);
+
+  if (copy == NULL) {
+    ox_error ("%s: out of memory", ov->dir);
+    return -1;
+  }
+  memcpy (copy, ov->map.bits, len);
+  ox_ovmap_encode (copy, len / 8, copy);
+  ov->written.fd
+      = file_create (ov->dir_fd, ov->dir, OX_OVWRITTEN_NAME, len, 1);
+  if (ov->written.fd < 0)
+    return -1;
+  if (ox_pwrite_full (ov->written.fd, copy, len, 0) == -1
+      || fdatasync (ov->written.fd) == -1) {
+    ox_error ("%s/" OX_OVWRITTEN_NAME ": %m", ov->dir);
+    return -1;
+  }
+  memcpy (ov->written.bits, ov->map.bits, len);
+  pin->version = 2;
+  if (header_write (ov->dir_fd, ov->dir, pin) == -1)
+    return -1;
+  ox_debug ("overlay %s: upgraded from format version 1 to 2", ov->dir);
+  return 0;
+}
+
+/* Open the files of an overlay pinned to PIN (its header's), and upgrade
+ * it to the current format version. */
+static int
+overlay_reopen (struct overlay *ov, struct ox_ovheader *pin)
+{
+  uint64_t len = ox_ovmap_len (pin->volume_size);
+
   ov->data_fd = file_open (ov->dir_fd, ov->dir, "data", pin->volume_size);
   if (ov->data_fd < 0)
     return -1;
-  ov->map_fd = file_open (ov->dir_fd, ov->dir, "map",
-                          ox_ovmap_len (pin->volume_size));
-  if (ov->map_fd < 0)
+  ov->map.fd = file_open (ov->dir_fd, ov->dir, "map", len);
+  if (ov->map.fd < 0 || bits_load (ov, &ov->map) == -1)
     return -1;
-  return map_load (ov);
+  if (pin->version < 2)
+    return overlay_upgrade (ov, pin);
+  ov->written.fd = file_open (ov->dir_fd, ov->dir, OX_OVWRITTEN_NAME, len);
+  if (ov->written.fd < 0)
+    return -1;
+  return bits_load (ov, &ov->written);
 }
 
 /* Allocate the in-memory state for a volume of SIZE bytes. */
@@ -348,16 +402,21 @@ overlay_alloc (const char *dir, uint64_t size)
 
   if (ov == NULL)
     return NULL;
-  ov->dir_fd = ov->data_fd = ov->map_fd = -1;
+  ov->dir_fd = ov->data_fd = ov->map.fd = ov->written.fd = -1;
+  ov->map.name = OX_OVMAP_NAME;
+  ov->written.name = OX_OVWRITTEN_NAME;
   ov->size = size;
   ov->nblocks = ox_ovmap_nblocks (size);
   ov->nwords = map_len / 8;
   ov->npages = map_len / MAP_PAGE;
   ov->dir = strdup (dir);
-  ov->bits = calloc (ov->nwords, 8);
-  ov->dirty = calloc ((ov->npages + 63) / 64, 8);
+  ov->map.bits = calloc (ov->nwords, 8);
+  ov->map.dirty = calloc ((ov->npages + 63) / 64, 8);
+  ov->written.bits = calloc (ov->nwords, 8);
+  ov->written.dirty = calloc ((ov->npages + 63) / 64, 8);
   pthread_mutex_init (&ov->flush_lock, NULL);
-  if (ov->dir == NULL || ov->bits == NULL || ov->dirty == NULL) {
+  if (ov->dir == NULL || ov->map.bits == NULL || ov->map.dirty == NULL
+      || ov->written.bits == NULL || ov->written.dirty == NULL) {
     overlay_close (ov);
     return NULL;
   }
@@ -402,7 +461,7 @@ overlay_open (const char *dir, const struct ox_ovheader *pin,
     ov->pin = *pin;
     ov->pin.complete = 0;
   } else {
-    if (pin_check (dir, &have, pin) == -1 || overlay_reopen (ov, pin) == -1)
+    if (pin_check (dir, &have, pin) == -1 || overlay_reopen (ov, &have) == -1)
       goto err;
     ov->pin = have;
     if (have.complete && overlay_count_local (ov) != ov->nblocks) {
@@ -427,13 +486,17 @@ overlay_close (struct overlay *ov)
     return;
   if (ov->data_fd >= 0)
     close (ov->data_fd);
-  if (ov->map_fd >= 0)
-    close (ov->map_fd);
+  if (ov->map.fd >= 0)
+    close (ov->map.fd);
+  if (ov->written.fd >= 0)
+    close (ov->written.fd);
   if (ov->dir_fd >= 0)
     close (ov->dir_fd); /* releases the lock */
   pthread_mutex_destroy (&ov->flush_lock);
-  free (ov->bits);
-  free (ov->dirty);
+  free (ov->map.bits);
+  free (ov->map.dirty);
+  free (ov->written.bits);
+  free (ov->written.dirty);
   free (ov->dir);
   free (ov);
 }
@@ -473,7 +536,7 @@ overlay_nblocks (const struct overlay *ov)
 int
 overlay_is_local (const struct overlay *ov, uint64_t blk)
 {
-  uint64_t w = __atomic_load_n (&ov->bits[blk / 64], __ATOMIC_ACQUIRE);
+  uint64_t w = __atomic_load_n (&ov->map.bits[blk / 64], __ATOMIC_ACQUIRE);
   return (w >> (blk % 64)) & 1;
 }
 
@@ -489,7 +552,7 @@ overlay_run (const struct overlay *ov, uint64_t blk, uint64_t max, int local)
   while (n < max) {
     uint64_t i = blk + n;
     unsigned shift = i % 64, avail = 64 - shift;
-    uint64_t w = __atomic_load_n (&ov->bits[i / 64], __ATOMIC_ACQUIRE);
+    uint64_t w = __atomic_load_n (&ov->map.bits[i / 64], __ATOMIC_ACQUIRE);
     unsigned ones;
 
     if (!local)
@@ -512,12 +575,14 @@ overlay_count_local (const struct overlay *ov)
   uint64_t n = 0;
   for (size_t i = 0; i < ov->nwords; i++)
     n += __builtin_popcountll (
-        __atomic_load_n (&ov->bits[i], __ATOMIC_RELAXED));
+        __atomic_load_n (&ov->map.bits[i], __ATOMIC_RELAXED));
   return n;
 }
 
-void
-overlay_mark_local (struct overlay *ov, uint64_t blk, uint64_t n)
+/* Set the bits of blocks [BLK, BLK+N) in BF, and the dirty bits of the
+ * pages that changed. */
+static void
+bits_mark (struct overlay *ov, struct bitfile *bf, uint64_t blk, uint64_t n)
 {
   if (blk >= ov->nblocks)
     return;
@@ -529,15 +594,37 @@ overlay_mark_local (struct overlay *ov, uint64_t blk, uint64_t n)
     uint64_t mask
         = (cnt == 64 ? ~UINT64_C (0) : ((UINT64_C (1) << cnt) - 1) << shift);
     size_t word = blk / 64;
-    uint64_t old = __atomic_fetch_or (&ov->bits[word], mask, __ATOMIC_RELEASE);
+    uint64_t old = __atomic_fetch_or (&bf->bits[word], mask, __ATOMIC_RELEASE);
 
     if ((old & mask) != mask) {
       size_t page = word / WORDS_PER_PAGE;
-      __atomic_fetch_or (&ov->dirty[page / 64], UINT64_C (1) << (page % 64),
+      __atomic_fetch_or (&bf->dirty[page / 64], UINT64_C (1) << (page % 64),
                          __ATOMIC_RELEASE);
     }
     blk += cnt, n -= cnt;
   }
+}
+
+void
+overlay_mark_local (struct overlay *ov, uint64_t blk, uint64_t n)
+{
+  bits_mark (ov, &ov->map, blk, n);
+}
+
+void
+overlay_mark_written (struct overlay *ov, uint64_t blk, uint64_t n)
+{
+  /* Written before local: a flush copies the block map first, so every
+   * local bit it copies for a write has its written bit copied too. */
+  bits_mark (ov, &ov->written, blk, n);
+  bits_mark (ov, &ov->map, blk, n);
+}
+
+int
+overlay_is_written (const struct overlay *ov, uint64_t blk)
+{
+  uint64_t w = __atomic_load_n (&ov->written.bits[blk / 64], __ATOMIC_ACQUIRE);
+  return (w >> (blk % 64)) & 1;
 }
 
 /* ---- data I/O ------------------------------------------------------ */
@@ -663,69 +750,96 @@ overlay_dirty (const struct overlay *ov)
   if (__atomic_load_n (&ov->data_dirty, __ATOMIC_ACQUIRE))
     return 1;
   for (size_t i = 0; i < (ov->npages + 63) / 64; i++)
-    if (__atomic_load_n (&ov->dirty[i], __ATOMIC_ACQUIRE))
+    if (__atomic_load_n (&ov->map.dirty[i], __ATOMIC_ACQUIRE)
+        || __atomic_load_n (&ov->written.dirty[i], __ATOMIC_ACQUIRE))
       return 1;
   return 0;
 }
 
-/* Take the list of changed map pages, clearing their dirty bits, and copy
- * them (little-endian) into a malloc'd buffer. Sets *PAGES and *N. */
+/* The pages of one map that a flush writes: their numbers, and a copy of
+ * each (little-endian). */
+struct page_copy {
+  size_t *pages;
+  uint8_t *copy;
+  size_t n;
+};
+
+/* Take the list of changed pages of BF, clearing their dirty bits, and
+ * copy them into *PC. */
 static int
-map_snapshot (struct overlay *ov, size_t **pages, uint8_t **copy, size_t *n)
+bits_snapshot (struct overlay *ov, struct bitfile *bf, struct page_copy *pc)
 {
   size_t cap = 0;
 
-  *n = 0, *pages = NULL, *copy = NULL;
+  pc->n = 0, pc->pages = NULL, pc->copy = NULL;
   for (size_t i = 0; i < (ov->npages + 63) / 64; i++) {
-    uint64_t d = __atomic_exchange_n (&ov->dirty[i], 0, __ATOMIC_ACQ_REL);
+    uint64_t d = __atomic_exchange_n (&bf->dirty[i], 0, __ATOMIC_ACQ_REL);
     while (d) {
       size_t page = i * 64 + __builtin_ctzll (d);
       d &= d - 1;
-      if (*n == cap) {
+      if (pc->n == cap) {
         size_t ncap = cap ? cap * 2 : 16;
-        size_t *np = realloc (*pages, ncap * sizeof **pages);
-        uint8_t *nc = np ? realloc (*copy, ncap * MAP_PAGE) : NULL;
+        size_t *np = realloc (pc->pages, ncap * sizeof *pc->pages);
+        uint8_t *nc = np ? realloc (pc->copy, ncap * MAP_PAGE) : NULL;
         if (np)
-          *pages = np;
+          pc->pages = np;
         if (nc == NULL) {
           /* Give back the pages of this word not taken yet. */
-          __atomic_fetch_or (&ov->dirty[i], d | UINT64_C (1) << (page % 64),
+          __atomic_fetch_or (&bf->dirty[i], d | UINT64_C (1) << (page % 64),
                              __ATOMIC_RELEASE);
-          ox_error ("%s/map: out of memory", ov->dir);
+          ox_error ("%s/%s: out of memory", ov->dir, bf->name);
           return -1;
         }
-        *copy = nc, cap = ncap;
+        pc->copy = nc, cap = ncap;
       }
-      (*pages)[*n] = page;
+      pc->pages[pc->n] = page;
       {
-        uint64_t *words = (uint64_t *)(*copy + *n * MAP_PAGE);
+        uint64_t *words = (uint64_t *)(pc->copy + pc->n * MAP_PAGE);
         for (size_t w = 0; w < WORDS_PER_PAGE; w++)
-          words[w] = __atomic_load_n (&ov->bits[page * WORDS_PER_PAGE + w],
+          words[w] = __atomic_load_n (&bf->bits[page * WORDS_PER_PAGE + w],
                                       __ATOMIC_ACQUIRE);
         ox_ovmap_encode (words, WORDS_PER_PAGE, words); /* in place */
       }
-      (*n)++;
+      pc->n++;
     }
   }
   return 0;
 }
 
-/* Mark map pages dirty again after a failed flush. */
+/* Mark the pages of PC dirty again in BF after a failed flush. */
 static void
-map_redirty (struct overlay *ov, const size_t *pages, size_t n)
+bits_redirty (struct bitfile *bf, const struct page_copy *pc)
 {
-  for (size_t i = 0; i < n; i++)
-    __atomic_fetch_or (&ov->dirty[pages[i] / 64],
-                       UINT64_C (1) << (pages[i] % 64), __ATOMIC_RELEASE);
+  for (size_t i = 0; i < pc->n; i++)
+    __atomic_fetch_or (&bf->dirty[pc->pages[i] / 64],
+                       UINT64_C (1) << (pc->pages[i] % 64), __ATOMIC_RELEASE);
 }
 
-/* The flush itself, with FLUSH_LOCK held. */
+/* Write the pages of PC to the file of BF and make them durable. */
+static int
+bits_write (struct overlay *ov, struct bitfile *bf, const struct page_copy *pc)
+{
+  for (size_t i = 0; i < pc->n; i++)
+    if (ox_pwrite_full (bf->fd, pc->copy + i * MAP_PAGE, MAP_PAGE,
+                        (uint64_t)pc->pages[i] * MAP_PAGE)
+        == -1) {
+      ox_error ("%s/%s: write: %m", ov->dir, bf->name);
+      return -1;
+    }
+  if (pc->n > 0 && fdatasync (bf->fd) == -1) {
+    ox_error ("%s/%s: fdatasync: %m", ov->dir, bf->name);
+    return -1;
+  }
+  return 0;
+}
+
+/* The flush itself, with FLUSH_LOCK held (FORMAT.md 8, the ordering
+ * rule): data, then the written map, then the block map. */
 static int
 flush_locked (struct overlay *ov)
 {
-  CLEANUP_FREE size_t *pages = NULL;
-  CLEANUP_FREE uint8_t *copy = NULL;
-  size_t n;
+  struct page_copy m = { 0 }, w = { 0 };
+  int r = -1;
 
   if (__atomic_load_n (&ov->failed, __ATOMIC_ACQUIRE)) {
     errno = EIO;
@@ -735,35 +849,36 @@ flush_locked (struct overlay *ov)
     return -1;
   }
   __atomic_store_n (&ov->data_dirty, 0, __ATOMIC_RELEASE);
-  /* Bits in the copy were set after their data was written, so the
-   * data is covered by the fsync below. */
-  if (map_snapshot (ov, &pages, &copy, &n) == -1) {
-    map_redirty (ov, pages, n);
+  /* Bits in the copies were set after their data was written, so the data
+   * is covered by the fsync below. The block map is copied first: a local
+   * bit of a write is set after its written bit (overlay_mark_written). */
+  if (bits_snapshot (ov, &ov->map, &m) == -1
+      || bits_snapshot (ov, &ov->written, &w) == -1) {
+    bits_redirty (&ov->map, &m);
+    bits_redirty (&ov->written, &w);
     __atomic_store_n (&ov->data_dirty, 1, __ATOMIC_RELEASE);
     errno = ENOMEM;
-    return -1;
+    goto out;
   }
   if (fsync (ov->data_fd) == -1) {
     ox_error ("%s/data: fsync: %m", ov->dir);
     goto failed;
   }
-  for (size_t i = 0; i < n; i++)
-    if (ox_pwrite_full (ov->map_fd, copy + i * MAP_PAGE, MAP_PAGE,
-                        (uint64_t)pages[i] * MAP_PAGE)
-        == -1) {
-      ox_error ("%s/map: write: %m", ov->dir);
-      goto failed;
-    }
-  if (n > 0 && fdatasync (ov->map_fd) == -1) {
-    ox_error ("%s/map: fdatasync: %m", ov->dir);
+  if (bits_write (ov, &ov->written, &w) == -1
+      || bits_write (ov, &ov->map, &m) == -1)
     goto failed;
-  }
-  return 0;
+  r = 0;
+  goto out;
 
 failed:
   __atomic_store_n (&ov->failed, 1, __ATOMIC_RELEASE);
   errno = EIO;
-  return -1;
+out:
+  free (m.pages);
+  free (m.copy);
+  free (w.pages);
+  free (w.copy);
+  return r;
 }
 
 int

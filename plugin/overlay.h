@@ -91,6 +91,15 @@ uint64_t overlay_count_local (const struct overlay *ov);
  * (or punched) in the data file. */
 void overlay_mark_local (struct overlay *ov, uint64_t blk, uint64_t n);
 
+/* Mark blocks [BLK, BLK+N) written by the client: local, and in the
+ * written map (FORMAT.md 8). Call after their data is in the overlay. */
+void overlay_mark_written (struct overlay *ov, uint64_t blk, uint64_t n)
+    __attribute__ ((__nonnull__));
+
+/* True if block BLK was written by the client (not only hydrated). */
+int overlay_is_written (const struct overlay *ov, uint64_t blk)
+    __attribute__ ((__nonnull__));
+
 /* Read COUNT bytes at OFFSET of the data file. Returns 0 or -1 (errno). */
 int overlay_pread (struct overlay *ov, void *buf, size_t count,
                    uint64_t offset);

@@ -33,7 +33,7 @@ rmw_block (struct clone *c, uint64_t blk, const char *data, uint64_t off,
     memset (tmp + (from - bstart), 0, to - from);
   if (overlay_pwrite (c->ov, tmp, blen, bstart) == -1)
     return -1;
-  overlay_mark_local (c->ov, blk, 1);
+  overlay_mark_written (c->ov, blk, 1);
   return 0;
 }
 
@@ -72,7 +72,7 @@ write_locked (struct clone *c, uint64_t ch, const char *data, uint64_t off,
                  : overlay_punch (c->ov, s, e - s);
     if (r == -1)
       return -1;
-    overlay_mark_local (c->ov, full0, full1 - full0);
+    overlay_mark_written (c->ov, full0, full1 - full0);
   }
   return 0;
 }

@@ -49,39 +49,55 @@ read_header (struct ov_source *s)
   return ox_ovheader_parse (what, text, (size_t)len, &s->h);
 }
 
-/* Read the map into S->bits and its runs of local blocks into S->local. */
+/* Read the map file NAME into a malloc'd *BITS (host order). */
 static int
-read_map (struct ov_source *s)
+read_bits (struct ov_source *s, const char *name, uint64_t **bits)
 {
-  CLEANUP_CLOSE int fd
-      = openat (s->dir_fd, OX_OVMAP_NAME, O_RDONLY | O_CLOEXEC);
+  CLEANUP_CLOSE int fd = openat (s->dir_fd, name, O_RDONLY | O_CLOEXEC);
   char what[4096 + 32];
   struct stat st;
-  uint64_t b, run = 0;
   ssize_t r;
 
-  snprintf (what, sizeof what, "%s/" OX_OVMAP_NAME, s->dir);
+  snprintf (what, sizeof what, "%s/%s", s->dir, name);
   if (fd < 0 || fstat (fd, &st) == -1) {
     ox_error ("%s: %m", what);
     return -1;
   }
   if (ox_ovmap_check_len (what, (uint64_t)st.st_size, s->size) == -1)
     return -1;
-  s->bits = malloc ((size_t)st.st_size);
-  if (!s->bits) {
+  *bits = malloc ((size_t)st.st_size);
+  if (!*bits) {
     ox_error ("%s: %m", what);
     return -1;
   }
-  r = ox_pread_full (fd, s->bits, (size_t)st.st_size, 0);
+  r = ox_pread_full (fd, *bits, (size_t)st.st_size, 0);
   if (r < 0 || r < st.st_size) {
     if (r >= 0)
       errno = EIO;
     ox_error ("%s: read: %m", what);
     return -1;
   }
-  ox_ovmap_decode (s->bits, (size_t)st.st_size, 0, s->nblocks, s->bits);
+  ox_ovmap_decode (*bits, (size_t)st.st_size, 0, s->nblocks, *bits);
+  return 0;
+}
+
+/* Read the block map into S->bits, and the runs of changed blocks into
+ * S->local: those of the written map (version 2), else (version 1) of the
+ * block map, where hydrated blocks count as changed too. */
+static int
+read_map (struct ov_source *s)
+{
+  CLEANUP_FREE uint64_t *written = NULL;
+  const uint64_t *changed;
+  uint64_t b, run = 0;
+
+  if (read_bits (s, OX_OVMAP_NAME, &s->bits) == -1
+      || (s->h.version >= 2
+          && read_bits (s, OX_OVWRITTEN_NAME, &written) == -1))
+    return -1;
+  changed = written ? written : s->bits;
   for (b = 0; b <= s->nblocks; b++) {
-    int local = b < s->nblocks && (s->bits[b / 64] >> (b % 64) & 1);
+    int local = b < s->nblocks && (changed[b / 64] >> (b % 64) & 1);
     if (local)
       continue;
     if (b > run) {

@@ -1,11 +1,10 @@
 /* oxsnap: a clone's overlay directory (docs/FORMAT.md, section 8) as the
  * volume being snapshotted: the clone's blocks as the plugin serves them,
  * local blocks from the overlay's data file and the rest from its basis
- * snapshot. The change list is the overlay's local blocks: a chunk with
- * none is the basis's chunk, unread (blocks that were only hydrated equal
- * the basis, so they only cost a read and a hash; dedup finds them). The
- * overlay is locked shared while open: a clone being served (the plugin
- * holds the lock) is refused. */
+ * snapshot. The change list is the blocks the client wrote (the written
+ * map of format version 2; in version 1, every local block): a chunk with
+ * none is the basis's chunk, unread. The overlay is locked shared while
+ * open: a clone being served (the plugin holds the lock) is refused. */
 #ifndef OXSNAP_OVSOURCE_H
 #define OXSNAP_OVSOURCE_H
 
@@ -24,7 +23,7 @@ struct ov_source {
   char spec[OX_NAME_MAX + 18]; /* the basis as VOL@ID, for --parent */
   uint64_t size, nblocks;
   uint64_t *bits;           /* the map: 1 bit per block, host order */
-  struct extent_list local; /* the byte ranges of local blocks */
+  struct extent_list local; /* the byte ranges of changed blocks */
   struct ox_basis *basis;   /* set by ov_source_attach; not owned */
   pthread_mutex_t lock;     /* guards codec and chunk (basis reads) */
   struct ox_codec *codec;
@@ -50,7 +49,7 @@ int ov_source_attach (struct ov_source *s, const struct ox_keys *k,
 int ov_source_read (struct ov_source *s, void *buf, size_t len,
                     uint64_t offset) __attribute__ ((__nonnull__));
 
-/* The first offset at or after OFFSET in a local block, or the size. */
+/* The first offset at or after OFFSET in a changed block, or the size. */
 uint64_t ov_source_next_local (const struct ov_source *s, uint64_t offset)
     __attribute__ ((__nonnull__));
 

@@ -14,7 +14,8 @@
 #include "le.h"
 #include "log.h"
 
-#define HEADER_MAGIC "ox-overlay 1"
+#define HEADER_MAGIC_V1 "ox-overlay 1"
+#define HEADER_MAGIC_V2 "ox-overlay 2"
 #define HEADER_PREFIX "ox-overlay "
 #define SHOW_MAX 80 /* bytes of an untrusted line quoted in a message */
 
@@ -94,6 +95,7 @@ ox_ovheader_from_root (const struct ox_keys *k, const char *url,
   ox_mac (k, buf, len, h->root_digest);
   h->volume_size = r->volume_size;
   h->chunk_size = r->chunk_size;
+  h->version = OX_OVERLAY_VERSION;
   return 0;
 }
 
@@ -110,7 +112,8 @@ ox_ovheader_format (const struct ox_ovheader *h, char *buf, size_t size,
       || strnlen (h->volume, sizeof h->volume) > OX_NAME_MAX
       || !ox_name_valid (h->volume) || h->volume_size == 0
       || h->volume_size > OX_OV_VOLUME_MAX
-      || !ox_chunk_size_valid (h->chunk_size)) {
+      || !ox_chunk_size_valid (h->chunk_size) || h->version < 0
+      || h->version > OX_OVERLAY_VERSION) {
     errno = EINVAL;
     ox_error ("overlay header: a field cannot be written (store URL, "
               "volume name, volume size or chunk size)");
@@ -120,16 +123,17 @@ ox_ovheader_format (const struct ox_ovheader *h, char *buf, size_t size,
   ox_hex (h->root_digest, OX_ID_LEN, digest);
   ox_snapshot_id_format (h->snapshot_id, snap);
   n = snprintf (buf, size,
-                HEADER_MAGIC "\n"
-                             "block-size=%u\n"
-                             "store-id=%s\n"
-                             "store-url=%s\n"
-                             "volume=%s\n"
-                             "snapshot=%s\n"
-                             "root-digest=%s\n"
-                             "volume-size=%" PRIu64 "\n"
-                             "chunk-size=%" PRIu32 "\n"
-                             "%s",
+                "%s\n"
+                "block-size=%u\n"
+                "store-id=%s\n"
+                "store-url=%s\n"
+                "volume=%s\n"
+                "snapshot=%s\n"
+                "root-digest=%s\n"
+                "volume-size=%" PRIu64 "\n"
+                "chunk-size=%" PRIu32 "\n"
+                "%s",
+                h->version == 1 ? HEADER_MAGIC_V1 : HEADER_MAGIC_V2,
                 OX_OV_BLOCK_SIZE, store_id, h->store_url, h->volume, snap,
                 digest, h->volume_size, h->chunk_size,
                 h->complete ? "complete=1\n" : "");
@@ -253,6 +257,7 @@ ox_ovheader_parse (const char *what, const void *text, size_t len,
 {
   const char *p = text, *end = p + len, *nl;
   size_t first;
+  int version;
 
   memset (h, 0, sizeof *h);
   errno = EINVAL;
@@ -272,7 +277,11 @@ ox_ovheader_parse (const char *what, const void *text, size_t len,
     ox_error ("%s: not an ox overlay header", what);
     return -1;
   }
-  if (!equals (p, first, HEADER_MAGIC)) {
+  if (equals (p, first, HEADER_MAGIC_V1))
+    version = 1;
+  else if (equals (p, first, HEADER_MAGIC_V2))
+    version = 2;
+  else {
     ox_error ("%s: unknown overlay format version \"%.*s\"", what,
               show (first - strlen (HEADER_PREFIX)),
               p + strlen (HEADER_PREFIX));
@@ -287,6 +296,7 @@ ox_ovheader_parse (const char *what, const void *text, size_t len,
     errno = EINVAL;
     return -1;
   }
+  h->version = version;
   return 0;
 }
 

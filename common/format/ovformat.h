@@ -34,11 +34,18 @@
 #define OX_OVHEADER_TMP "ox-overlay.tmp"
 #define OX_OVDATA_NAME "data"
 #define OX_OVMAP_NAME "map"
+#define OX_OVWRITTEN_NAME "written" /* version 2 */
 #define OX_OVSTATS_NAME "stats"
 #define OX_OVSTATS_TMP "stats.tmp"
 
+/* The overlay format version written: 2 added the "written" map (blocks
+ * the client wrote, as opposed to hydrated ones). */
+#define OX_OVERLAY_VERSION 2
+
 /* What an overlay is pinned to: the fields of its header. */
 struct ox_ovheader {
+  int version; /* 1 or 2: the header's first line ("ox-overlay N"); 0 is
+                * written as OX_OVERLAY_VERSION */
   char store_url[OX_OV_URL_MAX]; /* informational: the store may move */
   uint8_t store_id[OX_STORE_ID_LEN];
   char volume[OX_NAME_MAX + 1];
@@ -67,9 +74,9 @@ int ox_ovheader_format (const struct ox_ovheader *h, char *buf, size_t size,
 /* Parse the LEN bytes at TEXT (need not be NUL-terminated; not changed)
  * of the header WHAT (for messages) into *H, which is zeroed first.
  * Refuses, with an error and errno EINVAL: a NUL byte, a first line other
- * than "ox-overlay 1", a line without "=" or without its final newline, an
- * unknown, repeated, invalid or missing field; EFBIG: more than
- * OX_OVHEADER_MAX bytes. Returns 0 or -1. */
+ * than "ox-overlay 1" or "ox-overlay 2" (the version is set), a line without
+ * "=" or without its final newline, an unknown, repeated, invalid or missing
+ * field; EFBIG: more than OX_OVHEADER_MAX bytes. Returns 0 or -1. */
 int ox_ovheader_parse (const char *what, const void *text, size_t len,
                        struct ox_ovheader *h)
     __attribute__ ((__nonnull__ (1, 2, 4)));

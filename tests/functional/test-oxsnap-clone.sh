@@ -14,14 +14,12 @@ SIZE=$((16 * 1024 * 1024))
 make_image "$T/src.img" $SIZE
 base=$(make_store "$T/src.img" gold 65536)
 
-# No readahead: only what is read hydrates (readahead would fetch most of
-# this small volume, and hydrated blocks are local too).
-start_server store="$T/store" volume=gold overlay="$T/ov" readahead=0
+start_server store="$T/store" volume=gold overlay="$T/ov"
 nbdpy <<'PY'
 import random
 r = random.Random(3)
 for i in range(20):
-    h.pwrite(r.randbytes(4096 * r.randint(1, 8)), r.randrange(4096) * 4096)
+    h.pwrite(r.randbytes(4096 * r.randint(1, 8)), r.randrange(3000) * 4096)
 h.pwrite(b"\x42" * 1000, 5 * 65536 + 123)      # unaligned
 h.zero(3 * 65536, 40 * 65536)                  # whole chunks zeroed
 h.trim(65536, 100 * 65536)
@@ -43,16 +41,24 @@ id=$(cat "$T/id")
 grep -qE "; incremental from gold@$base, [0-9]+ chunks stored before \([0-9]+ unchanged, not read\)$" "$T/err" ||
   fail "the summary does not name the basis and the unread chunks"
 unread=$(sed -n 's/.*(\([0-9]*\) unchanged, not read)$/\1/p' "$T/err")
-# Exactly the chunks with no local block in the map (16 blocks a chunk)
-# and data in the basis are taken unread.
-want=$($PY - "$T/ov/map" "$T/src.img" <<'PY'
+# The overlay (format version 2) tells written blocks from hydrated ones:
+# the chunks read (200-207) are local but not written. Exactly the chunks
+# with no written block (16 blocks a chunk) and data in the basis are
+# taken unread.
+head -1 "$T/ov/ox-overlay" | grep -qx "ox-overlay 2" || fail "not a version 2 overlay"
+want=$($PY - "$T/ov/map" "$T/ov/written" "$T/src.img" <<'PY'
 import sys
-m = open(sys.argv[1], "rb").read()
-src = open(sys.argv[2], "rb").read()
+m, w = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+src = open(sys.argv[3], "rb").read()
+bit = lambda f, b: f[b // 8] >> (b % 8) & 1
+assert all(bit(m, b) for b in range(4096) if bit(w, b)), "written but not local"
+assert any(bit(m, b) for b in range(200 * 16, 208 * 16)), "nothing hydrated"
 n = 0
 for c in range(256):
-    local = any(m[b // 8] >> (b % 8) & 1 for b in range(c * 16, c * 16 + 16))
-    n += not local and any(src[c * 65536:(c + 1) * 65536])
+    written = any(bit(w, b) for b in range(c * 16, c * 16 + 16))
+    if c in range(200, 208) and src[c * 65536:(c + 1) * 65536] != bytes(65536):
+        assert not written, "chunk %d was only read, yet written" % c
+    n += not written and any(src[c * 65536:(c + 1) * 65536])
 print(n)
 PY
 )

@@ -16,7 +16,7 @@
 
 /* The example header of FORMAT.md section 8. */
 static const char golden[]
-    = "ox-overlay 1\n"
+    = "ox-overlay 2\n"
       "block-size=4096\n"
       "store-id=00112233445566778899aabbccddeeff\n"
       "store-url=file:///var/lib/ox/store\n"
@@ -38,6 +38,7 @@ golden_header (struct ox_ovheader *h)
   strcpy (h->store_url, "file:///var/lib/ox/store");
   memcpy (h->store_id, sid, sizeof sid);
   strcpy (h->volume, "vm1");
+  h->version = 2;
   h->snapshot_id = UINT64_C (0x0123456789abcdef);
   memset (h->root_digest, 0x5c, OX_ID_LEN);
   h->volume_size = UINT64_C (10) << 30;
@@ -92,6 +93,17 @@ test_header_golden (void)
   CHECK_EQ_INT (strcmp (buf, golden), 0);
   CHECK_EQ_INT (ox_ovheader_parse ("x", golden, strlen (golden), &got), 0);
   CHECK_MEM (&got, &h, sizeof h);
+
+  /* Version 1 (before the written map): its first line, read back. */
+  h.version = 1;
+  CHECK_EQ_INT (ox_ovheader_format (&h, buf, sizeof buf, &len), 0);
+  CHECK_EQ_INT (strncmp (buf, "ox-overlay 1\n", 13), 0);
+  CHECK_EQ_INT (strcmp (buf + 13, golden + 13), 0);
+  CHECK_EQ_INT (ox_ovheader_parse ("x", buf, len, &got), 0);
+  CHECK_EQ_INT (got.version, 1);
+  h.version = 3; /* not a version this code writes */
+  CHECK_EQ_INT (ox_ovheader_format (&h, buf, sizeof buf, &len), -1);
+  h.version = 2;
 
   /* complete=1 is the last line when set, and reads back. */
   h.complete = 1;
@@ -235,8 +247,8 @@ test_header_refused (void)
   refused ("", 0, EINVAL, "not an ox overlay header");
   refused ("garbage\n", 8, EINVAL, "not an ox overlay header");
   refused ("ox-overlay\n", 11, EINVAL, "not an ox overlay header");
-  refused ("ox-overlay 2\nblock-size=4096\n", 29, EINVAL,
-           "unknown overlay format version \"2\"");
+  refused ("ox-overlay 3\nblock-size=4096\n", 29, EINVAL,
+           "unknown overlay format version \"3\"");
   refused ("ox-overlay 1 \n", 14, EINVAL, "unknown overlay format version");
   refused ("ox-overlay 1", 12, EINVAL, "truncated");
   refused ("ox-overlay 1\n", 13, EINVAL, "fields are missing");

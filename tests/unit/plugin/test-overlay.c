@@ -41,6 +41,7 @@ make_pin (struct ox_ovheader *pin, uint64_t size)
   strcpy (pin->store_url, "file:///somewhere/store");
   memset (pin->store_id, 0xab, sizeof pin->store_id);
   strcpy (pin->volume, "vol-1");
+  pin->version = OX_OVERLAY_VERSION;
   pin->snapshot_id = UINT64_C (0x0123456789abcdef);
   memset (pin->root_digest, 0x5a, sizeof pin->root_digest);
   pin->volume_size = size;
@@ -324,7 +325,7 @@ test_foreign (void)
   struct overlay *ov;
   const char *bad[] = {
     "garbage\n",
-    "ox-overlay 2\nblock-size=4096\n",
+    "ox-overlay 3\nblock-size=4096\n",
     "ox-overlay 1\nblock-size=4096\n",
     "ox-overlay 1\nblock-size=512\n",
   };
@@ -472,6 +473,104 @@ test_pin (void)
   CHECK_EQ_INT (ox_ovheader_from_root (&k, "/s\nx", &r, &b), -1);
 }
 
+/* Client writes are in the written map too, hydration is local only; both
+ * survive a flush and a reopen, an unflushed write neither. */
+static void
+test_written (void)
+{
+  char dir[PATH_MAX], p[PATH_MAX];
+  struct ox_ovheader pin;
+  struct overlay *ov;
+  struct stat st;
+  char a[BS];
+
+  make_pin (&pin, 10 * 1024 * 1024 + 1000);
+  path (dir, "written");
+  memset (a, 'W', BS);
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  path (p, "written/" OX_OVWRITTEN_NAME);
+  CHECK (stat (p, &st) == 0 && st.st_size == 4096);
+  CHECK_EQ_INT (overlay_pwrite (ov, a, BS, 5 * BS), 0);
+  overlay_mark_written (ov, 5, 1);
+  CHECK_EQ_INT (overlay_pwrite (ov, a, BS, 9 * BS), 0);
+  overlay_mark_local (ov, 9, 3); /* hydrated */
+  overlay_mark_written (ov, 2000, 100);
+  CHECK (overlay_is_written (ov, 5) && overlay_is_local (ov, 5));
+  CHECK (!overlay_is_written (ov, 9) && overlay_is_local (ov, 9));
+  CHECK_EQ_INT (overlay_flush (ov), 0);
+  CHECK (!overlay_dirty (ov));
+  overlay_mark_written (ov, 7, 1); /* not flushed */
+  CHECK (overlay_dirty (ov));
+  overlay_close (ov);
+
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  for (uint64_t b = 0; b < overlay_nblocks (ov); b++) {
+    int w = b == 5 || (b >= 2000 && b < 2100);
+    CHECK_EQ_INT (overlay_is_written (ov, b), w);
+    CHECK_EQ_INT (overlay_is_local (ov, b), w || (b >= 9 && b < 12));
+  }
+  overlay_close (ov);
+}
+
+/* A version 1 overlay (no written map) is upgraded when opened: every
+ * local block counts as written, and the header says version 2; a crash
+ * that left a written file under a version 1 header upgrades again. */
+static void
+test_upgrade (void)
+{
+  char dir[PATH_MAX], p[PATH_MAX], text[OX_OVHEADER_MAX];
+  struct ox_ovheader pin, v1;
+  struct overlay *ov;
+  size_t len;
+  FILE *f;
+  char line[32];
+
+  make_pin (&pin, 4 * 1024 * 1024);
+  path (dir, "upgrade");
+  CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+  overlay_mark_local (ov, 1, 10);
+  overlay_mark_written (ov, 100, 1);
+  CHECK_EQ_INT (overlay_flush (ov), 0);
+  overlay_close (ov);
+  /* Make it version 1: its header, and no written map. */
+  v1 = pin;
+  v1.version = 1;
+  CHECK_EQ_INT (ox_ovheader_format (&v1, text, sizeof text, &len), 0);
+  path (p, "upgrade/" OX_OVHEADER_NAME);
+  write_file (p, text, len);
+  path (p, "upgrade/" OX_OVWRITTEN_NAME);
+  for (int round = 0; round < 2; round++) {
+    if (round == 0)
+      CHECK (unlink (p) == 0);
+    else { /* a crash after the written map, before the header */
+      char junk[4096];
+      memset (junk, 0xff, sizeof junk);
+      write_file (p, junk, sizeof junk);
+      path (p, "upgrade/" OX_OVHEADER_NAME);
+      write_file (p, text, len);
+      path (p, "upgrade/" OX_OVWRITTEN_NAME);
+    }
+    CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+    for (uint64_t b = 0; b < overlay_nblocks (ov); b++)
+      CHECK_EQ_INT (overlay_is_written (ov, b), overlay_is_local (ov, b));
+    CHECK_EQ_INT (overlay_count_local (ov), 11);
+    overlay_close (ov);
+    path (p, "upgrade/" OX_OVHEADER_NAME);
+    f = fopen (p, "r");
+    CHECK (f && fgets (line, sizeof line, f));
+    fclose (f);
+    CHECK_EQ_INT (strcmp (line, "ox-overlay 2\n"), 0);
+    /* Opened again: as written, nothing changes. */
+    CHECK_EQ_INT (overlay_open (dir, &pin, &ov), 0);
+    CHECK (overlay_is_written (ov, 1) && overlay_is_written (ov, 100));
+    CHECK (!overlay_is_written (ov, 11));
+    overlay_close (ov);
+    path (p, "upgrade/" OX_OVHEADER_NAME);
+    write_file (p, text, len);
+    path (p, "upgrade/" OX_OVWRITTEN_NAME);
+  }
+}
+
 int
 main (void)
 {
@@ -489,6 +588,8 @@ main (void)
   test_foreign ();
   test_pin ();
   test_complete ();
+  test_written ();
+  test_upgrade ();
   snprintf (cmd, sizeof cmd, "rm -rf '%s'", tmp);
   CHECK (system (cmd) == 0);
   return 0;
