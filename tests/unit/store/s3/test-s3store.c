@@ -13,6 +13,8 @@
  *   test-s3store fill URL N    put N tiny objects many/00000...
  *   test-s3store delete-all URL   delete all of many/ in one batched call,
  *                              print the time taken; exit 0 if none is left
+ *   test-s3store count URL PREFIX   print "N BYTES": the objects under
+ *                              PREFIX and their total size
  *   test-s3store put-new URL   only the put_new (create-only) checks
  *   test-s3store bench URL MIB CONNECTIONS   PUT/GET throughput
  */
@@ -790,6 +792,32 @@ bench (const char *url, const char *mib_s, const char *conn_s)
   return 0;
 }
 
+/* count's listing callback: objects and bytes. */
+static int
+count_one (void *opaque, const char *key, uint64_t size)
+{
+  uint64_t *c = opaque;
+
+  (void)key;
+  c[0]++;
+  c[1] += size;
+  return 0;
+}
+
+/* Print the number of objects under PREFIX of URL and their bytes. */
+static int
+count (const char *url, const char *prefix)
+{
+  struct ox_store *st = open_store (url, 2);
+  uint64_t c[2] = { 0, 0 };
+
+  CHECK (st != NULL);
+  CHECK (ox_store_list (st, prefix, count_one, c) == 0);
+  printf ("%llu %llu\n", (unsigned long long)c[0], (unsigned long long)c[1]);
+  ox_store_close (st);
+  return 0;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -816,11 +844,14 @@ main (int argc, char *argv[])
     return fill_many (argv[2], argv[3]);
   if (argc == 3 && strcmp (argv[1], "delete-all") == 0)
     return delete_many (argv[2]);
+  if (argc == 4 && strcmp (argv[1], "count") == 0)
+    return count (argv[2], argv[3]);
   if (argc == 5 && strcmp (argv[1], "bench") == 0)
     return bench (argv[2], argv[3], argv[4]);
   fprintf (stderr,
            "usage: %s [probe URL | get URL KEY | put URL KEY SIZE | "
-           "mkbucket URL | fill URL N | delete-all URL | put-new URL | "
+           "mkbucket URL | fill URL N | delete-all URL | count URL PREFIX | "
+           "put-new URL | "
            "bench URL MIB CONNECTIONS]\n",
            argv[0]);
   return 1;
