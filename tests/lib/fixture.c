@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basis.h"
+#include "objects.h"
 #include "storecfg.h"
 #include "storeopen.h"
 #include "writer.h"
@@ -89,4 +91,43 @@ fixture_store_with (const char *dir, const char *volume, const void *data,
   fixture_snapshot (st, &keys, volume, &img, chunk_size);
   ox_store_close (st);
   ox_keys_wipe (&keys);
+}
+
+void
+fixture_check (struct ox_store *st, const struct ox_keys *keys,
+               const char *volume, uint64_t id, const void *data,
+               uint64_t size, uint32_t chunk_size)
+{
+  struct ox_root *root;
+  struct ox_basis *b;
+  struct ox_codec *c = ox_codec_new (0);
+  unsigned char *buf = malloc (chunk_size);
+
+  if (!c || !buf)
+    die ("malloc");
+  if (ox_root_get (st, keys, volume, id, &root) == -1)
+    die ("ox_root_get");
+  if (root->volume_size != size || root->chunk_size != chunk_size) {
+    ox_root_free (root);
+    die ("fixture_check: the root's geometry");
+  }
+  if (ox_basis_open (st, keys, root, &b) == -1)
+    die ("ox_basis_open");
+  for (uint64_t i = 0; i < ox_chunk_count (size, chunk_size); i++) {
+    uint64_t start, want;
+    size_t len = 0;
+
+    ox_chunk_range (size, chunk_size, i, &start, &want);
+    if (ox_basis_read_chunk (b, c, i, buf, &len) == -1)
+      die ("ox_basis_read_chunk");
+    if (len != want
+        || memcmp (buf, (const unsigned char *)data + start, len) != 0) {
+      fprintf (stderr, "fixture: chunk %llu of %s@%016llx differs\n",
+               (unsigned long long)i, volume, (unsigned long long)id);
+      exit (1);
+    }
+  }
+  ox_basis_close (b);
+  ox_codec_free (c);
+  free (buf);
 }

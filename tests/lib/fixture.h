@@ -35,4 +35,13 @@ void fixture_store_with (const char *dir, const char *volume, const void *data,
                          uint64_t size, uint32_t chunk_size)
     __attribute__ ((__nonnull__));
 
+/* Read snapshot ID of VOLUME in ST back through the basis, chunk by chunk
+ * (CHUNK_SIZE bytes), and compare it with the SIZE bytes at DATA: the
+ * root's size and every chunk's length and bytes. Exits on a difference
+ * or an error. */
+void fixture_check (struct ox_store *st, const struct ox_keys *keys,
+                    const char *volume, uint64_t id, const void *data,
+                    uint64_t size, uint32_t chunk_size)
+    __attribute__ ((__nonnull__));
+
 #endif

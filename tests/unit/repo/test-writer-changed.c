@@ -69,33 +69,6 @@ make_image (uint64_t size, unsigned seed)
   return p;
 }
 
-/* Compare snapshot ID of "vol" with the SIZE bytes at DATA. */
-static void
-check_snapshot (struct ox_store *st, const struct ox_keys *keys, uint64_t id,
-                const unsigned char *data, uint64_t size)
-{
-  struct ox_root *root;
-  struct ox_basis *b;
-  struct ox_codec *c = ox_codec_new (0);
-  unsigned char buf[CHUNK];
-
-  CHECK (c != NULL);
-  CHECK_EQ_INT (ox_root_get (st, keys, "vol", id, &root), 0);
-  CHECK_EQ_INT (root->volume_size, size);
-  CHECK_EQ_INT (ox_basis_open (st, keys, root, &b), 0);
-  for (uint64_t i = 0; i < ox_chunk_count (size, CHUNK); i++) {
-    size_t len = 0;
-    uint64_t start, want;
-
-    ox_chunk_range (size, CHUNK, i, &start, &want);
-    CHECK_EQ_INT (ox_basis_read_chunk (b, c, i, buf, &len), 0);
-    CHECK_EQ_INT (len, want);
-    CHECK_MEM (buf, data + start, len);
-  }
-  ox_basis_close (b);
-  ox_codec_free (c);
-}
-
 /* Snapshot SRC as an incremental child of snapshot PARENT_ID, checking
  * CHECK unchanged chunks. Returns the writer's result; *S its stats. */
 static int
@@ -167,11 +140,11 @@ main (void)
                     i == 3 || i == 10 || i == 11 || i == 20 ? 1 : 0);
     CHECK_EQ_INT (s.unread_chunks, 41 - 4 - 1); /* chunk 2 is zeros */
     CHECK_EQ_INT (s.new_chunks, 3);             /* chunk 20 is zeros now */
-    check_snapshot (st, &keys, s.snapshot_id, b, psize);
+    fixture_check (st, &keys, "vol", s.snapshot_id, b, psize, CHUNK);
 
     /* The same with every unchanged chunk checked: they all match. */
     CHECK_EQ_INT (child (st, &keys, id0, &src, 100, &s), 0);
-    check_snapshot (st, &keys, s.snapshot_id, b, psize);
+    fixture_check (st, &keys, "vol", s.snapshot_id, b, psize, CHUNK);
 
     /* A change the list does not name (chunk 30): refused when checked. */
     b[30 * CHUNK + 7] ^= 1;
@@ -195,7 +168,7 @@ main (void)
     for (i = 40; i < ox_chunk_count (size, CHUNK); i++)
       CHECK (src.reads[i] >= 1);
     CHECK_EQ_INT (s.unread_chunks, 39);
-    check_snapshot (st, &keys, s.snapshot_id, b, size);
+    fixture_check (st, &keys, "vol", s.snapshot_id, b, size, CHUNK);
   }
 
   /* Shrunk to 30 chunks and 50 bytes: the last chunk, now short, is read. */
@@ -207,7 +180,7 @@ main (void)
     CHECK_EQ_INT (child (st, &keys, id0, &src, 0, &s), 0);
     CHECK_EQ_INT (src.reads[30], 1);
     CHECK_EQ_INT (s.unread_chunks, 29);
-    check_snapshot (st, &keys, s.snapshot_id, b, size);
+    fixture_check (st, &keys, "vol", s.snapshot_id, b, size, CHUNK);
   }
 
   ox_store_close (st);

@@ -19,37 +19,6 @@
 static char tmp[1024];
 static int nstores;
 
-/* Read snapshot ID of VOLUME back through the basis and compare with IMG. */
-static void
-check_snapshot (struct ox_store *st, const struct ox_keys *keys,
-                const char *volume, uint64_t id,
-                const struct fixture_image *img)
-{
-  struct ox_root *root;
-  struct ox_basis *b;
-  struct ox_codec *c = ox_codec_new (0);
-  unsigned char *buf = malloc (CHUNK);
-  uint64_t n = ox_chunk_count (img->size, CHUNK);
-
-  CHECK (c && buf);
-  CHECK_EQ_INT (ox_root_get (st, keys, volume, id, &root), 0);
-  CHECK_EQ_INT (root->volume_size, img->size);
-  CHECK_EQ_INT (root->chunk_size, CHUNK);
-  CHECK_EQ_INT (ox_basis_open (st, keys, root, &b), 0);
-  for (uint64_t i = 0; i < n; i++) {
-    size_t len = 0;
-    uint64_t start, want;
-
-    ox_chunk_range (img->size, CHUNK, i, &start, &want);
-    CHECK_EQ_INT (ox_basis_read_chunk (b, c, i, buf, &len), 0);
-    CHECK_EQ_INT (len, want);
-    CHECK_MEM (buf, img->data + start, len);
-  }
-  ox_basis_close (b);
-  ox_codec_free (c);
-  free (buf);
-}
-
 /* Snapshot IMG in a fresh store (ENCRYPTED or not) and read it back. */
 static void
 roundtrip (const struct fixture_image *img, int encrypted)
@@ -62,7 +31,7 @@ roundtrip (const struct fixture_image *img, int encrypted)
   snprintf (dir, sizeof dir, "%s/store%d", tmp, nstores++);
   fixture_store (dir, encrypted, &st, &keys);
   id = fixture_snapshot (st, &keys, "vol", img, CHUNK);
-  check_snapshot (st, &keys, "vol", id, img);
+  fixture_check (st, &keys, "vol", id, img->data, img->size, CHUNK);
   ox_store_close (st);
   ox_keys_wipe (&keys);
 }
@@ -122,7 +91,7 @@ test_stats (void)
   CHECK_EQ_INT (s.npages, 1);
   CHECK (s.nsegments >= 13);
   CHECK (s.stored_bytes > 0);
-  check_snapshot (st, &keys, "vol", s.snapshot_id, &img);
+  fixture_check (st, &keys, "vol", s.snapshot_id, img.data, img.size, CHUNK);
   ox_store_close (st);
   ox_keys_wipe (&keys);
   free (data);
