@@ -202,7 +202,18 @@ read_basis (struct ov_source *s, uint8_t *buf, size_t len, uint64_t off)
   int r;
 
   pthread_mutex_lock (&s->lock);
-  r = ox_basis_read_chunk (s->basis, s->codec, idx, s->chunk, &got);
+  /* A chunk with several runs of basis blocks is decoded once. */
+  if (s->chunk_index == idx + 1) {
+    got = s->chunk_len;
+    r = 0;
+  } else {
+    s->chunk_index = 0;
+    r = ox_basis_read_chunk (s->basis, s->codec, idx, s->chunk, &got);
+    if (r == 0) {
+      s->chunk_index = idx + 1;
+      s->chunk_len = got;
+    }
+  }
   if (r == 0 && got < off - idx * cs + len) {
     ox_error ("overlay %s: basis chunk %" PRIu64 " is short", s->dir, idx);
     r = -1;

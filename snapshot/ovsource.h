@@ -25,9 +25,11 @@ struct ov_source {
   uint64_t *bits;           /* the map: 1 bit per block, host order */
   struct extent_list local; /* the byte ranges of changed blocks */
   struct ox_basis *basis;   /* set by ov_source_attach; not owned */
-  pthread_mutex_t lock;     /* guards codec and chunk (basis reads) */
+  pthread_mutex_t lock;     /* guards codec, chunk* (basis reads) */
   struct ox_codec *codec;
-  uint8_t *chunk;
+  uint8_t *chunk;       /* the basis chunk decoded last */
+  uint64_t chunk_index; /* its index + 1; 0: none */
+  size_t chunk_len;
 };
 
 /* True if PATH is a directory holding an overlay header. */
