@@ -15,6 +15,7 @@
 #include "objects.h"
 #include "overlay.h"
 #include "storecfg.h"
+#include "lease.h"
 #include "storeopen.h"
 #include "trace.h"
 
@@ -28,6 +29,7 @@ struct ox_session {
   struct hydrate *hydrator; /* NULL: hydration off or done */
   struct pstats *stats;
   struct trace *recorder; /* record_trace */
+  struct ox_lease *lease; /* pins the basis while attached, or NULL */
   int detached;           /* the overlay is complete; no store is open */
   int stopped;
 };
@@ -301,6 +303,17 @@ ox_session_start (struct ox_session *s)
 {
   if (clone_start_threads (s->clone) == -1 || pstats_start (s->stats) == -1)
     return -1;
+  /* Pin the basis so that garbage collection keeps it, even should its
+   * snapshot be forgotten, until this clone stops. A store this clone may
+   * only read gets no lease: say what that risks. */
+  if (s->basis
+      && ox_lease_take (s->store, "clone", ox_basis_root (s->basis),
+                        &s->lease)
+             == -1)
+    ox_warning ("serving without a lease on store %s: a garbage collection "
+                "after the snapshot is forgotten would remove this clone's "
+                "basis",
+                s->cfg.store_url);
   return s->hydrator ? hydrate_start (s->hydrator) : 0;
 }
 
@@ -381,6 +394,8 @@ ox_session_stop (struct ox_session *s)
     overlay_set_complete (s->overlay);
   log_clone_stats (s);
   save_trace (s);
+  ox_lease_drop (s->lease);
+  s->lease = NULL;
   /* Last: its final line and totals include everything above. */
   pstats_stop (s->stats);
 }

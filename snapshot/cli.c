@@ -39,6 +39,8 @@ const struct option cli_long_options[] = {
   { "json", no_argument, NULL, CLI_OPT_JSON },
   { "parent", required_argument, NULL, CLI_OPT_PARENT },
   { "dirty-bitmap", required_argument, NULL, CLI_OPT_DIRTY_BITMAP },
+  { "dry-run", no_argument, NULL, CLI_OPT_DRY_RUN },
+  { "grace", required_argument, NULL, CLI_OPT_GRACE },
   { NULL, 0, NULL, 0 },
 };
 
@@ -49,6 +51,7 @@ cli_init (struct cli *c)
   c->chunk_size = CLI_DEFAULT_CHUNK_SIZE;
   c->segment_size = CLI_DEFAULT_SEGMENT_SIZE;
   c->compress_level = CLI_DEFAULT_COMPRESS_LEVEL;
+  c->grace = CLI_DEFAULT_GRACE;
   c->progress = isatty (STDERR_FILENO);
 }
 
@@ -124,6 +127,11 @@ cli_apply_option (struct cli *c, int opt, const char *arg)
   case CLI_OPT_DIRTY_BITMAP:
     c->dirty_bitmap = arg;
     return 0;
+  case CLI_OPT_DRY_RUN:
+    c->dry_run = 1;
+    return 0;
+  case CLI_OPT_GRACE:
+    return ox_parse_duration ("--grace", arg, &c->grace);
   case CLI_OPT_SEGMENT_SIZE:
     return ox_parse_size ("--segment-size", arg, &c->segment_size);
   case CLI_OPT_COMPRESS_LEVEL:

@@ -17,6 +17,8 @@
 #define CLI_DEFAULT_CHUNK_SIZE (256u << 10)
 #define CLI_DEFAULT_SEGMENT_SIZE (32u << 20)
 #define CLI_DEFAULT_COMPRESS_LEVEL 1
+#define CLI_DEFAULT_GRACE (24 * 3600) /* gc --grace */
+#define CLI_DEFAULT_GC_JOBS 8         /* gc: pages read, deletes sent */
 
 /* Positional arguments (the command and its operands) at most. */
 #define CLI_MAX_ARGS 8
@@ -36,6 +38,8 @@ struct cli {
   int jobs;
   int compress_level;
   int full;
+  int dry_run;    /* gc, forget: decide and print, change nothing */
+  uint64_t grace; /* gc --grace: seconds from condemning to deleting */
   int force;
   int quiet;
   int progress; /* print progress on stderr (default: when a terminal) */
@@ -73,6 +77,8 @@ enum cli_option {
   CLI_OPT_JSON,
   CLI_OPT_PARENT,
   CLI_OPT_DIRTY_BITMAP,
+  CLI_OPT_DRY_RUN,
+  CLI_OPT_GRACE,
 };
 
 /* The short options of oxsnap, as getopt_long's optstring. */
@@ -143,5 +149,6 @@ int cmd_info (struct cli *c, int argc, char **argv);
 int cmd_diff (struct cli *c, int argc, char **argv);
 int cmd_tag (struct cli *c, int argc, char **argv);
 int cmd_status (struct cli *c, int argc, char **argv);
+int cmd_gc (struct cli *c, int argc, char **argv);
 
 #endif

@@ -16,7 +16,7 @@ static const struct {
   { "restore", cmd_restore, 0 }, { "verify", cmd_verify, 1 },
   { "list", cmd_list, 1 },       { "info", cmd_info, 1 },
   { "tag", cmd_tag, 0 },         { "status", cmd_status, 1 },
-  { "diff", cmd_diff, 1 },
+  { "diff", cmd_diff, 1 },       { "gc", cmd_gc, 1 },
 };
 
 /* oxsnap --help (the overview) or oxsnap COMMAND --help. */

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "basis.h"
+#include "lease.h"
 #include "cli.h"
 #include "fileio.h"
 #include "iszero.h"
@@ -438,6 +439,7 @@ cmd_restore (struct cli *c, int argc, char **argv)
   char *tmp = NULL;
   double t0 = progress_now ();
   int status = 1;
+  struct ox_lease *lease = NULL;
 
   if (argc != 3) {
     ox_error ("usage: oxsnap restore STORE VOLUME[@ID|:TAG] TARGET");
@@ -457,6 +459,13 @@ cmd_restore (struct cli *c, int argc, char **argv)
   }
   root = NULL;
   r.root = ox_basis_root (r.basis);
+  /* Pin the snapshot, so that garbage collection keeps its objects should
+   * it be forgotten meanwhile; without a lease (a read-only store) the
+   * restore still runs. */
+  if (ox_lease_take (c->store, "restore", r.root, &lease) == -1)
+    ox_warning ("restoring without a lease: a garbage collection of %s "
+                "now could remove what this restore reads",
+                argv[0]);
   r.nchunks = ox_root_nchunks (r.root);
   if (open_target (&r, &tmp) == -1 || run_workers (&r) == -1
       || finish_target (&r, tmp) == -1)
@@ -483,6 +492,7 @@ out:
   } else if (status != 0 && r.is_blk)
     ox_error ("restore failed; the contents of %s are incomplete", r.target);
   free (tmp);
+  ox_lease_drop (lease);
   ox_root_free (root);
   ox_basis_close (r.basis);
   return status;

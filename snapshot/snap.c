@@ -366,6 +366,7 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   struct ox_writer_stats stats;
   struct snap_progress sp;
   struct parents par;
+  struct ox_lease *lease = NULL;
   double t0 = progress_now ();
   char id[17];
   int r = 1;
@@ -390,7 +391,11 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   case -1:
     goto out;
   }
-  if (cli_open_store (c, argv[1]) == -1 || open_parent (c, &par) == -1
+  /* The lease first: garbage collection must know of this writer before
+   * it reads the roots whose frames it may reference. */
+  if (cli_open_store (c, argv[1]) == -1
+      || ox_lease_take (c->store, "snapshot", NULL, &lease) == -1
+      || open_parent (c, &par) == -1
       || check_change_list (&ws, &par) == -1
       || (src.kind == SOURCE_OVERLAY
           && ov_source_attach (&src.ov, &c->keys, par.parent) == -1))
@@ -414,6 +419,7 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   o.also = par.also;
   o.nalso = par.nalso;
   o.resume = 1;
+  o.lease = lease;
   /* A dirty bitmap is checked; an overlay's map is the clone itself. */
   o.check_unchanged = c->dirty_bitmap ? CHECK_UNCHANGED : 0;
   if (ox_writer_snapshot (c->store, &c->keys, &ws, c->volume, &o, &stats)
@@ -430,5 +436,6 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
 out:
   parents_close (&par);
   snap_source_close (&src);
+  ox_lease_drop (lease);
   return r;
 }

@@ -82,6 +82,60 @@ ox_parse_rate (const char *what, const char *s, uint64_t *out)
   return ox_parse_size (what, buf, out);
 }
 
+int
+ox_parse_duration (const char *what, const char *s, uint64_t *out)
+{
+  char *end;
+  unsigned long long v;
+  uint64_t mult = 1;
+
+  if (!s || !isdigit ((unsigned char)*s))
+    goto bad;
+  errno = 0;
+  v = strtoull (s, &end, 10);
+  if (errno)
+    goto bad;
+  switch (*end) {
+  case 's':
+    end++;
+    break;
+  case 'm':
+    mult = 60;
+    end++;
+    break;
+  case 'h':
+    mult = 3600;
+    end++;
+    break;
+  case 'd':
+    mult = 86400;
+    end++;
+    break;
+  }
+  if (*end != '\0' || v > (UINT64_C (1) << 40) / mult)
+    goto bad;
+  *out = (uint64_t)v * mult;
+  return 0;
+bad:
+  ox_error ("%s: expected a duration such as 30s, 15m, 24h or 7d, not '%s'",
+            what, s ? s : "");
+  return -1;
+}
+
+const char *
+ox_format_duration (uint64_t seconds, char *buf, size_t len)
+{
+  if (seconds && seconds % 86400 == 0)
+    snprintf (buf, len, "%" PRIu64 "d", seconds / 86400);
+  else if (seconds && seconds % 3600 == 0)
+    snprintf (buf, len, "%" PRIu64 "h", seconds / 3600);
+  else if (seconds && seconds % 60 == 0)
+    snprintf (buf, len, "%" PRIu64 "m", seconds / 60);
+  else
+    snprintf (buf, len, "%" PRIu64 "s", seconds);
+  return buf;
+}
+
 const char *
 ox_format_size (uint64_t bytes, char *buf, size_t len)
 {

@@ -14,6 +14,15 @@ int ox_parse_size (const char *what, const char *s, uint64_t *out);
  * "0" means unlimited. Returns 0 or -1 with an error. */
 int ox_parse_rate (const char *what, const char *s, uint64_t *out);
 
+/* Parse a duration such as "0", "90", "30s", "15m", "24h", "7d" (a bare
+ * number is seconds) into *OUT seconds; errors are reported naming WHAT
+ * (e.g. "--grace"). Returns 0 or -1. */
+int ox_parse_duration (const char *what, const char *s, uint64_t *out);
+
+/* Format SECONDS as "7d", "24h", "15m" or "90s" (the largest unit that
+ * divides it) into BUF (at least 24 bytes). */
+const char *ox_format_duration (uint64_t seconds, char *buf, size_t len);
+
 /* Format BYTES as "1.50 GiB" into BUF (at least 16 bytes). */
 const char *ox_format_size (uint64_t bytes, char *buf, size_t len);
 

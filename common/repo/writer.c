@@ -535,6 +535,8 @@ write_root (struct snap *s)
   struct ox_root r;
 
   ox_asm_root (s->as, &r);
+  if (s->opt.lease && !ox_lease_valid (s->opt.lease))
+    return -1;
   if (ox_root_put (s->st, s->k, &r) == 0)
     return 0;
   if (errno == EEXIST) {

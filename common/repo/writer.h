@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "basis.h"
+#include "lease.h"
 #include "keys.h"
 #include "store.h"
 
@@ -63,6 +64,10 @@ struct ox_writer_options {
    * equals the parent's: a change list that does not start at the parent
    * is refused. 0: no check. */
   int check_unchanged;
+  /* The writer's lease (lease.h), taken before any root or marker was
+   * read: the root is not published once it lapsed. NULL: none (a store
+   * that no garbage collection runs on). */
+  struct ox_lease *lease;
 };
 
 /* What a snapshot holds, once written. */

@@ -112,6 +112,15 @@ dec_del (struct ox_store *st, const char *key)
   return after (d, OX_OP_DEL, ox_store_del (d->inner, key), 0);
 }
 
+static int
+dec_del_many (struct ox_store *st, const char *const *keys, size_t n)
+{
+  struct decorator *d = dec_of (st);
+
+  before (d, OX_OP_DEL_MANY, 0);
+  return after (d, OX_OP_DEL_MANY, ox_store_del_many (d->inner, keys, n), 0);
+}
+
 static void
 dec_close (struct ox_store *st)
 {
@@ -148,6 +157,7 @@ ox_store_decorate (struct ox_store *inner,
                                   .stat = dec_stat,
                                   .list = dec_list,
                                   .del = dec_del,
+                                  .del_many = dec_del_many,
                                   .close = dec_close };
   d->inner = inner;
   d->hooks = hooks;
@@ -178,6 +188,7 @@ ox_store_op_name (enum ox_store_op op)
     [OX_OP_STAT] = "stat",
     [OX_OP_LIST] = "list",
     [OX_OP_DEL] = "del",
+    [OX_OP_DEL_MANY] = "del_many",
   };
 
   return (unsigned)op < OX_OP_COUNT ? names[op] : "?";

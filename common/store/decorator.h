@@ -22,6 +22,7 @@ enum ox_store_op {
   OX_OP_STAT,
   OX_OP_LIST,
   OX_OP_DEL,
+  OX_OP_DEL_MANY,
   OX_OP_COUNT /* the number of operations */
 };
 

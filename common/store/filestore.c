@@ -669,6 +669,58 @@ file_del (struct ox_store *st, const char *key)
   return 0;
 }
 
+/* Sync directory DIR (LEN bytes of a key, or "." when LEN is 0) of FS,
+ * making the deletions in it durable. Reports errors. */
+static int
+sync_dir (struct file_store *fs, const char *dir, size_t len)
+{
+  CLEANUP_FREE char *name = len ? strndup (dir, len) : strdup (".");
+  CLEANUP_CLOSE int dirfd = -1;
+
+  if (name)
+    dirfd = openat (fs->dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd == -1 || fsync (dirfd) == -1) {
+    ox_error ("cannot sync the deletions in %s of store %s: %m",
+              name ? name : dir, fs->root);
+    return -1;
+  }
+  return 0;
+}
+
+/* Unlink the N KEYS, then sync each directory they were in once (keys
+ * sorted by directory, as listings give them, sync each directory once). */
+static int
+file_del_many (struct ox_store *st, const char *const *keys, size_t n)
+{
+  struct file_store *fs = fs_of (st);
+  const char *dir = NULL; /* the directory of the unsynced deletions */
+  size_t dirlen = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    const char *slash;
+    size_t len;
+
+    if (check_key (fs, keys[i]) == -1)
+      return -1;
+    slash = strrchr (keys[i], '/');
+    len = slash ? (size_t)(slash - keys[i]) : 0;
+    if (dir && (len != dirlen || memcmp (dir, keys[i], len) != 0)) {
+      if (sync_dir (fs, dir, dirlen) == -1)
+        return -1;
+      dir = NULL;
+    }
+    if (unlinkat (fs->dirfd, keys[i], 0) == -1) {
+      if (errno == ENOENT || errno == ENOTDIR)
+        continue;
+      ox_error ("cannot delete object %s in store %s: %m", keys[i], fs->root);
+      return -1;
+    }
+    dir = keys[i];
+    dirlen = len;
+  }
+  return dir ? sync_dir (fs, dir, dirlen) : 0;
+}
+
 static void
 file_close (struct ox_store *st)
 {
@@ -689,6 +741,7 @@ static const struct ox_store_ops file_ops = {
   .stat = file_stat,
   .list = file_list,
   .del = file_del,
+  .del_many = file_del_many,
   .close = file_close,
 };
 

@@ -54,6 +54,11 @@ struct ox_store_ops {
   /* Delete an object. */
   int (*del) (struct ox_store *st, const char *key);
 
+  /* Delete N objects, as few requests as the backend allows (S3: batched
+   * DeleteObjects); keys that do not exist are not an error. Durable when
+   * it returns 0; on -1 (reported) some of them may be deleted. */
+  int (*del_many) (struct ox_store *st, const char *const *keys, size_t n);
+
   /* Release the store and everything it holds. */
   void (*close) (struct ox_store *st);
 };
@@ -115,6 +120,11 @@ static inline int
 ox_store_del (struct ox_store *st, const char *key)
 {
   return st->ops->del (st, key);
+}
+static inline int
+ox_store_del_many (struct ox_store *st, const char *const *keys, size_t n)
+{
+  return st->ops->del_many (st, keys, n);
 }
 static inline void
 ox_store_close (struct ox_store *st)

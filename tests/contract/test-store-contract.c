@@ -325,6 +325,30 @@ case_delete (struct ox_store *st)
   CHECK (ox_store_del (st, "del/key") == 0);
 }
 
+/* del_many deletes objects in several directories, passes over missing
+ * keys, and accepts an empty list. */
+static void
+case_delete_many (struct ox_store *st)
+{
+  static const char *const keys[]
+      = { "delm/a/1", "delm/a/2", "delm/b/1", "delm/missing", "delm/top" };
+  static const char *const kept[] = { "delm/b/2" };
+  uint64_t size;
+
+  for (size_t i = 0; i < 5; i++)
+    if (i != 3)
+      CHECK (ox_store_put (st, keys[i], "x", 1) == 0);
+  CHECK (ox_store_put (st, kept[0], "y", 1) == 0);
+  CHECK (ox_store_del_many (st, keys, 5) == 0);
+  for (size_t i = 0; i < 5; i++)
+    CHECK_FAILS (ox_store_stat (st, keys[i], &size), ENOENT, 1);
+  check_list (st, "delm/", kept, 1);
+  CHECK (ox_store_del_many (st, keys, 5) == 0);
+  CHECK (ox_store_del_many (st, keys, 0) == 0);
+  CHECK (ox_store_del_many (st, kept, 1) == 0);
+  check_list (st, "delm/", NULL, 0);
+}
+
 /* Keys with every character FORMAT.md allows: [A-Za-z0-9._-] and '/'. */
 static void
 case_key_characters (struct ox_store *st)
@@ -719,6 +743,7 @@ main (int argc, char *argv[])
     { "missing keys", case_missing },
     { "overwrite", case_overwrite },
     { "delete", case_delete },
+    { "delete many", case_delete_many },
     { "key characters", case_key_characters },
     { "list order and prefixes", case_list_order },
     { "list past 1000 keys", case_list_paging },

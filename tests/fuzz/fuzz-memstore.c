@@ -116,6 +116,15 @@ mem_del (struct ox_store *st, const char *key)
   return 0;
 }
 
+static int
+mem_del_many (struct ox_store *st, const char *const *keys, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (mem_del (st, keys[i]) == -1 && errno != ENOENT)
+      return -1;
+  return 0;
+}
+
 static void
 mem_close (struct ox_store *st)
 {
@@ -137,6 +146,7 @@ static const struct ox_store_ops mem_ops = {
   .stat = mem_stat,
   .list = mem_list,
   .del = mem_del,
+  .del_many = mem_del_many,
   .close = mem_close,
 };
 

@@ -695,6 +695,14 @@ s3_list (struct ox_store *st, const char *prefix, ox_store_list_fn fn,
   return r;
 }
 
+static int
+s3_del_many (struct ox_store *st, const char *const *keys, size_t n)
+{
+  struct s3_store *s = (struct s3_store *)st;
+
+  return ox_s3_delete_objects (s->client, s->cfg->prefix, st->url, keys, n);
+}
+
 static void
 s3_close (struct ox_store *st)
 {
@@ -722,6 +730,7 @@ static const struct ox_store_ops s3_ops = {
   .stat = s3_stat,
   .list = s3_list,
   .del = s3_del,
+  .del_many = s3_del_many,
   .close = s3_close,
 };
 
@@ -792,18 +801,6 @@ ox_s3_create_bucket (struct ox_store *st)
     return -1;
   }
   return ox_s3_bucket_create (s->client, st->url, &created);
-}
-
-int
-ox_s3_delete_keys (struct ox_store *st, const char *const *keys, size_t n)
-{
-  struct s3_store *s = (struct s3_store *)st;
-
-  if (st->ops != &s3_ops) {
-    errno = EINVAL;
-    return -1;
-  }
-  return ox_s3_delete_objects (s->client, s->cfg->prefix, st->url, keys, n);
 }
 
 int

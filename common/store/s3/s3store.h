@@ -28,12 +28,6 @@ int ox_s3_store_created_bucket (struct ox_store *st, const char **bucket,
                                 const char **region)
     __attribute__ ((__nonnull__ (1, 2, 3)));
 
-/* Delete the N objects KEYS of an s3:// store with batched DeleteObjects
- * requests (1000 keys each); missing keys are not an error. Returns 0, or
- * -1 with an error (EINVAL if ST is not an s3:// store). */
-int ox_s3_delete_keys (struct ox_store *st, const char *const *keys, size_t n)
-    __attribute__ ((__nonnull__ (1)));
-
 /* Requests made and bytes moved by an s3:// store since it was opened.
  * Returns 0, or -1 (EINVAL) if ST is not an s3:// store. */
 int ox_s3_store_stats (struct ox_store *st, struct ox_s3_stats *stats)

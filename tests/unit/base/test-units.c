@@ -41,6 +41,25 @@ main (void)
   CHECK_EQ_INT (errors, 6);
   CHECK (ox_parse_rate ("t", "10M/s", &v) == 0 && v == 10u << 20);
   CHECK (ox_parse_rate ("t", "0", &v) == 0 && v == 0);
+  CHECK (ox_parse_duration ("t", "0", &v) == 0 && v == 0);
+  CHECK (ox_parse_duration ("t", "90", &v) == 0 && v == 90);
+  CHECK (ox_parse_duration ("t", "30s", &v) == 0 && v == 30);
+  CHECK (ox_parse_duration ("t", "15m", &v) == 0 && v == 900);
+  CHECK (ox_parse_duration ("t", "24h", &v) == 0 && v == 86400);
+  CHECK (ox_parse_duration ("t", "7d", &v) == 0 && v == 7 * 86400);
+  errors = 0;
+  CHECK (ox_parse_duration ("t", "", &v) == -1);
+  CHECK (ox_parse_duration ("t", "h", &v) == -1);
+  CHECK (ox_parse_duration ("t", "-1s", &v) == -1);
+  CHECK (ox_parse_duration ("t", "5w", &v) == -1);
+  CHECK (ox_parse_duration ("t", "1d2", &v) == -1);
+  CHECK (ox_parse_duration ("t", "99999999999d", &v) == -1);
+  CHECK_EQ_INT (errors, 6);
+  CHECK (strcmp (ox_format_duration (7 * 86400, buf, sizeof buf), "7d") == 0);
+  CHECK (strcmp (ox_format_duration (7200, buf, sizeof buf), "2h") == 0);
+  CHECK (strcmp (ox_format_duration (120, buf, sizeof buf), "2m") == 0);
+  CHECK (strcmp (ox_format_duration (61, buf, sizeof buf), "61s") == 0);
+  CHECK (strcmp (ox_format_duration (0, buf, sizeof buf), "0s") == 0);
   CHECK (strcmp (ox_format_size (1536, buf, sizeof buf), "1.50 KiB") == 0);
   CHECK (strcmp (ox_format_size (12, buf, sizeof buf), "12 B") == 0);
 

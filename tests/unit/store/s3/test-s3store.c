@@ -304,7 +304,7 @@ check_delete_keys (struct ox_store *st)
   CHECK (ox_store_list (st, "many/", collect, &c) == 0);
   CHECK_EQ_INT (c.n, NMANY);
   CHECK (ox_s3_store_stats (st, &s0) == 0);
-  CHECK (ox_s3_delete_keys (st, (const char *const *)c.keys, c.n - 1) == 0);
+  CHECK (ox_store_del_many (st, (const char *const *)c.keys, c.n - 1) == 0);
   CHECK (ox_s3_store_stats (st, &s1) == 0);
   /* This store's own requests, retries aside: two batches (more only if a
    * slow server made the batches smaller), not one request per key. */
@@ -316,8 +316,8 @@ check_delete_keys (struct ox_store *st)
   CHECK_EQ_INT (c.n, 1);
   CHECK (strcmp (c.keys[0], "many/01009") == 0);
   free_collected (&c);
-  CHECK (ox_s3_delete_keys (st, missing, 2) == 0);
-  CHECK (ox_s3_delete_keys (st, missing, 0) == 0);
+  CHECK (ox_store_del_many (st, missing, 2) == 0);
+  CHECK (ox_store_del_many (st, missing, 0) == 0);
 }
 
 /* Another prefix of the same bucket sees nothing of this one. */
@@ -689,7 +689,7 @@ fill_many (const char *url, const char *n_s)
   return 0;
 }
 
-/* Delete every key under many/ in one ox_s3_delete_keys call, then list
+/* Delete every key under many/ in one ox_store_del_many call, then list
  * again: exit 0 only if the call succeeded and nothing is left. */
 static int
 delete_many (const char *url)
@@ -704,7 +704,7 @@ delete_many (const char *url)
   CHECK (ox_store_list (st, "many/", collect, &c) == 0);
   CHECK (ox_s3_store_stats (st, &s0) == 0);
   start = ox_now_s ();
-  r = ox_s3_delete_keys (st, (const char *const *)c.keys, c.n);
+  r = ox_store_del_many (st, (const char *const *)c.keys, c.n);
   CHECK (ox_s3_store_stats (st, &s1) == 0);
   printf ("delete of %zu keys: %s in %.1f s, %llu requests (%llu "
           "retried)\n",
