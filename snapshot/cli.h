@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "keys.h"
+#include "retention.h"
 #include "store.h"
 #include "storecfg.h"
 
@@ -20,6 +21,9 @@
 
 /* Positional arguments (the command and its operands) at most. */
 #define CLI_MAX_ARGS 8
+
+/* forget: --keep-tag options at most. */
+#define CLI_MAX_KEEP_TAGS 16
 
 struct cli {
   /* Options. */
@@ -41,6 +45,13 @@ struct cli {
   int progress; /* print progress on stderr (default: when a terminal) */
   int json;     /* list, info, verify, status: one JSON document on stdout */
   int help;     /* --help: the command's help, or the overview */
+  /* forget: the --keep-* options (keep.tags points at keep_tags), whether
+   * any was given, --all and --dry-run. */
+  struct ox_retention_policy keep;
+  const char *keep_tags[CLI_MAX_KEEP_TAGS];
+  int keep_given;
+  int all;
+  int dry_run;
 
   /* Opened by cli_open_store. */
   struct ox_store *store;
@@ -73,6 +84,15 @@ enum cli_option {
   CLI_OPT_JSON,
   CLI_OPT_PARENT,
   CLI_OPT_DIRTY_BITMAP,
+  CLI_OPT_KEEP_LAST,
+  CLI_OPT_KEEP_HOURLY,
+  CLI_OPT_KEEP_DAILY,
+  CLI_OPT_KEEP_WEEKLY,
+  CLI_OPT_KEEP_MONTHLY,
+  CLI_OPT_KEEP_YEARLY,
+  CLI_OPT_KEEP_TAG,
+  CLI_OPT_ALL,
+  CLI_OPT_DRY_RUN,
 };
 
 /* The short options of oxsnap, as getopt_long's optstring. */
@@ -143,5 +163,6 @@ int cmd_info (struct cli *c, int argc, char **argv);
 int cmd_diff (struct cli *c, int argc, char **argv);
 int cmd_tag (struct cli *c, int argc, char **argv);
 int cmd_status (struct cli *c, int argc, char **argv);
+int cmd_forget (struct cli *c, int argc, char **argv);
 
 #endif
