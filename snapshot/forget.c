@@ -251,6 +251,17 @@ format_local (int64_t t, char *buf, size_t len)
   return buf;
 }
 
+/* TIME in UTC, as the JSON documents of oxsnap give times. */
+static const char *
+format_utc (int64_t t, char *buf, size_t len)
+{
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (!gmtime_r (&tt, &tm) || !strftime (buf, len, "%FT%TZ", &tm))
+    snprintf (buf, len, "%" PRId64, t);
+  return buf;
+}
+
 /* Count what V keeps and removes. */
 static void
 volume_count (struct fg_volume *v)
@@ -299,7 +310,7 @@ json_volume (struct ox_json *j, const struct fg_volume *v)
     const struct fg_snap *s = &v->snaps[i];
     ox_json_object (j, NULL);
     ox_json_id (j, "id", s->id);
-    ox_json_string (j, "created", format_local (s->created, tb, sizeof tb));
+    ox_json_string (j, "created", format_utc (s->created, tb, sizeof tb));
     ox_json_uint (j, "created_unix", (uint64_t)s->created);
     ox_json_string (j, "action", s->res.keep ? "keep" : "remove");
     ox_json_array (j, "reasons");
