@@ -68,6 +68,15 @@ expect_fail 2 "needs a policy" forget "$S" --all
 expect_fail 2 "usage: oxsnap forget" forget "$S"
 (cd "$S" && find . -type f | sort) >"$T/after"
 assert_same "$T/before" "$T/after"
+# A root that does not authenticate stops a policy: its time is unknown.
+cp -r "$S" "$T/s2"
+printf 'junk' >>"$T/s2/volumes/v/snapshots/${ids[2]}"
+(cd "$T/s2" && find . -type f | sort) >"$T/before2"
+expect_fail 1 "cannot apply the policy without the time of snapshot ${ids[2]}; nothing was removed" \
+  forget "$T/s2" v --keep-last 1
+(cd "$T/s2" && find . -type f | sort) >"$T/after2"
+assert_same "$T/before2" "$T/after2"
+rm -rf "$T/s2"
 
 echo "== forget the full snapshot by id: the child still restores"
 ox forget "$S" "v@${ids[0]}" >"$T/out"
