@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "names.h"
 #include "storeopen.h"
 #include "units.h"
 
@@ -39,6 +40,14 @@ const struct option cli_long_options[] = {
   { "json", no_argument, NULL, CLI_OPT_JSON },
   { "parent", required_argument, NULL, CLI_OPT_PARENT },
   { "dirty-bitmap", required_argument, NULL, CLI_OPT_DIRTY_BITMAP },
+  { "keep-last", required_argument, NULL, CLI_OPT_KEEP_LAST },
+  { "keep-hourly", required_argument, NULL, CLI_OPT_KEEP_HOURLY },
+  { "keep-daily", required_argument, NULL, CLI_OPT_KEEP_DAILY },
+  { "keep-weekly", required_argument, NULL, CLI_OPT_KEEP_WEEKLY },
+  { "keep-monthly", required_argument, NULL, CLI_OPT_KEEP_MONTHLY },
+  { "keep-yearly", required_argument, NULL, CLI_OPT_KEEP_YEARLY },
+  { "keep-tag", required_argument, NULL, CLI_OPT_KEEP_TAG },
+  { "all", no_argument, NULL, CLI_OPT_ALL },
   { "dry-run", no_argument, NULL, CLI_OPT_DRY_RUN },
   { "grace", required_argument, NULL, CLI_OPT_GRACE },
   { NULL, 0, NULL, 0 },
@@ -53,6 +62,7 @@ cli_init (struct cli *c)
   c->compress_level = CLI_DEFAULT_COMPRESS_LEVEL;
   c->grace = CLI_DEFAULT_GRACE;
   c->progress = isatty (STDERR_FILENO);
+  c->keep.tags = c->keep_tags;
 }
 
 int
@@ -97,10 +107,59 @@ cli_parse_int (const char *what, const char *s, int lo, int hi, int *out)
   return 0;
 }
 
+/* The largest count of a --keep-* option. */
+#define CLI_KEEP_MAX 1000000
+
+/* Apply --keep-TAG ARG. */
+static int
+apply_keep_tag (struct cli *c, const char *arg)
+{
+  if (!ox_name_valid (arg)) {
+    ox_error ("--keep-tag: invalid tag name '%s'", arg);
+    return -1;
+  }
+  if (c->keep.ntags == CLI_MAX_KEEP_TAGS) {
+    ox_error ("--keep-tag: at most %d tags", CLI_MAX_KEEP_TAGS);
+    return -1;
+  }
+  c->keep_tags[c->keep.ntags++] = arg;
+  c->keep_given = 1;
+  return 0;
+}
+
+/* Apply --keep-RULE ARG (a count, or -1 for unlimited) to *COUNT. */
+static int
+apply_keep_count (struct cli *c, const char *option, const char *arg,
+                  int *count)
+{
+  if (cli_parse_int (option, arg, OX_RETENTION_UNLIMITED, CLI_KEEP_MAX, count)
+      == -1)
+    return -1;
+  c->keep_given = 1;
+  return 0;
+}
+
 int
 cli_apply_option (struct cli *c, int opt, const char *arg)
 {
   switch (opt) {
+  case CLI_OPT_KEEP_LAST:
+    return apply_keep_count (c, "--keep-last", arg, &c->keep.last);
+  case CLI_OPT_KEEP_HOURLY:
+    return apply_keep_count (c, "--keep-hourly", arg, &c->keep.hourly);
+  case CLI_OPT_KEEP_DAILY:
+    return apply_keep_count (c, "--keep-daily", arg, &c->keep.daily);
+  case CLI_OPT_KEEP_WEEKLY:
+    return apply_keep_count (c, "--keep-weekly", arg, &c->keep.weekly);
+  case CLI_OPT_KEEP_MONTHLY:
+    return apply_keep_count (c, "--keep-monthly", arg, &c->keep.monthly);
+  case CLI_OPT_KEEP_YEARLY:
+    return apply_keep_count (c, "--keep-yearly", arg, &c->keep.yearly);
+  case CLI_OPT_KEEP_TAG:
+    return apply_keep_tag (c, arg);
+  case CLI_OPT_ALL:
+    c->all = 1;
+    return 0;
   case CLI_OPT_KEY_FILE:
     c->key_src.key_file = arg;
     return 0;

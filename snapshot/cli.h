@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "keys.h"
+#include "retention.h"
 #include "store.h"
 #include "storecfg.h"
 
@@ -22,6 +23,9 @@
 
 /* Positional arguments (the command and its operands) at most. */
 #define CLI_MAX_ARGS 8
+
+/* forget: --keep-tag options at most. */
+#define CLI_MAX_KEEP_TAGS 16
 
 struct cli {
   /* Options. */
@@ -38,13 +42,19 @@ struct cli {
   int jobs;
   int compress_level;
   int full;
-  int dry_run;    /* gc, forget: decide and print, change nothing */
   uint64_t grace; /* gc --grace: seconds from condemning to deleting */
   int force;
   int quiet;
   int progress; /* print progress on stderr (default: when a terminal) */
   int json;     /* list, info, verify, status: one JSON document on stdout */
   int help;     /* --help: the command's help, or the overview */
+  /* forget: the --keep-* options (keep.tags points at keep_tags), whether
+   * any was given, --all and --dry-run. */
+  struct ox_retention_policy keep;
+  const char *keep_tags[CLI_MAX_KEEP_TAGS];
+  int keep_given;
+  int all;
+  int dry_run; /* forget and gc: decide and print, change nothing */
 
   /* Opened by cli_open_store. */
   struct ox_store *store;
@@ -77,6 +87,14 @@ enum cli_option {
   CLI_OPT_JSON,
   CLI_OPT_PARENT,
   CLI_OPT_DIRTY_BITMAP,
+  CLI_OPT_KEEP_LAST,
+  CLI_OPT_KEEP_HOURLY,
+  CLI_OPT_KEEP_DAILY,
+  CLI_OPT_KEEP_WEEKLY,
+  CLI_OPT_KEEP_MONTHLY,
+  CLI_OPT_KEEP_YEARLY,
+  CLI_OPT_KEEP_TAG,
+  CLI_OPT_ALL,
   CLI_OPT_DRY_RUN,
   CLI_OPT_GRACE,
 };
@@ -149,6 +167,7 @@ int cmd_info (struct cli *c, int argc, char **argv);
 int cmd_diff (struct cli *c, int argc, char **argv);
 int cmd_tag (struct cli *c, int argc, char **argv);
 int cmd_status (struct cli *c, int argc, char **argv);
+int cmd_forget (struct cli *c, int argc, char **argv);
 int cmd_gc (struct cli *c, int argc, char **argv);
 
 #endif

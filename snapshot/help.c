@@ -44,6 +44,11 @@ static const char overview[]
       "differs from A\n"
       "  status OVERLAY_DIR              a clone's hydration progress and "
       "counters\n"
+      "  forget STORE VOLUME@ID|VOLUME:TAG...  or  forget STORE VOLUME... "
+      "--keep-...\n"
+      "                                  remove snapshots (and their tags); "
+      "gc frees\n"
+      "                                  the space\n"
       "\n"
       "STORE is file:///path, a directory path, or s3://bucket/prefix.\n"
       "VOLUME alone means its newest snapshot.\n"
@@ -69,6 +74,17 @@ static const char overview[]
       "bitmap\n"
       "                        NAME marks, since --parent\n"
       "\n"
+      "Forget options (restic's --keep-* semantics; N = -1: all):\n"
+      "  --keep-last N         keep the N newest snapshots\n"
+      "  --keep-hourly N       keep the newest snapshot of each of the last "
+      "N hours\n"
+      "                        that have one (local time)\n"
+      "  --keep-daily N, --keep-weekly N, --keep-monthly N, --keep-yearly N\n"
+      "                        the same for days, ISO weeks, months, years\n"
+      "  --keep-tag T          keep the snapshots tagged T (repeatable)\n"
+      "  --all                 apply the policy to every volume\n"
+      "  --dry-run             show what would be removed, remove nothing\n"
+      "\n"
       "Common options:\n"
       "  -j, --jobs N          worker threads (default: CPUs; restore 2x "
       "CPUs)\n"
@@ -76,8 +92,9 @@ static const char overview[]
       "                        snapshot: share nothing with earlier "
       "snapshots\n"
       "  --force               restore: replace an existing target file\n"
-      "  --json                list, info, verify, diff, status: one JSON "
-      "document on stdout\n"
+      "  --json                list, info, verify, diff, status, forget: one "
+      "JSON\n"
+      "                        document on stdout\n"
       "  --progress, --no-progress\n"
       "                        progress on stderr (default: when a terminal)\n"
       "  -q, --quiet           no summary lines\n"
@@ -178,6 +195,28 @@ static const struct {
     "data.",
     JSON_OPT QUIET_OPT KEY_OPTS, 1,
     "oxsnap diff file:///srv/ox root:monday root:tuesday" },
+  { "forget",
+    "forget STORE VOLUME@ID|VOLUME:TAG... | STORE VOLUME...|--all "
+    "--keep-... [--dry-run] [--json]",
+    "Remove the named snapshots, or those of each volume that a retention "
+    "policy does not keep, with the tags that name them (their space is "
+    "freed by oxsnap gc).",
+    "  --keep-last N         keep the N newest snapshots (-1: all)\n"
+    "  --keep-hourly N       keep the newest snapshot of each of the N "
+    "newest\n"
+    "                        hours that have one, in local time (-1: of "
+    "every hour)\n"
+    "  --keep-daily N        ... of days\n"
+    "  --keep-weekly N       ... of ISO 8601 weeks\n"
+    "  --keep-monthly N      ... of months\n"
+    "  --keep-yearly N       ... of years\n"
+    "  --keep-tag T          keep every snapshot tagged T (repeatable)\n"
+    "  --all                 apply the policy to every volume of the store\n"
+    "  --dry-run             print the plan, remove nothing\n" JSON_OPT
+        QUIET_OPT KEY_OPTS,
+    1,
+    "oxsnap forget file:///srv/ox root --keep-daily 7 --keep-weekly 4 "
+    "--keep-monthly 12" },
   { "status", "status OVERLAY_DIR [--json]",
     "Show a clone's overlay: hydration progress, bytes local and remote, "
     "and the plugin's counters over all its runs.",

@@ -1,5 +1,4 @@
 /* oxsnap list, info and tag: read-only views of a store, and tagging. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,74 +24,9 @@ format_time (uint64_t t, char *buf, size_t len)
   return buf;
 }
 
-struct tags {
-  struct ox_store *st;
-  const char *volume;
-  char **names;
-  uint64_t *ids;
-  size_t n, cap;
-};
-
-static int
-collect_tag (void *opaque, const char *key, uint64_t size)
-{
-  struct tags *t = opaque;
-  const char *name = strrchr (key, '/') + 1;
-  uint64_t id;
-
-  (void)size;
-  if (!ox_name_valid (name))
-    return 0;
-  if (ox_tag_get (t->st, t->volume, name, &id) == -1) {
-    if (errno != ENOENT)
-      ox_warning ("ignoring damaged tag %s:%s", t->volume, name);
-    return 0;
-  }
-  if (t->n == t->cap) {
-    size_t ncap = t->cap ? t->cap * 2 : 8;
-    char **nn = realloc (t->names, ncap * sizeof *nn);
-    uint64_t *ni;
-    if (!nn)
-      return -1;
-    t->names = nn;
-    ni = realloc (t->ids, ncap * sizeof *ni);
-    if (!ni)
-      return -1;
-    t->ids = ni;
-    t->cap = ncap;
-  }
-  if (!(t->names[t->n] = strdup (name)))
-    return -1;
-  t->ids[t->n++] = id;
-  return 0;
-}
-
-/* Read all tags of VOLUME. */
-static int
-load_tags (struct ox_store *st, const char *volume, struct tags *t)
-{
-  char prefix[OX_KEY_MAX];
-
-  memset (t, 0, sizeof *t);
-  t->st = st;
-  t->volume = volume;
-  snprintf (prefix, sizeof prefix, "volumes/%s/tags/", volume);
-  return ox_store_list (st, prefix, collect_tag, t);
-}
-
-static void
-free_tags (struct tags *t)
-{
-  size_t i;
-  for (i = 0; i < t->n; i++)
-    free (t->names[i]);
-  free (t->names);
-  free (t->ids);
-}
-
 /* Print the tags naming ID, comma-separated, or "-". */
 static void
-print_tags (const struct tags *t, uint64_t id)
+print_tags (const struct ox_tag_list *t, uint64_t id)
 {
   size_t i;
   int any = 0;
@@ -107,7 +41,7 @@ print_tags (const struct tags *t, uint64_t id)
 
 /* The tags naming ID as a JSON array member KEY. */
 static void
-json_tags (struct ox_json *j, const char *key, const struct tags *t,
+json_tags (struct ox_json *j, const char *key, const struct ox_tag_list *t,
            uint64_t id)
 {
   ox_json_array (j, key);
@@ -120,7 +54,7 @@ json_tags (struct ox_json *j, const char *key, const struct tags *t,
 /* One snapshot of "list STORE VOLUME --json". */
 static void
 json_snapshot (struct ox_json *j, const struct ox_root *root,
-               const struct tags *t)
+               const struct ox_tag_list *t)
 {
   char tb[32];
 
@@ -139,7 +73,7 @@ list_snapshots (struct cli *c, const char *volume)
 {
   uint64_t *ids = NULL;
   size_t n, i;
-  struct tags t;
+  struct ox_tag_list t;
   struct ox_json j;
   int r = 0;
 
@@ -149,7 +83,7 @@ list_snapshots (struct cli *c, const char *volume)
   }
   if (ox_snapshot_list (c->store, volume, &ids, &n) == -1)
     return 1;
-  if (load_tags (c->store, volume, &t) == -1) {
+  if (ox_tag_list (c->store, volume, &t) == -1) {
     free (ids);
     return 1;
   }
@@ -189,7 +123,7 @@ list_snapshots (struct cli *c, const char *volume)
   }
   if (n == 0)
     fprintf (stderr, "oxsnap: volume %s has no snapshots\n", volume);
-  free_tags (&t);
+  ox_tag_list_free (&t);
   free (ids);
   return r;
 }
@@ -262,8 +196,8 @@ parent_volume (const struct ox_root *r)
 
 /* "info --json": the snapshot R as one JSON document (see oxsnap(1)). */
 static int
-json_info (const struct cli *c, const struct ox_root *r, const struct tags *t,
-           uint64_t data_bytes)
+json_info (const struct cli *c, const struct ox_root *r,
+           const struct ox_tag_list *t, uint64_t data_bytes)
 {
   uint64_t nchunks = ox_root_nchunks (r);
   struct ox_json j;
@@ -308,7 +242,7 @@ int
 cmd_info (struct cli *c, int argc, char **argv)
 {
   struct ox_root *r = NULL;
-  struct tags t;
+  struct ox_tag_list t;
   char a[32], b[32], tb[32];
   uint64_t nchunks, data_bytes;
 
@@ -319,7 +253,7 @@ cmd_info (struct cli *c, int argc, char **argv)
   if (cli_open_store (c, argv[0]) == -1
       || ox_snapshot_resolve (c->store, &c->keys, argv[1], &r) == -1)
     return 1;
-  if (load_tags (c->store, r->volume, &t) == -1) {
+  if (ox_tag_list (c->store, r->volume, &t) == -1) {
     ox_root_free (r);
     return 1;
   }
@@ -329,7 +263,7 @@ cmd_info (struct cli *c, int argc, char **argv)
     data_bytes = r->volume_size;
   if (c->json) {
     int status = json_info (c, r, &t, data_bytes);
-    free_tags (&t);
+    ox_tag_list_free (&t);
     ox_root_free (r);
     return status;
   }
@@ -364,7 +298,7 @@ cmd_info (struct cli *c, int argc, char **argv)
             (double)data_bytes / (double)r->stored_bytes);
   printf ("manifest pages:  %" PRIu32 "\n", r->npages);
   printf ("encrypted:       %s\n", c->keys.encrypted ? "yes" : "no");
-  free_tags (&t);
+  ox_tag_list_free (&t);
   ox_root_free (r);
   return 0;
 }

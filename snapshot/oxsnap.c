@@ -16,8 +16,23 @@ static const struct {
   { "restore", cmd_restore, 0 }, { "verify", cmd_verify, 1 },
   { "list", cmd_list, 1 },       { "info", cmd_info, 1 },
   { "tag", cmd_tag, 0 },         { "status", cmd_status, 1 },
-  { "diff", cmd_diff, 1 },       { "gc", cmd_gc, 1 },
+  { "diff", cmd_diff, 1 },       { "forget", cmd_forget, 1 },
+  { "gc", cmd_gc, 1 },
 };
+
+/* The commands that take --json, as text ("verify, list, ..."). */
+static const char *
+json_commands (void)
+{
+  static char text[128];
+  size_t used = 0;
+
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (commands[i].json)
+      used += snprintf (text + used, sizeof text - used, "%s%s",
+                        used ? ", " : "", commands[i].name);
+  return text;
+}
 
 /* oxsnap --help (the overview) or oxsnap COMMAND --help. */
 static int
@@ -55,9 +70,7 @@ main (int argc, char **argv)
   for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp (pos[0], commands[i].name) == 0) {
       if (c.json && !commands[i].json) {
-        ox_error ("--json applies to list, info, verify and status, not to "
-                  "%s",
-                  pos[0]);
+        ox_error ("--json applies to %s, not to %s", json_commands (), pos[0]);
         return 2;
       }
       r = commands[i].fn (&c, npos - 1, pos + 1);

@@ -229,6 +229,109 @@ ox_tag_get (struct ox_store *st, const char *volume, const char *tag,
   return 0;
 }
 
+/* Collecting tags while listing. */
+struct tag_collect {
+  struct ox_store *st;
+  const char *volume;
+  struct ox_tag_list *l;
+  size_t cap;
+};
+
+static int
+collect_tag (void *opaque, const char *key, uint64_t size)
+{
+  struct tag_collect *t = opaque;
+  struct ox_tag_list *l = t->l;
+  const char *name = strrchr (key, '/') + 1;
+  uint64_t id;
+
+  (void)size;
+  if (!ox_name_valid (name))
+    return 0; /* not a tag (e.g. a temporary file): ignore */
+  if (ox_tag_get (t->st, t->volume, name, &id) == -1) {
+    if (errno != ENOENT)
+      ox_warning ("ignoring damaged tag %s:%s", t->volume, name);
+    return 0;
+  }
+  if (l->n == t->cap) {
+    size_t ncap = t->cap ? t->cap * 2 : 8;
+    char **nn = realloc (l->names, ncap * sizeof *nn);
+    uint64_t *ni;
+    if (!nn) {
+      ox_error ("realloc: %m");
+      return -1;
+    }
+    l->names = nn;
+    ni = realloc (l->ids, ncap * sizeof *ni);
+    if (!ni) {
+      ox_error ("realloc: %m");
+      return -1;
+    }
+    l->ids = ni;
+    t->cap = ncap;
+  }
+  if (!(l->names[l->n] = strdup (name))) {
+    ox_error ("strdup: %m");
+    return -1;
+  }
+  l->ids[l->n++] = id;
+  return 0;
+}
+
+int
+ox_tag_list (struct ox_store *st, const char *volume, struct ox_tag_list *out)
+{
+  char prefix[OX_KEY_MAX];
+  struct tag_collect t = { st, volume, out, 0 };
+
+  memset (out, 0, sizeof *out);
+  if (!ox_name_valid (volume)) {
+    ox_error ("invalid volume name \"%s\"", volume);
+    errno = EINVAL;
+    return -1;
+  }
+  snprintf (prefix, sizeof prefix, "volumes/%s/tags/", volume);
+  if (ox_store_list (st, prefix, collect_tag, &t) == -1) {
+    ox_tag_list_free (out);
+    return -1;
+  }
+  return 0;
+}
+
+void
+ox_tag_list_free (struct ox_tag_list *l)
+{
+  for (size_t i = 0; i < l->n; i++)
+    free (l->names[i]);
+  free (l->names);
+  free (l->ids);
+  memset (l, 0, sizeof *l);
+}
+
+int
+ox_tag_del (struct ox_store *st, const char *volume, const char *tag)
+{
+  char key[OX_KEY_MAX];
+
+  if (ox_tag_key (volume, tag, key) == -1)
+    return -1;
+  return ox_store_del (st, key);
+}
+
+int
+ox_snapshot_forget (struct ox_store *st, const char *volume, uint64_t snap_id)
+{
+  char key[OX_KEY_MAX];
+
+  if (!ox_name_valid (volume)) {
+    ox_error ("invalid volume name \"%s\"", volume);
+    errno = EINVAL;
+    return -1;
+  }
+  ox_root_key (volume, snap_id, key);
+  return ox_store_del (st, key);
+}
+
 /* A volume is listed once, for its first snapshot key (keys come in
  * order, so a volume's keys are adjacent). */
 struct vol_list {

@@ -46,4 +46,32 @@ int ox_tag_put (struct ox_store *st, const char *volume, const char *tag,
 int ox_tag_get (struct ox_store *st, const char *volume, const char *tag,
                 uint64_t *snap_id);
 
+/* The tags of a volume: NAMES[i] names snapshot IDS[i]. */
+struct ox_tag_list {
+  char **names;
+  uint64_t *ids;
+  size_t n;
+};
+
+/* List the tags of VOLUME into *OUT (names ascending), skipping a damaged
+ * one with a warning. Returns 0, or -1 with an error (*OUT then empty). */
+int ox_tag_list (struct ox_store *st, const char *volume,
+                 struct ox_tag_list *out) __attribute__ ((__nonnull__));
+
+/* Free what ox_tag_list put into L (and empty it). */
+void ox_tag_list_free (struct ox_tag_list *l) __attribute__ ((__nonnull__));
+
+/* Delete tag TAG of VOLUME. Returns 0, or -1 (errno ENOENT, unreported,
+ * if absent). */
+int ox_tag_del (struct ox_store *st, const char *volume, const char *tag)
+    __attribute__ ((__nonnull__));
+
+/* Forget snapshot VOLUME@SNAP_ID: delete its root, so that it is no
+ * longer listed or readable; its id reservation stays (an id is never
+ * reused, docs/FORMAT.md 6.3) and its data is left to garbage collection.
+ * Tags are the caller's (ox_tag_del). Returns 0, or -1 (errno ENOENT,
+ * unreported, if there is no such root). */
+int ox_snapshot_forget (struct ox_store *st, const char *volume,
+                        uint64_t snap_id) __attribute__ ((__nonnull__));
+
 #endif

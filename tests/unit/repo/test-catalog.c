@@ -238,6 +238,59 @@ test_reserve (struct ox_store *st, const struct ox_keys *k)
   }
 }
 
+/* Listing and deleting tags; forgetting a snapshot removes its root and
+ * keeps its reservation. */
+static void
+test_tag_list_forget (struct ox_store *st, const struct ox_keys *k)
+{
+  const uint64_t a = UINT64_C (0x00006553f1000001);
+  const uint64_t b = UINT64_C (0x00006553f1000002);
+  struct ox_tag_list l;
+  uint64_t *ids, got, size;
+  size_t n;
+
+  put_root (st, k, "fg", a);
+  put_root (st, k, "fg", b);
+  CHECK (ox_store_put (st, "volumes/fg/ids/00006553f1000001", "w\n", 2) == 0);
+  CHECK (ox_tag_list (st, "fg", &l) == 0);
+  CHECK_EQ_INT (l.n, 0);
+  ox_tag_list_free (&l);
+  CHECK (ox_tag_put (st, "fg", "zeta", a) == 0);
+  CHECK (ox_tag_put (st, "fg", "alpha", b) == 0);
+  CHECK (ox_tag_put (st, "fg", "mid", a) == 0);
+  CHECK (ox_store_put (st, "volumes/fg/tags/broken", "junk", 4) == 0);
+  CHECK (ox_store_put (st, "volumes/fg/tags/.tmp-1", "junk", 4) == 0);
+  ox_test_reset_log ();
+  CHECK (ox_tag_list (st, "fg", &l) == 0);
+  CHECK_EQ_INT (ox_test_warnings (), 1); /* broken, skipped */
+  CHECK_EQ_INT (l.n, 3);
+  CHECK (strcmp (l.names[0], "alpha") == 0 && l.ids[0] == b);
+  CHECK (strcmp (l.names[1], "mid") == 0 && l.ids[1] == a);
+  CHECK (strcmp (l.names[2], "zeta") == 0 && l.ids[2] == a);
+  ox_tag_list_free (&l);
+  CHECK (l.n == 0 && l.names == NULL);
+  ox_test_reset_log ();
+  CHECK (ox_tag_list (st, "bad/name", &l) == -1);
+  CHECK_EQ_INT (ox_test_errors (), 1);
+
+  CHECK (ox_tag_del (st, "fg", "mid") == 0);
+  CHECK (ox_tag_get (st, "fg", "mid", &got) == -1 && errno == ENOENT);
+  ox_test_reset_log ();
+  CHECK (ox_tag_del (st, "fg", "mid") == -1 && errno == ENOENT);
+  CHECK_EQ_INT (ox_test_errors (), 0);
+
+  CHECK (ox_snapshot_forget (st, "fg", a) == 0);
+  CHECK (ox_snapshot_list (st, "fg", &ids, &n) == 0);
+  CHECK (n == 1 && ids[0] == b);
+  free (ids);
+  resolve_bad (st, k, "fg@00006553f1000001",
+               "snapshot fg@00006553f1000001 not found");
+  CHECK (ox_store_stat (st, "volumes/fg/ids/00006553f1000001", &size) == 0);
+  ox_test_reset_log ();
+  CHECK (ox_snapshot_forget (st, "fg", a) == -1 && errno == ENOENT);
+  CHECK_EQ_INT (ox_test_errors (), 0);
+}
+
 int
 main (void)
 {
@@ -256,6 +309,7 @@ main (void)
 
   test_list_resolve_tags (st, &enc);
   test_reserve (st, &enc);
+  test_tag_list_forget (st, &enc);
 
   /* The roots were written with the encrypted keys: the plain keys cannot
    * authenticate them. */

@@ -196,6 +196,55 @@ test_apply_flags (void)
   CHECK_EQ_INT (c.store_opts.addressing, 2);
 }
 
+/* forget's policy options: counts from -1, tags repeatable, flags. */
+static void
+test_apply_keep (void)
+{
+  struct cli c;
+
+  cli_init (&c);
+  CHECK (c.keep.tags == c.keep_tags);
+  CHECK_EQ_INT (c.keep_given + c.all + c.dry_run, 0);
+  CHECK (ox_retention_policy_empty (&c.keep));
+  apply_ok (&c, CLI_OPT_KEEP_LAST, "3");
+  CHECK_EQ_INT (c.keep.last, 3);
+  CHECK_EQ_INT (c.keep_given, 1);
+  apply_ok (&c, CLI_OPT_KEEP_HOURLY, "0");
+  apply_ok (&c, CLI_OPT_KEEP_DAILY, "7");
+  apply_ok (&c, CLI_OPT_KEEP_WEEKLY, "-1");
+  apply_ok (&c, CLI_OPT_KEEP_MONTHLY, "12");
+  apply_ok (&c, CLI_OPT_KEEP_YEARLY, "1000000");
+  CHECK (c.keep.hourly == 0 && c.keep.daily == 7 && c.keep.weekly == -1
+         && c.keep.monthly == 12 && c.keep.yearly == 1000000);
+  apply_ok (&c, CLI_OPT_KEEP_TAG, "a");
+  apply_ok (&c, CLI_OPT_KEEP_TAG, "b.c");
+  CHECK_EQ_INT (c.keep.ntags, 2);
+  CHECK_STR (c.keep.tags[1], "b.c");
+  apply_ok (&c, CLI_OPT_ALL, NULL);
+  apply_ok (&c, CLI_OPT_DRY_RUN, NULL);
+  CHECK_EQ_INT (c.all + c.dry_run, 2);
+
+  /* Only a tag is a policy too. */
+  cli_init (&c);
+  apply_ok (&c, CLI_OPT_KEEP_TAG, "a");
+  CHECK (c.keep_given && !ox_retention_policy_empty (&c.keep));
+  for (int i = 1; i < CLI_MAX_KEEP_TAGS; i++)
+    apply_ok (&c, CLI_OPT_KEEP_TAG, "x");
+  ox_test_reset_log ();
+  CHECK_EQ_INT (cli_apply_option (&c, CLI_OPT_KEEP_TAG, "y"), -1);
+  CHECK_STR (ox_test_last_error (), "--keep-tag: at most 16 tags");
+
+  apply_bad (CLI_OPT_KEEP_LAST, "-2",
+             "--keep-last: expected a number from -1 to 1000000, not '-2'");
+  apply_bad (CLI_OPT_KEEP_DAILY, "x",
+             "--keep-daily: expected a number from -1 to 1000000, not 'x'");
+  apply_bad (CLI_OPT_KEEP_YEARLY, "1000001",
+             "--keep-yearly: expected a number from -1 to 1000000, not "
+             "'1000001'");
+  apply_bad (CLI_OPT_KEEP_TAG, "a/b", "--keep-tag: invalid tag name 'a/b'");
+  apply_bad (CLI_OPT_KEEP_TAG, "", "--keep-tag: invalid tag name ''");
+}
+
 /* --version prints the version and says "exit 0"; getopt's '?' says "exit
  * 2" after pointing at --help. */
 static void
@@ -525,6 +574,7 @@ main (void)
   test_parse_int ();
   test_apply_values ();
   test_apply_flags ();
+  test_apply_keep ();
   test_apply_version_and_unknown ();
   test_find_long_option ();
   test_check_long_options ();
