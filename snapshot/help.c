@@ -49,6 +49,10 @@ static const char overview[]
       "                                  remove snapshots (and their tags); "
       "gc frees\n"
       "                                  the space\n"
+      "  gc STORE                        delete what no snapshot "
+      "references (after\n"
+      "                                  --grace, default 24h; safe "
+      "while others work)\n"
       "\n"
       "STORE is file:///path, a directory path, or s3://bucket/prefix.\n"
       "VOLUME alone means its newest snapshot.\n"
@@ -85,6 +89,14 @@ static const char overview[]
       "  --all                 apply the policy to every volume\n"
       "  --dry-run             show what would be removed, remove nothing\n"
       "\n"
+      "Gc options:\n"
+      "  --grace D             delete objects condemned at least D ago "
+      "(30s, 15m,\n"
+      "                        24h, 7d; default 24h; 0: at once, for a "
+      "store no one\n"
+      "                        else uses)\n"
+      "  --dry-run             count what would go, change nothing\n"
+      "\n"
       "Common options:\n"
       "  -j, --jobs N          worker threads (default: CPUs; restore 2x "
       "CPUs)\n"
@@ -92,8 +104,8 @@ static const char overview[]
       "                        snapshot: share nothing with earlier "
       "snapshots\n"
       "  --force               restore: replace an existing target file\n"
-      "  --json                list, info, verify, diff, status, forget: one "
-      "JSON\n"
+      "  --json                list, info, verify, diff, status, forget, gc: "
+      "one JSON\n"
       "                        document on stdout\n"
       "  --progress, --no-progress\n"
       "                        progress on stderr (default: when a terminal)\n"
@@ -217,6 +229,18 @@ static const struct {
     1,
     "oxsnap forget file:///srv/ox root --keep-daily 7 --keep-weekly 4 "
     "--keep-monthly 12" },
+  { "gc", "gc STORE [--grace DURATION] [--dry-run] [--json]",
+    "Delete the segments and pages that no snapshot, clone or restore "
+    "references: a run condemns them, and a later run at least --grace "
+    "after deletes those still unreferenced; nothing is deleted while a "
+    "snapshot or verify is running.",
+    "  --grace D             the time from condemning to deleting (30s, "
+    "15m, 24h,\n"
+    "                        7d; default 24h; 0: delete in this run)\n"
+    "  --dry-run             count what would be deleted, change nothing\n"
+    "  -j, --jobs N          pages read and deletes sent at once (default "
+    "8)\n" JSON_OPT QUIET_OPT KEY_OPTS,
+    1, "oxsnap gc s3://backups/ox --grace 48h" },
   { "status", "status OVERLAY_DIR [--json]",
     "Show a clone's overlay: hydration progress, bytes local and remote, "
     "and the plugin's counters over all its runs.",

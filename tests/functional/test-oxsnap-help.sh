@@ -11,7 +11,7 @@ ox --help >"$T/overview"
 assert_grep '^Usage: oxsnap COMMAND' "$T/overview"
 assert_grep "oxsnap COMMAND --help" "$T/overview"
 sed -n 's/^  \([a-z]\+\) .*/\1/p' "$T/overview" | sort -u >"$T/commands"
-[ "$(wc -l <"$T/commands")" -eq 10 ] || fail "expected 10 commands in --help"
+[ "$(wc -l <"$T/commands")" -eq 11 ] || fail "expected 11 commands in --help"
 
 while read -r cmd; do
   ox "$cmd" --help >"$T/h-$cmd"
