@@ -17,6 +17,7 @@
 #include "json.h"
 #include "log.h"
 #include "names.h"
+#include "lease.h"
 #include "objects.h"
 #include "retention.h"
 
@@ -366,6 +367,37 @@ volume_execute (struct cli *c, struct fg_volume *v)
   return 0;
 }
 
+/* Warn about each snapshot the plan removes that a live clone or restore
+ * reads (a pinned lease): it goes on working, and gc keeps the snapshot's
+ * data until it stops. */
+static void
+warn_live (struct cli *c, const struct fg_plan *p)
+{
+  struct ox_lease_entry *l;
+  size_t n;
+
+  if (ox_lease_list (c->store, (uint64_t)time (NULL), &l, &n) == -1) {
+    ox_warning ("could not list the leases: clones of these snapshots are "
+                "not known");
+    return;
+  }
+  for (size_t i = 0; i < p->n; i++)
+    for (size_t k = 0; k < p->vols[i].n; k++) {
+      const struct fg_snap *s = &p->vols[i].snaps[k];
+      if (s->res.keep)
+        continue;
+      for (size_t e = 0; e < n; e++)
+        if (l[e].live && l[e].info.pinned && l[e].info.snap_id == s->id
+            && strcmp (l[e].info.volume, p->vols[i].name) == 0)
+          ox_warning ("snapshot %s@%016" PRIx64 " is in use: a %s by process "
+                      "%" PRIu64 " on %s; it keeps working, and gc keeps "
+                      "the snapshot's data until it stops",
+                      p->vols[i].name, s->id, l[e].info.kind, l[e].info.pid,
+                      l[e].info.host);
+    }
+  ox_lease_list_free (l, n);
+}
+
 /* The summary line of V on stderr. */
 static void
 print_summary (const struct cli *c, const struct fg_volume *v)
@@ -435,6 +467,7 @@ cmd_forget (struct cli *c, int argc, char **argv)
   }
   fflush (stdout);
 
+  warn_live (c, &plan);
   for (size_t i = 0; i < plan.n && r == 0; i++) {
     if (!c->dry_run && volume_execute (c, &plan.vols[i]) == -1)
       r = 1;

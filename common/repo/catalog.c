@@ -184,8 +184,19 @@ ox_snapshot_resolve (struct ox_store *st, const struct ox_keys *k,
       return -1;
     }
   } else if (id == 0) {
-    if (newest_snapshot (st, volume, &id) == -1)
-      return -1;
+    /* The newest may be forgotten between the listing and the read: then
+     * the next newest is the newest, listed again. */
+    for (int attempt = 0;; attempt++) {
+      char key[OX_KEY_MAX];
+      uint64_t size;
+
+      if (newest_snapshot (st, volume, &id) == -1)
+        return -1;
+      ox_root_key (volume, id, key);
+      if (attempt == 4 || ox_store_stat (st, key, &size) == 0
+          || errno != ENOENT)
+        break;
+    }
   }
   return ox_root_get (st, k, volume, id, out);
 }

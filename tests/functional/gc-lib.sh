@@ -87,7 +87,8 @@ PY
 
   echo "== a clone pins its basis, forgotten or not"
   start_server store="$ST" volume="v@$s1" overlay="$T/ov"
-  $OXSNAP forget "$ST" "v@$s1" -q
+  $OXSNAP forget "$ST" "v@$s1" -q 2>"$T/forget.err" || fail "forget of a served snapshot failed"
+  grep -q "snapshot v@$s1 is in use: a clone by process" "$T/forget.err" || { cat "$T/forget.err" >&2; fail "forget did not warn about the live clone"; }
   gc --grace 0 | grep -q " and 1 pinned clones or restores" || fail "the clone's lease was not seen"
   $CLIENT_ENV nbdcopy "$URI" "$T/c.img" || fail "nbdcopy from the clone failed"
   cmp "$T/c.img" "$T/a1.img" || fail "the clone of a forgotten snapshot served other bytes"
