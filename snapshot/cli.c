@@ -39,6 +39,11 @@ const struct option cli_long_options[] = {
   { "json", no_argument, NULL, CLI_OPT_JSON },
   { "parent", required_argument, NULL, CLI_OPT_PARENT },
   { "dirty-bitmap", required_argument, NULL, CLI_OPT_DIRTY_BITMAP },
+  { "new-key-file", required_argument, NULL, CLI_OPT_NEW_KEY_FILE },
+  { "new-passphrase-file", required_argument, NULL,
+    CLI_OPT_NEW_PASSPHRASE_FILE },
+  { "break-lock", no_argument, NULL, CLI_OPT_BREAK_LOCK },
+  { "lock-timeout", required_argument, NULL, CLI_OPT_LOCK_TIMEOUT },
   { NULL, 0, NULL, 0 },
 };
 
@@ -49,6 +54,7 @@ cli_init (struct cli *c)
   c->chunk_size = CLI_DEFAULT_CHUNK_SIZE;
   c->segment_size = CLI_DEFAULT_SEGMENT_SIZE;
   c->compress_level = CLI_DEFAULT_COMPRESS_LEVEL;
+  c->lock_timeout = CLI_DEFAULT_LOCK_TIMEOUT;
   c->progress = isatty (STDERR_FILENO);
 }
 
@@ -104,6 +110,17 @@ cli_apply_option (struct cli *c, int opt, const char *arg)
   case CLI_OPT_PASSPHRASE_FILE:
     c->key_src.passphrase_file = arg;
     return 0;
+  case CLI_OPT_NEW_KEY_FILE:
+    c->new_key_src.key_file = arg;
+    return 0;
+  case CLI_OPT_NEW_PASSPHRASE_FILE:
+    c->new_key_src.passphrase_file = arg;
+    return 0;
+  case CLI_OPT_BREAK_LOCK:
+    c->break_lock = 1;
+    return 0;
+  case CLI_OPT_LOCK_TIMEOUT:
+    return cli_parse_int ("--lock-timeout", arg, 0, 3600, &c->lock_timeout);
   case CLI_OPT_NO_ENCRYPTION:
     c->no_encryption = 1;
     return 0;

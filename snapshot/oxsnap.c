@@ -16,7 +16,7 @@ static const struct {
   { "restore", cmd_restore, 0 }, { "verify", cmd_verify, 1 },
   { "list", cmd_list, 1 },       { "info", cmd_info, 1 },
   { "tag", cmd_tag, 0 },         { "status", cmd_status, 1 },
-  { "diff", cmd_diff, 1 },
+  { "diff", cmd_diff, 1 },       { "key", cmd_key, 1 }, /* key list only */
 };
 
 /* oxsnap --help (the overview) or oxsnap COMMAND --help. */
@@ -55,8 +55,8 @@ main (int argc, char **argv)
   for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
     if (strcmp (pos[0], commands[i].name) == 0) {
       if (c.json && !commands[i].json) {
-        ox_error ("--json applies to list, info, verify and status, not to "
-                  "%s",
+        ox_error ("--json applies to list, info, verify, diff, status and "
+                  "key list, not to %s",
                   pos[0]);
         return 2;
       }
