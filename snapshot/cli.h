@@ -17,8 +17,8 @@
 #define CLI_DEFAULT_CHUNK_SIZE (256u << 10)
 #define CLI_DEFAULT_SEGMENT_SIZE (32u << 20)
 #define CLI_DEFAULT_COMPRESS_LEVEL 1
-#define CLI_DEFAULT_LOCK_TIMEOUT 30 /* seconds: oxsnap key waits for a lock   \
-                                     */
+/* Seconds oxsnap key waits for the store's lock (--lock-timeout). */
+#define CLI_DEFAULT_LOCK_TIMEOUT 30
 
 /* Positional arguments (the command and its operands) at most. */
 #define CLI_MAX_ARGS 8
