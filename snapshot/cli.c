@@ -50,6 +50,11 @@ const struct option cli_long_options[] = {
   { "all", no_argument, NULL, CLI_OPT_ALL },
   { "dry-run", no_argument, NULL, CLI_OPT_DRY_RUN },
   { "grace", required_argument, NULL, CLI_OPT_GRACE },
+  { "new-key-file", required_argument, NULL, CLI_OPT_NEW_KEY_FILE },
+  { "new-passphrase-file", required_argument, NULL,
+    CLI_OPT_NEW_PASSPHRASE_FILE },
+  { "break-lock", no_argument, NULL, CLI_OPT_BREAK_LOCK },
+  { "lock-timeout", required_argument, NULL, CLI_OPT_LOCK_TIMEOUT },
   { NULL, 0, NULL, 0 },
 };
 
@@ -61,6 +66,7 @@ cli_init (struct cli *c)
   c->segment_size = CLI_DEFAULT_SEGMENT_SIZE;
   c->compress_level = CLI_DEFAULT_COMPRESS_LEVEL;
   c->grace = CLI_DEFAULT_GRACE;
+  c->lock_timeout = CLI_DEFAULT_LOCK_TIMEOUT;
   c->progress = isatty (STDERR_FILENO);
   c->keep.tags = c->keep_tags;
 }
@@ -166,6 +172,17 @@ cli_apply_option (struct cli *c, int opt, const char *arg)
   case CLI_OPT_PASSPHRASE_FILE:
     c->key_src.passphrase_file = arg;
     return 0;
+  case CLI_OPT_NEW_KEY_FILE:
+    c->new_key_src.key_file = arg;
+    return 0;
+  case CLI_OPT_NEW_PASSPHRASE_FILE:
+    c->new_key_src.passphrase_file = arg;
+    return 0;
+  case CLI_OPT_BREAK_LOCK:
+    c->break_lock = 1;
+    return 0;
+  case CLI_OPT_LOCK_TIMEOUT:
+    return cli_parse_int ("--lock-timeout", arg, 0, 3600, &c->lock_timeout);
   case CLI_OPT_NO_ENCRYPTION:
     c->no_encryption = 1;
     return 0;

@@ -20,6 +20,8 @@
 #define CLI_DEFAULT_COMPRESS_LEVEL 1
 #define CLI_DEFAULT_GRACE (24 * 3600) /* gc --grace */
 #define CLI_DEFAULT_GC_JOBS 8         /* gc: pages read, deletes sent */
+/* Seconds oxsnap key waits for the store's lock (--lock-timeout). */
+#define CLI_DEFAULT_LOCK_TIMEOUT 30
 
 /* Positional arguments (the command and its operands) at most. */
 #define CLI_MAX_ARGS 8
@@ -31,6 +33,9 @@ struct cli {
   /* Options. */
   struct ox_store_options store_opts;
   struct ox_key_source key_src;
+  struct ox_key_source new_key_src; /* key add, passwd: --new-key-file... */
+  int break_lock;                   /* key: --break-lock */
+  int lock_timeout;                 /* key: --lock-timeout S (default 30) */
   int no_encryption;
   const char *volume;
   const char *tag;
@@ -97,6 +102,10 @@ enum cli_option {
   CLI_OPT_ALL,
   CLI_OPT_DRY_RUN,
   CLI_OPT_GRACE,
+  CLI_OPT_NEW_KEY_FILE,
+  CLI_OPT_NEW_PASSPHRASE_FILE,
+  CLI_OPT_BREAK_LOCK,
+  CLI_OPT_LOCK_TIMEOUT,
 };
 
 /* The short options of oxsnap, as getopt_long's optstring. */
@@ -106,7 +115,8 @@ enum cli_option {
 extern const struct option cli_long_options[];
 
 /* Set C to the defaults: no options given, the default chunk and segment
- * sizes and zstd level, progress when stderr is a terminal. */
+ * sizes, zstd level and lock timeout, progress when stderr is a
+ * terminal. */
 void cli_init (struct cli *c) __attribute__ ((__nonnull__));
 
 /* Parse the decimal integer S into *OUT if it lies in [LO, HI]; otherwise
@@ -169,5 +179,6 @@ int cmd_tag (struct cli *c, int argc, char **argv);
 int cmd_status (struct cli *c, int argc, char **argv);
 int cmd_forget (struct cli *c, int argc, char **argv);
 int cmd_gc (struct cli *c, int argc, char **argv);
+int cmd_key (struct cli *c, int argc, char **argv);
 
 #endif

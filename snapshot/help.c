@@ -53,6 +53,8 @@ static const char overview[]
       "references (after\n"
       "                                  --grace, default 24h; safe "
       "while others work)\n"
+      "  key list|add|remove|passwd STORE\n"
+      "                                  an encrypted store's key slots\n"
       "\n"
       "STORE is file:///path, a directory path, or s3://bucket/prefix.\n"
       "VOLUME alone means its newest snapshot.\n"
@@ -65,6 +67,11 @@ static const char overview[]
       "  --passphrase-file F   file holding a passphrase\n"
       "  --no-encryption       init: create an unencrypted store\n"
       "  (or set OX_KEY_FILE / OX_PASSPHRASE_FILE)\n"
+      "  --new-key-file F, --new-passphrase-file F\n"
+      "                        key add, key passwd: the new key\n"
+      "  --lock-timeout S      key: wait for the store's lock up to S seconds "
+      "(30)\n"
+      "  --break-lock          key: remove a stale lock first\n"
       "\n"
       "Snapshot options:\n"
       "  --volume NAME         volume name (required)\n"
@@ -104,9 +111,9 @@ static const char overview[]
       "                        snapshot: share nothing with earlier "
       "snapshots\n"
       "  --force               restore: replace an existing target file\n"
-      "  --json                list, info, verify, diff, status, forget, gc: "
-      "one JSON\n"
-      "                        document on stdout\n"
+      "  --json                list, info, verify, diff, status, forget, gc, "
+      "key list:\n"
+      "                        one JSON document on stdout\n"
       "  --progress, --no-progress\n"
       "                        progress on stderr (default: when a terminal)\n"
       "  -q, --quiet           no summary lines\n"
@@ -241,6 +248,28 @@ static const struct {
     "  -j, --jobs N          pages read and deletes sent at once (default "
     "8)\n" JSON_OPT QUIET_OPT KEY_OPTS,
     1, "oxsnap gc s3://backups/ox --grace 48h" },
+  { "key",
+    "key list|add|passwd STORE [OPTIONS], or key remove STORE SLOT "
+    "[OPTIONS]",
+    "Manage the key slots of an encrypted store: list them (marking the one "
+    "the current key opens), add a slot for a new key file or passphrase, "
+    "remove slot SLOT (it stays, empty, so that no other slot moves; the "
+    "last cannot be removed), or replace the slot the current key opens "
+    "(passwd), rewriting only ox-store under the lock locks/ox-store.",
+    KEY_OPTS
+    "  --new-key-file F      add, passwd: the new key file (created, mode "
+    "0600,\n"
+    "                        when missing)\n"
+    "  --new-passphrase-file F  add, passwd: file holding the new "
+    "passphrase\n"
+    "  --lock-timeout S      wait up to S seconds (default 30) for another\n"
+    "                        key command's lock\n"
+    "  --break-lock          first remove the lock a dead run left\n"
+    "  --json                list: one JSON document on stdout (fields: "
+    "oxsnap(1))\n" QUIET_OPT,
+    1,
+    "oxsnap key add file:///srv/ox --key-file /etc/ox/key "
+    "--new-passphrase-file /root/ox-pass" },
   { "status", "status OVERLAY_DIR [--json]",
     "Show a clone's overlay: hydration progress, bytes local and remote, "
     "and the plugin's counters over all its runs.",

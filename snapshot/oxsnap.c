@@ -17,7 +17,7 @@ static const struct {
   { "list", cmd_list, 1 },       { "info", cmd_info, 1 },
   { "tag", cmd_tag, 0 },         { "status", cmd_status, 1 },
   { "diff", cmd_diff, 1 },       { "forget", cmd_forget, 1 },
-  { "gc", cmd_gc, 1 },
+  { "gc", cmd_gc, 1 },           { "key", cmd_key, 1 }, /* key list only */
 };
 
 /* The commands that take --json, as text ("verify, list, ..."). */

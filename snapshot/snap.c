@@ -395,8 +395,7 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
    * it reads the roots whose frames it may reference. */
   if (cli_open_store (c, argv[1]) == -1
       || ox_lease_take (c->store, "snapshot", NULL, &lease) == -1
-      || open_parent (c, &par) == -1
-      || check_change_list (&ws, &par) == -1
+      || open_parent (c, &par) == -1 || check_change_list (&ws, &par) == -1
       || (src.kind == SOURCE_OVERLAY
           && ov_source_attach (&src.ov, &c->keys, par.parent) == -1))
     goto out;

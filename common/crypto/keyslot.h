@@ -12,7 +12,10 @@
 #include "keys.h"
 #include "keysource.h"
 
-/* Slot types: a secret's type is the type of the slots it opens. */
+/* Slot types: a secret's type is the type of the slots it opens. An empty
+ * slot (type 0, all its bytes zero: a removed key) opens with nothing and
+ * keeps the indices of the slots after it (FORMAT section 3). */
+#define OX_SLOT_EMPTY 0
 #define OX_SLOT_KEY_FILE OX_SECRET_KEY_FILE     /* KEK = HKDF (key file) */
 #define OX_SLOT_PASSPHRASE OX_SECRET_PASSPHRASE /* KEK = scrypt */
 #define OX_SLOT_SALT_LEN 32
@@ -38,9 +41,9 @@
 
 /* A key slot, decoded (its 108 bytes are format/oxstore.h's). */
 struct ox_keyslot {
-  uint8_t type;          /* OX_SLOT_KEY_FILE, OX_SLOT_PASSPHRASE, or unknown */
-  uint8_t epoch;         /* key_epoch: 0 */
-  uint16_t reserved;     /* 0 */
+  uint8_t type;      /* OX_SLOT_EMPTY, _KEY_FILE, _PASSPHRASE, or unknown */
+  uint8_t epoch;     /* key_epoch: 0 */
+  uint16_t reserved; /* 0 */
   uint32_t log2_n, r, p; /* scrypt parameters (passphrase slots) */
   uint8_t salt[OX_SLOT_SALT_LEN];
   uint8_t nonce[OX_SLOT_NONCE_LEN];

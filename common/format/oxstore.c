@@ -42,6 +42,37 @@ ox_keyslot_decode (const uint8_t p[OX_STORECFG_SLOT_LEN],
   memcpy (sl->tag, p + 92, OX_SLOT_TAG_LEN);
 }
 
+uint32_t
+ox_storecfg_slots_in_use (const struct ox_storecfg *cfg)
+{
+  uint32_t i, n = 0;
+
+  for (i = 0; i < cfg->nslots && i < OX_STORECFG_MAX_SLOTS; i++)
+    n += cfg->slots[i].type != OX_SLOT_EMPTY;
+  return n;
+}
+
+int
+ox_storecfg_free_index (const struct ox_storecfg *cfg)
+{
+  uint32_t i;
+
+  for (i = 0; i < cfg->nslots && i < OX_STORECFG_MAX_SLOTS; i++)
+    if (cfg->slots[i].type == OX_SLOT_EMPTY)
+      return (int)i;
+  return cfg->nslots < OX_STORECFG_MAX_SLOTS ? (int)cfg->nslots : -1;
+}
+
+void
+ox_storecfg_clear_slot (struct ox_storecfg *cfg, uint32_t index)
+{
+  if (index >= cfg->nslots || index >= OX_STORECFG_MAX_SLOTS)
+    return;
+  memset (&cfg->slots[index], 0, sizeof cfg->slots[index]);
+  while (cfg->nslots > 0 && cfg->slots[cfg->nslots - 1].type == OX_SLOT_EMPTY)
+    cfg->nslots--;
+}
+
 static void
 sha256 (const void *data, size_t len, uint8_t out[32])
 {

@@ -30,6 +30,22 @@ struct ox_storecfg {
   struct ox_keyslot slots[OX_STORECFG_MAX_SLOTS];
 };
 
+/* How many slots of CFG are in use: not empty (OX_SLOT_EMPTY). */
+uint32_t ox_storecfg_slots_in_use (const struct ox_storecfg *cfg)
+    __attribute__ ((__nonnull__ (1)));
+
+/* The index a new slot takes in CFG: the first empty slot, else nslots
+ * (appended: the caller then increments nslots); -1 when all 64 slots are
+ * in use. Reusing an empty index keeps the others' indices, which their
+ * AEAD additional data binds. */
+int ox_storecfg_free_index (const struct ox_storecfg *cfg)
+    __attribute__ ((__nonnull__ (1)));
+
+/* Empty slot INDEX (below nslots) of CFG: all its bytes zero, type 0; then
+ * drop the empty slots at the end of the table. No other slot moves. */
+void ox_storecfg_clear_slot (struct ox_storecfg *cfg, uint32_t index)
+    __attribute__ ((__nonnull__ (1)));
+
 /* The length of an object of NSLOTS slots. */
 static inline size_t
 ox_storecfg_len (uint32_t nslots)

@@ -133,14 +133,44 @@ check_cost (struct ox_store *st, const struct ox_storecfg *cfg)
   return ox_keyslots_check_cost (where, cfg->slots, cfg->nslots);
 }
 
+int
+ox_storecfg_unwrap (struct ox_store *st, const struct ox_storecfg *cfg,
+                    const struct ox_secret *s,
+                    uint8_t master[OX_MASTER_KEY_LEN], uint32_t *index)
+{
+  uint32_t i;
+  int r = 0;
+
+  if (s->type == OX_SLOT_PASSPHRASE && check_cost (st, cfg) == -1)
+    return -1;
+  if (count_slots_of_type (cfg, s->type) == 0) {
+    ox_error ("store %s has no key slot for a %s (try %s)", st->url,
+              s->type == OX_SLOT_KEY_FILE ? "key file" : "passphrase",
+              s->type == OX_SLOT_KEY_FILE ? "--passphrase-file"
+                                          : "--key-file");
+    return -1;
+  }
+  for (i = 0; i < cfg->nslots && r == 0; i++)
+    r = ox_keyslot_open (s, cfg->store_id, i, &cfg->slots[i], master);
+  if (r == 0) {
+    ox_error ("wrong key or passphrase for store %s", st->url);
+    return -1;
+  }
+  if (r == -1)
+    return -1;
+  *index = i - 1;
+  ox_debug ("store %s: key slot %" PRIu32 " opened", st->url, *index);
+  return 0;
+}
+
 static int
 open_encrypted (struct ox_store *st, const struct ox_storecfg *cfg,
                 const struct ox_key_source *src, struct ox_keys *keys)
 {
   struct ox_secret s;
   uint8_t master[OX_MASTER_KEY_LEN];
-  uint32_t i;
-  int r = 0;
+  uint32_t index;
+  int r;
 
   if (ox_key_sources_given (src) == 0) {
     ox_error ("store %s is encrypted: give --key-file or --passphrase-file",
@@ -149,44 +179,20 @@ open_encrypted (struct ox_store *st, const struct ox_storecfg *cfg,
   }
   if (ox_secret_load (src, 0, &s) == -1)
     return -1;
-  if (s.type == OX_SLOT_PASSPHRASE && check_cost (st, cfg) == -1) {
-    ox_secret_free (&s);
-    return -1;
-  }
-  if (count_slots_of_type (cfg, s.type) == 0) {
-    ox_error ("store %s has no key slot for a %s (try %s)", st->url,
-              s.type == OX_SLOT_KEY_FILE ? "key file" : "passphrase",
-              s.type == OX_SLOT_KEY_FILE ? "--passphrase-file" : "--key-file");
-    ox_secret_free (&s);
-    return -1;
-  }
-  for (i = 0; i < cfg->nslots && r == 0; i++)
-    r = ox_keyslot_open (&s, cfg->store_id, i, &cfg->slots[i], master);
+  r = ox_storecfg_unwrap (st, cfg, &s, master, &index);
   ox_secret_free (&s);
-  if (r == 1) {
-    ox_debug ("store %s: key slot %" PRIu32 " opened", st->url, i - 1);
+  if (r == 0)
     r = ox_keys_init_encrypted (keys, cfg->store_id, master);
-  } else if (r == 0) {
-    ox_error ("wrong key or passphrase for store %s", st->url);
-    r = -1;
-  }
   OPENSSL_cleanse (master, sizeof master);
   return r;
 }
 
 int
-ox_storecfg_open (struct ox_store *st, const struct ox_key_source *src,
-                  struct ox_keys *keys)
+ox_storecfg_read (struct ox_store *st, struct ox_storecfg *cfg)
 {
   CLEANUP_FREE void *data = NULL;
-  struct ox_storecfg cfg;
   size_t len;
-  int n = ox_key_sources_given (src);
 
-  if (n > 1) {
-    ox_error ("give only one key: a key file or a passphrase");
-    return -1;
-  }
   if (ox_store_get (st, OX_STORECFG_KEY, &data, &len) == -1) {
     if (errno == ENOENT)
       ox_error ("no ox store at %s (missing ox-store); create one with "
@@ -194,7 +200,32 @@ ox_storecfg_open (struct ox_store *st, const struct ox_key_source *src,
                 st->url);
     return -1;
   }
-  if (ox_storecfg_decode (st->url, data, len, &cfg) == -1)
+  return ox_storecfg_decode (st->url, data, len, cfg);
+}
+
+int
+ox_storecfg_replace (struct ox_store *st, const struct ox_storecfg *cfg)
+{
+  CLEANUP_FREE void *buf = NULL;
+  size_t len;
+
+  if (ox_storecfg_encode (cfg, &buf, &len) == -1)
+    return -1;
+  return ox_store_put (st, OX_STORECFG_KEY, buf, len);
+}
+
+int
+ox_storecfg_open (struct ox_store *st, const struct ox_key_source *src,
+                  struct ox_keys *keys)
+{
+  struct ox_storecfg cfg;
+  int n = ox_key_sources_given (src);
+
+  if (n > 1) {
+    ox_error ("give only one key: a key file or a passphrase");
+    return -1;
+  }
+  if (ox_storecfg_read (st, &cfg) == -1)
     return -1;
   if (cfg.flags & OX_STORECFG_ENCRYPTED)
     return open_encrypted (st, &cfg, src, keys);

@@ -11,7 +11,7 @@ ox --help >"$T/overview"
 assert_grep '^Usage: oxsnap COMMAND' "$T/overview"
 assert_grep "oxsnap COMMAND --help" "$T/overview"
 sed -n 's/^  \([a-z]\+\) .*/\1/p' "$T/overview" | sort -u >"$T/commands"
-[ "$(wc -l <"$T/commands")" -eq 11 ] || fail "expected 11 commands in --help"
+[ "$(wc -l <"$T/commands")" -eq 12 ] || fail "expected 12 commands in --help"
 
 while read -r cmd; do
   ox "$cmd" --help >"$T/h-$cmd"
@@ -54,6 +54,11 @@ assert_grep '--json' "$T/h-list"
 ! grep -qE -- '--chunk-size|--full|--force|--tag' "$T/h-list" ||
   fail "list --help lists options of other commands"
 assert_grep '--no-encryption' "$T/h-init"
+assert_grep '--new-passphrase-file F' "$T/h-key"
+assert_grep '--break-lock' "$T/h-key"
+assert_grep '--json' "$T/h-key"
+! grep -qE -- '--new-key-file|--break-lock|--lock-timeout' "$T/h-list" ||
+  fail "list --help lists the options of key"
 
 # Errors: an unknown command with --help; nothing on stdout.
 expect_fail 2 "unknown command 'frobnicate'" frobnicate --help

@@ -101,7 +101,7 @@ ox verify "$d" nosuch --json >"$T/none.json" || rc=$?
 [ "$rc" -eq 1 ] || fail "verify of a missing volume exited $rc"
 expect "$T/none.json" 'd["snapshots"], d["complete"], d["ok"]' "([], False, False)"
 # Commands without JSON output refuse --json (before doing anything).
-expect_fail 2 "--json applies to verify, list, info, status, diff, forget, gc, not to snapshot" \
+expect_fail 2 "--json applies to verify, list, info, status, diff, forget, gc, key, not to snapshot" \
   snapshot "$T/rand" "$d" --volume w --json
 expect_fail 2 "not to tag" tag "$d" v t --json
 ox list "$d" --json >"$T/after.json"
