@@ -264,10 +264,11 @@ check_absent (struct ox_store *st, const char *key)
 }
 
 /* Shortest wait before the second read-back of the fallback. */
-#define SETTLE_MIN_NS (100 * 1000000ull)
+#define SETTLE_MIN_NS (250 * 1000000ull)
+
 
 /* The read-backs of the fallback, for a PUT whose HEAD began at T0: read
- * back; then, after as long again as that took (at least SETTLE_MIN_NS),
+ * back; then, after twice as long as that took (at least SETTLE_MIN_NS),
  * read back once more. A writer that found the key absent too and whose
  * PUT lands in that time replaced our object: the second read-back sees it
  * and we lose (EEXIST) instead of both believing they won. */
@@ -280,7 +281,7 @@ check_settled (struct ox_store *st, const char *key, const void *data,
 
   if (check_written (st, key, data, len) == -1)
     return -1;
-  wait = ox_now_ns () - t0;
+  wait = 2 * (ox_now_ns () - t0);
   if (wait < SETTLE_MIN_NS)
     wait = SETTLE_MIN_NS;
   ts.tv_sec = (time_t)(wait / 1000000000u);
