@@ -85,7 +85,7 @@ plan_volume (struct cli *c, struct fg_plan *p, const char *name)
     ox_error ("strdup: %m");
     return NULL;
   }
-  if (ox_tag_list (c->store, name, &v->tags) == -1) {
+  if (ox_tag_list (c->store, &c->keys, name, &v->tags) == -1) {
     free (v->name);
     return NULL;
   }

@@ -83,7 +83,7 @@ list_snapshots (struct cli *c, const char *volume)
   }
   if (ox_snapshot_list (c->store, volume, &ids, &n) == -1)
     return 1;
-  if (ox_tag_list (c->store, volume, &t) == -1) {
+  if (ox_tag_list (c->store, &c->keys, volume, &t) == -1) {
     free (ids);
     return 1;
   }
@@ -253,7 +253,7 @@ cmd_info (struct cli *c, int argc, char **argv)
   if (cli_open_store (c, argv[0]) == -1
       || ox_snapshot_resolve (c->store, &c->keys, argv[1], &r) == -1)
     return 1;
-  if (ox_tag_list (c->store, r->volume, &t) == -1) {
+  if (ox_tag_list (c->store, &c->keys, r->volume, &t) == -1) {
     ox_root_free (r);
     return 1;
   }
@@ -320,7 +320,8 @@ cmd_tag (struct cli *c, int argc, char **argv)
   if (cli_open_store (c, argv[0]) == -1
       || ox_snapshot_resolve (c->store, &c->keys, argv[1], &r) == -1)
     return 1;
-  status = ox_tag_put (c->store, r->volume, argv[2], r->snapshot_id) == -1;
+  status = ox_tag_put (c->store, &c->keys, r->volume, argv[2], r->snapshot_id)
+           == -1;
   if (!status && !c->quiet)
     fprintf (stderr, "oxsnap: tagged %s@%016" PRIx64 " as %s:%s\n", r->volume,
              r->snapshot_id, r->volume, argv[2]);

@@ -425,7 +425,8 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
       == -1)
     goto out;
   if (c->tag
-      && ox_tag_put (c->store, c->volume, c->tag, stats.snapshot_id) == -1)
+      && ox_tag_put (c->store, &c->keys, c->volume, c->tag, stats.snapshot_id)
+             == -1)
     goto out;
   ox_snapshot_id_format (stats.snapshot_id, id);
   printf ("%s\n", id);

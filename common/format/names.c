@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "cleanup.h"
 #include "hex.h"
 #include "keys.h"
@@ -19,6 +21,9 @@
 /* "snapshot " + 16 hex + "\n" */
 #define TAG_PREFIX "snapshot "
 #define TAG_TEXT_LEN (sizeof TAG_PREFIX - 1 + 16 + 1)
+#define TAG_MAC_PREFIX "mac "
+#define TAG2_TEXT_LEN (TAG_TEXT_LEN + 4 + 64 + 1)
+#define TAG_MAC_CONTEXT "ox v1 tag"
 
 int
 ox_name_valid (const char *name)
@@ -154,28 +159,77 @@ ox_tag_key (const char *volume, const char *tag, char key[OX_KEY_MAX])
   return 0;
 }
 
-int
-ox_tag_parse (const void *content, size_t len, uint64_t *snap_id)
+/* The MAC of a tag: MAC ("ox v1 tag\0" || store id || volume || "\0" ||
+ * tag || "\0" || snapshot id, little-endian) into MAC. */
+static void
+tag_mac (const struct ox_keys *k, const char *volume, const char *tag,
+         uint64_t snap_id, uint8_t mac[OX_ID_LEN])
+{
+  uint8_t buf[16 + OX_STORE_ID_LEN + 2 * (OX_NAME_MAX + 1) + 8];
+  size_t n = 0, vl = strlen (volume), tl = strlen (tag);
+
+  if (vl > OX_NAME_MAX)
+    vl = OX_NAME_MAX;
+  if (tl > OX_NAME_MAX)
+    tl = OX_NAME_MAX;
+  memcpy (buf, TAG_MAC_CONTEXT, sizeof TAG_MAC_CONTEXT); /* with its NUL */
+  n = sizeof TAG_MAC_CONTEXT;
+  memcpy (buf + n, k->store_id, OX_STORE_ID_LEN);
+  n += OX_STORE_ID_LEN;
+  memcpy (buf + n, volume, vl + 1);
+  n += vl + 1;
+  memcpy (buf + n, tag, tl + 1);
+  n += tl + 1;
+  for (int i = 0; i < 8; i++)
+    buf[n++] = (uint8_t)(snap_id >> (8 * i));
+  ox_mac (k, buf, n, mac);
+}
+
+enum ox_tag_check
+ox_tag_parse (const struct ox_keys *k, const char *volume, const char *tag,
+              const void *content, size_t len, uint64_t *snap_id)
 {
   const char *data = content;
   char hex[17];
   const size_t plen = sizeof TAG_PREFIX - 1;
+  uint8_t want[OX_ID_LEN], got[OX_ID_LEN];
+  uint64_t id;
 
-  if (len != TAG_TEXT_LEN || memcmp (data, TAG_PREFIX, plen) != 0
-      || data[len - 1] != '\n')
-    return -1;
+  if ((len != TAG_TEXT_LEN && len != TAG2_TEXT_LEN)
+      || memcmp (data, TAG_PREFIX, plen) != 0
+      || data[TAG_TEXT_LEN - 1] != '\n')
+    return OX_TAG_INVALID;
   memcpy (hex, data + plen, 16);
   hex[16] = '\0';
-  if (ox_snapshot_id_parse (hex, snap_id) == -1 || *snap_id == 0)
-    return -1;
-  return 0;
+  if (ox_snapshot_id_parse (hex, &id) == -1 || id == 0)
+    return OX_TAG_INVALID;
+  if (len == TAG_TEXT_LEN) {
+    *snap_id = id;
+    return OX_TAG_UNAUTHENTICATED;
+  }
+  data += TAG_TEXT_LEN;
+  if (memcmp (data, TAG_MAC_PREFIX, 4) != 0 || data[4 + 64] != '\n'
+      || ox_unhex (data + 4, got, OX_ID_LEN) == -1)
+    return OX_TAG_INVALID;
+  tag_mac (k, volume, tag, id, want);
+  if (CRYPTO_memcmp (want, got, OX_ID_LEN) != 0)
+    return OX_TAG_BAD_MAC;
+  *snap_id = id;
+  return OX_TAG_OK;
 }
 
 size_t
-ox_tag_format (uint64_t snap_id, char text[OX_TAG_TEXT_MAX])
+ox_tag_format (const struct ox_keys *k, const char *volume, const char *tag,
+               uint64_t snap_id, char text[OX_TAG_TEXT_MAX])
 {
-  snprintf (text, OX_TAG_TEXT_MAX, TAG_PREFIX "%016" PRIx64 "\n", snap_id);
-  return TAG_TEXT_LEN;
+  uint8_t mac[OX_ID_LEN];
+  char hex[2 * OX_ID_LEN + 1];
+
+  tag_mac (k, volume, tag, snap_id, mac);
+  ox_hex (mac, OX_ID_LEN, hex);
+  snprintf (text, OX_TAG_TEXT_MAX,
+            TAG_PREFIX "%016" PRIx64 "\n" TAG_MAC_PREFIX "%s\n", snap_id, hex);
+  return TAG2_TEXT_LEN;
 }
 
 void

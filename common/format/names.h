@@ -13,8 +13,8 @@
 #define OX_NAME_MAX 128
 /* "volumes/" + name + "/snapshots/" + 16 hex + NUL, and "pages/HH/"+64 */
 #define OX_KEY_MAX 256
-/* "snapshot " + 16 hex + "\n" + NUL */
-#define OX_TAG_TEXT_MAX 27
+/* "snapshot " + 16 hex + "\n" + "mac " + 64 hex + "\n" + NUL */
+#define OX_TAG_TEXT_MAX 96
 
 /* True if NAME is a valid volume or tag name. */
 int ox_name_valid (const char *name);
@@ -41,16 +41,30 @@ int ox_spec_parse (const char *spec, char **volume, uint64_t *id,
  * would overflow. */
 uint64_t ox_snapshot_id_after (uint64_t candidate, uint64_t newest);
 
-/* Parse the content of a tag object (LEN bytes, not NUL-terminated) into
- * *SNAP_ID. Returns 0, or -1 for invalid content (not reported). */
-int ox_tag_parse (const void *content, size_t len, uint64_t *snap_id)
-    __attribute__ ((__nonnull__ (1, 3)));
+/* What ox_tag_parse found. */
+enum ox_tag_check {
+  OX_TAG_OK,              /* a tag with a MAC that authenticates */
+  OX_TAG_UNAUTHENTICATED, /* a tag of format 1: no MAC line */
+  OX_TAG_INVALID,         /* not a tag */
+  OX_TAG_BAD_MAC,         /* a MAC that does not authenticate */
+};
 
-/* Write the content of a tag naming SNAP_ID into TEXT ("snapshot " + 16
- * hex digits + newline, NUL-terminated); returns its length without the
+/* Parse the content of tag TAG of VOLUME (LEN bytes, not NUL-terminated)
+ * of the store of keys K into *SNAP_ID, checking its MAC (FORMAT.md 7).
+ * Reports nothing; *SNAP_ID is set for OX_TAG_OK and
+ * OX_TAG_UNAUTHENTICATED. */
+enum ox_tag_check ox_tag_parse (const struct ox_keys *k, const char *volume,
+                                const char *tag, const void *content,
+                                size_t len, uint64_t *snap_id)
+    __attribute__ ((__nonnull__ (1, 2, 3, 4, 6)));
+
+/* Write the content of tag TAG of VOLUME naming SNAP_ID, with its MAC
+ * under K, into TEXT (NUL-terminated); returns its length without the
  * NUL. */
-size_t ox_tag_format (uint64_t snap_id, char text[OX_TAG_TEXT_MAX])
-    __attribute__ ((__nonnull__ (2)));
+size_t ox_tag_format (const struct ox_keys *k, const char *volume,
+                      const char *tag, uint64_t snap_id,
+                      char text[OX_TAG_TEXT_MAX])
+    __attribute__ ((__nonnull__ (1, 2, 3, 5)));
 
 /* The object key of tag TAG of VOLUME into KEY. Returns 0, or -1 with an
  * error for an invalid volume or tag name. */

@@ -178,7 +178,7 @@ ox_snapshot_resolve (struct ox_store *st, const struct ox_keys *k,
   if (ox_spec_parse (spec, &volume, &id, &tag) == -1)
     return -1;
   if (tag) {
-    if (ox_tag_get (st, volume, tag, &id) == -1) {
+    if (ox_tag_get (st, k, volume, tag, &id) == -1) {
       if (errno == ENOENT)
         ox_error ("tag %s:%s not found in %s", volume, tag, st->url);
       return -1;
@@ -202,8 +202,8 @@ ox_snapshot_resolve (struct ox_store *st, const struct ox_keys *k,
 }
 
 int
-ox_tag_put (struct ox_store *st, const char *volume, const char *tag,
-            uint64_t snap_id)
+ox_tag_put (struct ox_store *st, const struct ox_keys *k, const char *volume,
+            const char *tag, uint64_t snap_id)
 {
   char key[OX_KEY_MAX];
   char text[OX_TAG_TEXT_MAX];
@@ -215,12 +215,13 @@ ox_tag_put (struct ox_store *st, const char *volume, const char *tag,
     errno = EINVAL;
     return -1;
   }
-  return ox_store_put (st, key, text, ox_tag_format (snap_id, text));
+  return ox_store_put (st, key, text,
+                       ox_tag_format (k, volume, tag, snap_id, text));
 }
 
 int
-ox_tag_get (struct ox_store *st, const char *volume, const char *tag,
-            uint64_t *snap_id)
+ox_tag_get (struct ox_store *st, const struct ox_keys *k, const char *volume,
+            const char *tag, uint64_t *snap_id)
 {
   char key[OX_KEY_MAX];
   CLEANUP_FREE void *data = NULL;
@@ -230,19 +231,36 @@ ox_tag_get (struct ox_store *st, const char *volume, const char *tag,
     return -1;
   if (ox_store_get (st, key, &data, &len) == -1)
     return -1; /* ENOENT is not reported: the caller decides */
-  if (ox_tag_parse (data, len, snap_id) == -1) {
-    ox_error ("tag %s in %s: invalid content (expected \"snapshot "
-              "<16 hex digits>\")",
+  switch (ox_tag_parse (k, volume, tag, data, len, snap_id)) {
+  case OX_TAG_OK:
+    return 0;
+  case OX_TAG_UNAUTHENTICATED:
+    if (!k->encrypted) /* a plain store authenticates nothing */
+      return 0;
+    ox_error ("tag %s in %s has no MAC (written by an oxsnap before 2026-12, "
+              "or by someone without the key): not trusted; point it again "
+              "with oxsnap tag",
               key, st->url);
-    errno = EINVAL;
-    return -1;
+    break;
+  case OX_TAG_BAD_MAC:
+    ox_error ("tag %s in %s does not authenticate: it was changed, or "
+              "copied from another tag, volume or store",
+              key, st->url);
+    break;
+  case OX_TAG_INVALID:
+    ox_error ("tag %s in %s: invalid content (expected \"snapshot "
+              "<16 hex digits>\" and its MAC)",
+              key, st->url);
+    break;
   }
-  return 0;
+  errno = EINVAL;
+  return -1;
 }
 
 /* Collecting tags while listing. */
 struct tag_collect {
   struct ox_store *st;
+  const struct ox_keys *k;
   const char *volume;
   struct ox_tag_list *l;
   size_t cap;
@@ -259,7 +277,7 @@ collect_tag (void *opaque, const char *key, uint64_t size)
   (void)size;
   if (!ox_name_valid (name))
     return 0; /* not a tag (e.g. a temporary file): ignore */
-  if (ox_tag_get (t->st, t->volume, name, &id) == -1) {
+  if (ox_tag_get (t->st, t->k, t->volume, name, &id) == -1) {
     if (errno != ENOENT)
       ox_warning ("ignoring damaged tag %s:%s", t->volume, name);
     return 0;
@@ -290,10 +308,11 @@ collect_tag (void *opaque, const char *key, uint64_t size)
 }
 
 int
-ox_tag_list (struct ox_store *st, const char *volume, struct ox_tag_list *out)
+ox_tag_list (struct ox_store *st, const struct ox_keys *k, const char *volume,
+             struct ox_tag_list *out)
 {
   char prefix[OX_KEY_MAX];
-  struct tag_collect t = { st, volume, out, 0 };
+  struct tag_collect t = { st, k, volume, out, 0 };
 
   memset (out, 0, sizeof *out);
   if (!ox_name_valid (volume)) {

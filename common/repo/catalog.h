@@ -38,13 +38,16 @@ int ox_snapshot_id_reserve (struct ox_store *st, const char *volume,
 int ox_snapshot_resolve (struct ox_store *st, const struct ox_keys *k,
                          const char *spec, struct ox_root **out);
 
-/* Point tag TAG of VOLUME at SNAP_ID (creates or replaces). */
-int ox_tag_put (struct ox_store *st, const char *volume, const char *tag,
-                uint64_t snap_id);
+/* Point tag TAG of VOLUME at SNAP_ID (creates or replaces), with its MAC
+ * under K (FORMAT.md 7). */
+int ox_tag_put (struct ox_store *st, const struct ox_keys *k,
+                const char *volume, const char *tag, uint64_t snap_id);
 
-/* Read tag TAG of VOLUME. Returns 0, or -1 (errno ENOENT if absent). */
-int ox_tag_get (struct ox_store *st, const char *volume, const char *tag,
-                uint64_t *snap_id);
+/* Read tag TAG of VOLUME and check its MAC under K: a tag that does not
+ * authenticate, or has no MAC in an encrypted store, is an error. Returns
+ * 0, or -1 (errno ENOENT if absent, not reported). */
+int ox_tag_get (struct ox_store *st, const struct ox_keys *k,
+                const char *volume, const char *tag, uint64_t *snap_id);
 
 /* The tags of a volume: NAMES[i] names snapshot IDS[i]. */
 struct ox_tag_list {
@@ -55,8 +58,9 @@ struct ox_tag_list {
 
 /* List the tags of VOLUME into *OUT (names ascending), skipping a damaged
  * one with a warning. Returns 0, or -1 with an error (*OUT then empty). */
-int ox_tag_list (struct ox_store *st, const char *volume,
-                 struct ox_tag_list *out) __attribute__ ((__nonnull__));
+int ox_tag_list (struct ox_store *st, const struct ox_keys *k,
+                 const char *volume, struct ox_tag_list *out)
+    __attribute__ ((__nonnull__));
 
 /* Free what ox_tag_list put into L (and empty it). */
 void ox_tag_list_free (struct ox_tag_list *l) __attribute__ ((__nonnull__));

@@ -36,7 +36,9 @@ assert_same "$T/b" "$T/r-second"
 ox tag "$T/store" vol:second first "${k[@]}"
 ox restore "$T/store" vol:first "$T/r-moved" "${k[@]}"
 assert_same "$T/b" "$T/r-moved"
-[ "$(cat "$T/store/volumes/vol/tags/first")" = "snapshot $b" ] ||
+[ "$(head -1 "$T/store/volumes/vol/tags/first")" = "snapshot $b" ] &&
+  grep -qxE "mac [0-9a-f]{64}" "$T/store/volumes/vol/tags/first" &&
+  [ "$(wc -l <"$T/store/volumes/vol/tags/first")" = 2 ] ||
   fail "tag object does not follow FORMAT.md section 7"
 
 # list: volumes, then the snapshots of one volume with their tags.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ox: forget and gc while others work, on a real S3 server (DESIGN.md
-# "Garbage collection while others work"): for OX_STRESS_SECONDS (default 45)
+# "Garbage collection while others work"): for OX_STRESS_SECONDS (default 30)
 # a writer snapshots a changing image, a forgetter forgets random
 # snapshots, a collector runs gc with a short grace period, and clones of
 # random snapshots (hydrating, or reading on demand) are read whole with
@@ -14,7 +14,7 @@ requires nbdcopy
 s3_server_start
 s3_new_bucket gcstress
 S=s3://$bucket/store
-SECS=${OX_STRESS_SECONDS:-45}
+SECS=${OX_STRESS_SECONDS:-30}
 $OXSNAP init "$S" --no-encryption -q
 mkdir -p "$T/img"
 make_image "$T/cur.img" $((4 * 1024 * 1024))

@@ -128,38 +128,66 @@ test_list_resolve_tags (struct ox_store *st, const struct ox_keys *k)
 
   /* Tags. */
   ox_test_reset_log ();
-  CHECK (ox_tag_get (st, "vm1", "gold", &got) == -1);
+  CHECK (ox_tag_get (st, k, "vm1", "gold", &got) == -1);
   CHECK_EQ_INT (errno, ENOENT);
   CHECK_EQ_INT (ox_test_errors (), 0); /* absence is not reported */
   resolve_bad (st, k, "vm1:gold", "tag vm1:gold not found");
 
-  CHECK (ox_tag_put (st, "vm1", "gold", id2) == 0);
+  CHECK (ox_tag_put (st, k, "vm1", "gold", id2) == 0);
   CHECK (ox_store_get (st, "volumes/vm1/tags/gold", &data, &len) == 0);
-  CHECK_EQ_INT (len, 26);
-  CHECK_MEM (data, "snapshot 00006553f1000002\n", 26);
+  CHECK_EQ_INT (len, 26 + 4 + 64 + 1);
+  CHECK_MEM (data, "snapshot 00006553f1000002\nmac ", 30);
+  CHECK (((char *)data)[len - 1] == '\n');
   free (data);
-  CHECK (ox_tag_get (st, "vm1", "gold", &got) == 0);
+  /* The MAC binds the tag to its name, volume and id: copied to another
+   * name, or with another id, it does not authenticate. */
+  CHECK (ox_store_get (st, "volumes/vm1/tags/gold", &data, &len) == 0);
+  CHECK (ox_store_put (st, "volumes/vm1/tags/copy", data, len) == 0);
+  ((char *)data)[24] = ((char *)data)[24] == '1' ? '3' : '1';
+  CHECK (ox_store_put (st, "volumes/vm1/tags/forged", data, len) == 0);
+  free (data);
+  ox_test_reset_log ();
+  CHECK (ox_tag_get (st, k, "vm1", "copy", &got) == -1 && errno == EINVAL);
+  CHECK_ERROR ("does not authenticate");
+  CHECK (ox_tag_get (st, k, "vm1", "forged", &got) == -1 && errno == EINVAL);
+  CHECK_ERROR ("does not authenticate");
+  CHECK (ox_store_del (st, "volumes/vm1/tags/copy") == 0);
+  CHECK (ox_store_del (st, "volumes/vm1/tags/forged") == 0);
+  /* A tag of format 1 (no MAC): read in a plain store, refused in an
+   * encrypted one. */
+  CHECK (ox_store_put (st, "volumes/vm1/tags/old",
+                       "snapshot 00006553f1000002\n", 26)
+         == 0);
+  ox_test_reset_log ();
+  if (k->encrypted) {
+    CHECK (ox_tag_get (st, k, "vm1", "old", &got) == -1);
+    CHECK_ERROR ("has no MAC");
+  } else {
+    CHECK (ox_tag_get (st, k, "vm1", "old", &got) == 0 && got == id2);
+  }
+  CHECK (ox_store_del (st, "volumes/vm1/tags/old") == 0);
+  CHECK (ox_tag_get (st, k, "vm1", "gold", &got) == 0);
   CHECK (got == id2);
   resolve_ok (st, k, "vm1:gold", "vm1", id2);
 
   /* Replacing a tag. */
-  CHECK (ox_tag_put (st, "vm1", "gold", id1) == 0);
-  CHECK (ox_tag_get (st, "vm1", "gold", &got) == 0);
+  CHECK (ox_tag_put (st, k, "vm1", "gold", id1) == 0);
+  CHECK (ox_tag_get (st, k, "vm1", "gold", &got) == 0);
   CHECK (got == id1);
   resolve_ok (st, k, "vm1:gold", "vm1", id1);
 
   /* A tag naming a snapshot of another volume does not resolve. */
-  CHECK (ox_tag_put (st, "vm1", "foreign", other) == 0);
+  CHECK (ox_tag_put (st, k, "vm1", "foreign", other) == 0);
   resolve_bad (st, k, "vm1:foreign",
                "snapshot vm1@00006553f9000000 not found");
 
   /* Bad tag names and ids. */
   ox_test_reset_log ();
-  CHECK (ox_tag_put (st, "vm1", ".hidden", id1) == -1);
-  CHECK (ox_tag_put (st, "vm1", "a/b", id1) == -1);
-  CHECK (ox_tag_put (st, "v/m", "gold", id1) == -1);
-  CHECK (ox_tag_put (st, "vm1", "zero", 0) == -1);
-  CHECK (ox_tag_get (st, "vm1", "", &got) == -1);
+  CHECK (ox_tag_put (st, k, "vm1", ".hidden", id1) == -1);
+  CHECK (ox_tag_put (st, k, "vm1", "a/b", id1) == -1);
+  CHECK (ox_tag_put (st, k, "v/m", "gold", id1) == -1);
+  CHECK (ox_tag_put (st, k, "vm1", "zero", 0) == -1);
+  CHECK (ox_tag_get (st, k, "vm1", "", &got) == -1);
   CHECK_EQ_INT (ox_test_errors (), 5);
 
   /* Tags with bad content are errors, not "absent". */
@@ -179,7 +207,7 @@ test_list_resolve_tags (struct ox_store *st, const struct ox_keys *k)
         == 0);
     ox_test_reset_log ();
     errno = 0;
-    CHECK (ox_tag_get (st, "vm1", "broken", &got) == -1);
+    CHECK (ox_tag_get (st, k, "vm1", "broken", &got) == -1);
     CHECK (errno != ENOENT);
     CHECK_EQ_INT (ox_test_errors (), 1);
     CHECK (strstr (ox_test_last_error (), "volumes/vm1/tags/broken") != NULL);
@@ -252,16 +280,16 @@ test_tag_list_forget (struct ox_store *st, const struct ox_keys *k)
   put_root (st, k, "fg", a);
   put_root (st, k, "fg", b);
   CHECK (ox_store_put (st, "volumes/fg/ids/00006553f1000001", "w\n", 2) == 0);
-  CHECK (ox_tag_list (st, "fg", &l) == 0);
+  CHECK (ox_tag_list (st, k, "fg", &l) == 0);
   CHECK_EQ_INT (l.n, 0);
   ox_tag_list_free (&l);
-  CHECK (ox_tag_put (st, "fg", "zeta", a) == 0);
-  CHECK (ox_tag_put (st, "fg", "alpha", b) == 0);
-  CHECK (ox_tag_put (st, "fg", "mid", a) == 0);
+  CHECK (ox_tag_put (st, k, "fg", "zeta", a) == 0);
+  CHECK (ox_tag_put (st, k, "fg", "alpha", b) == 0);
+  CHECK (ox_tag_put (st, k, "fg", "mid", a) == 0);
   CHECK (ox_store_put (st, "volumes/fg/tags/broken", "junk", 4) == 0);
   CHECK (ox_store_put (st, "volumes/fg/tags/.tmp-1", "junk", 4) == 0);
   ox_test_reset_log ();
-  CHECK (ox_tag_list (st, "fg", &l) == 0);
+  CHECK (ox_tag_list (st, k, "fg", &l) == 0);
   CHECK_EQ_INT (ox_test_warnings (), 1); /* broken, skipped */
   CHECK_EQ_INT (l.n, 3);
   CHECK (strcmp (l.names[0], "alpha") == 0 && l.ids[0] == b);
@@ -270,11 +298,11 @@ test_tag_list_forget (struct ox_store *st, const struct ox_keys *k)
   ox_tag_list_free (&l);
   CHECK (l.n == 0 && l.names == NULL);
   ox_test_reset_log ();
-  CHECK (ox_tag_list (st, "bad/name", &l) == -1);
+  CHECK (ox_tag_list (st, k, "bad/name", &l) == -1);
   CHECK_EQ_INT (ox_test_errors (), 1);
 
   CHECK (ox_tag_del (st, "fg", "mid") == 0);
-  CHECK (ox_tag_get (st, "fg", "mid", &got) == -1 && errno == ENOENT);
+  CHECK (ox_tag_get (st, k, "fg", "mid", &got) == -1 && errno == ENOENT);
   ox_test_reset_log ();
   CHECK (ox_tag_del (st, "fg", "mid") == -1 && errno == ENOENT);
   CHECK_EQ_INT (ox_test_errors (), 0);

@@ -42,7 +42,7 @@ has_tag (const char *tag)
 
   cmd_options (&c);
   CHECK (cli_open_store (&c, dir) == 0);
-  r = ox_tag_get (c.store, "vol", tag, &id) == 0;
+  r = ox_tag_get (c.store, &c.keys, "vol", tag, &id) == 0;
   cli_close_store (&c);
   return r;
 }
@@ -78,9 +78,9 @@ test_dry_run_and_named (void)
 
   cmd_options (&c);
   CHECK (cli_open_store (&c, dir) == 0);
-  CHECK (ox_tag_put (c.store, "vol", "a", ids[0]) == 0);
-  CHECK (ox_tag_put (c.store, "vol", "b", ids[0]) == 0);
-  CHECK (ox_tag_put (c.store, "vol", "c", ids[2]) == 0);
+  CHECK (ox_tag_put (c.store, &c.keys, "vol", "a", ids[0]) == 0);
+  CHECK (ox_tag_put (c.store, &c.keys, "vol", "b", ids[0]) == 0);
+  CHECK (ox_tag_put (c.store, &c.keys, "vol", "c", ids[2]) == 0);
   cli_close_store (&c);
 
   /* --keep-last 1 --dry-run: the plan, nothing removed. */

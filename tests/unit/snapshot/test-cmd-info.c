@@ -184,8 +184,8 @@ main (void)
   cmd_stores_make (&s, "test-cmd-info");
   cmd_options (&c);
   CHECK (cli_open_store (&c, s.plain) == 0);
-  CHECK (ox_tag_put (c.store, "vol", "v1", s.ids[0]) == 0);
-  CHECK (ox_tag_put (c.store, "vol", "old", s.ids[0]) == 0);
+  CHECK (ox_tag_put (c.store, &c.keys, "vol", "v1", s.ids[0]) == 0);
+  CHECK (ox_tag_put (c.store, &c.keys, "vol", "old", s.ids[0]) == 0);
   cli_close_store (&c);
   test_text ();
   test_json ();

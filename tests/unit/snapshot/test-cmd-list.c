@@ -28,7 +28,7 @@ put_tag (const char *volume, const char *tag, uint64_t id)
 
   cmd_options (&c);
   CHECK (cli_open_store (&c, dir) == 0);
-  CHECK (ox_tag_put (c.store, volume, tag, id) == 0);
+  CHECK (ox_tag_put (c.store, &c.keys, volume, tag, id) == 0);
   cli_close_store (&c);
 }
 

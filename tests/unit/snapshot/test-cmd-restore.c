@@ -229,7 +229,7 @@ main (void)
   cmd_stores_make (&s, "test-cmd-restore");
   cmd_options (&c);
   CHECK (cli_open_store (&c, s.plain) == 0);
-  CHECK (ox_tag_put (c.store, "vol", "first", s.ids[0]) == 0);
+  CHECK (ox_tag_put (c.store, &c.keys, "vol", "first", s.ids[0]) == 0);
   cli_close_store (&c);
   test_restore ();
   test_existing_target ();

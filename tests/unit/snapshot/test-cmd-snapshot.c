@@ -67,7 +67,7 @@ test_snapshot (void)
   /* The tag names it, and the bytes come back. */
   cmd_options (&c);
   CHECK (cli_open_store (&c, dir) == 0);
-  CHECK (ox_tag_get (c.store, "vol", "first", &tagged) == 0);
+  CHECK (ox_tag_get (c.store, &c.keys, "vol", "first", &tagged) == 0);
   cli_close_store (&c);
   CHECK_EQ_INT (tagged, id);
   cmd_options (&c);

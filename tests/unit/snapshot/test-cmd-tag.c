@@ -22,7 +22,7 @@ tag_target (const char *tag)
 
   cmd_options (&c);
   CHECK (cli_open_store (&c, dir) == 0);
-  if (ox_tag_get (c.store, "vol", tag, &id) == -1)
+  if (ox_tag_get (c.store, &c.keys, "vol", tag, &id) == -1)
     id = 0;
   cli_close_store (&c);
   return id;
@@ -48,14 +48,15 @@ test_tag (void)
   free (out);
   free (err);
 
-  /* The object: FORMAT 7, "snapshot ID\n". */
+  /* The object: FORMAT 7, "snapshot ID\nmac MAC\n". */
   cmd_options (&c);
   CHECK (cli_open_store (&c, dir) == 0);
   CHECK (ox_store_get (c.store, "volumes/vol/tags/new", &data, &len) == 0);
   cli_close_store (&c);
   want = fmt ("snapshot %016" PRIx64 "\n", ids[1]);
-  CHECK_EQ_INT (len, strlen (want));
-  CHECK_MEM (data, want, len);
+  CHECK_EQ_INT (len, strlen (want) + 4 + 64 + 1);
+  CHECK_MEM (data, want, strlen (want));
+  CHECK_MEM ((char *)data + strlen (want), "mac ", 4);
   free (want);
   free (data);
 
