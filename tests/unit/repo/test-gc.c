@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "decorator.h"
 #include "fixture.h"
 #include "frame.h"
 #include "gc.h"
@@ -761,6 +762,62 @@ test_missing_page (void)
   env_free (&e);
 }
 
+/* The state of the decorator that publishes a snapshot of volume "a" just
+ * before the collector's sixth listing (the second of volumes/: see the
+ * order in ox_gc_run). */
+struct publisher {
+  struct ox_store *inner;
+  const struct ox_keys *k;
+  int lists;
+  uint64_t id;
+};
+
+static void
+publish_before (void *opaque, enum ox_store_op op, uint64_t bytes)
+{
+  struct publisher *p = opaque;
+  struct fixture_image img = { .data = data[0], .size = SIZE };
+
+  (void)bytes;
+  if (op == OX_OP_LIST && p->lists++ == 5)
+    p->id = fixture_snapshot (p->inner, p->k, "a", &img, CHUNK);
+}
+
+/* A root published while the collector works is found by its second
+ * listing of the roots, and marked once. */
+static void
+test_published_during (void)
+{
+  static const struct ox_decorator_hooks hooks = { .before = publish_before };
+  struct env e;
+  struct ox_gc_stats s;
+  struct publisher p = { 0 };
+  struct ox_store *wrapped;
+  size_t before;
+
+  env_new (&e, "during", 3);
+  for (int i = 3; i < 5; i++) {
+    struct fixture_image img = { .data = data[i % NSNAP], .size = SIZE };
+    fixture_snapshot (e.st, &e.k, "vol", &img, CHUNK);
+  }
+  before = objects (&e);
+  p.inner = e.st;
+  p.k = &e.k;
+  CHECK_EQ_INT (ox_store_decorate (e.st, &hooks, &p, &wrapped), 0);
+  e.st = wrapped;
+  gc (&e, 0, 0, &s);
+  CHECK (p.id != 0);
+  CHECK_EQ_INT (s.roots, 6);
+  CHECK_EQ_INT (s.objects, before);
+  CHECK_EQ_INT (s.deleted, 0);
+  CHECK_EQ_INT (s.unreferenced, 0);
+  fixture_check (e.st, &e.k, "a", p.id, data[0], SIZE, CHUNK);
+  gc (&e, 0, 0, &s);
+  CHECK_EQ_INT (s.roots, 6);
+  CHECK_EQ_INT (s.deleted, 0);
+  env_free (&e);
+}
+
 int
 main (void)
 {
@@ -779,6 +836,7 @@ main (void)
   test_traces ();
   test_bad_root ();
   test_missing_page ();
+  test_published_during ();
   for (int i = 0; i < NSNAP; i++)
     free (data[i]);
   ox_test_rmtree (tmp);
