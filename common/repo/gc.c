@@ -280,8 +280,13 @@ load_lists (struct run *r)
     const char *why;
 
     if (ox_store_get (r->st, c->key, &data, &len) == -1) {
-      if (errno != ENOENT) /* ENOENT: finished by another collector */
+      if (errno != ENOENT) { /* ENOENT: finished by another collector */
+        /* Leave run_free the lists kept and those not read yet, not the
+         * keys freed above. */
+        memmove (&r->lists[out], c, (r->nlists - i) * sizeof *c);
+        r->nlists = out + (r->nlists - i);
         return -1;
+      }
       free (c->key);
       continue;
     }

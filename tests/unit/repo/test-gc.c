@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "decorator.h"
 #include "fixture.h"
@@ -818,6 +819,71 @@ test_published_during (void)
   env_free (&e);
 }
 
+/* The decorator that turns the condemned list at PATH into a symbolic
+ * link to itself just before the collector's second get (the second list's).
+ */
+struct breaker {
+  const char *path;
+  int gets;
+};
+
+static void
+break_before (void *opaque, enum ox_store_op op, uint64_t bytes)
+{
+  struct breaker *b = opaque;
+
+  (void)bytes;
+  if (op == OX_OP_GET && b->gets++ == 1) {
+    CHECK_EQ_INT (unlink (b->path), 0);
+    CHECK_EQ_INT (symlink (b->path, b->path), 0); /* ELOOP */
+  }
+}
+
+/* A condemned list that cannot be read (not missing) stops the run, after
+ * one that was passed over (not valid): nothing deleted. */
+static void
+test_list_unreadable (void)
+{
+  static const struct ox_decorator_hooks hooks = { .before = break_before };
+  const char *bad = OX_CONDEMNED_PREFIX "0000000000000000aaaaaaaa";
+  const char *broken = OX_CONDEMNED_PREFIX "0000000000000001aaaaaaaa";
+  struct env e;
+  struct ox_gc_stats s;
+  struct ox_gc_options o = { .grace = 0, .jobs = 2 };
+  struct breaker b = { 0 };
+  struct ox_store *wrapped;
+  char path[4096], *all, *after, *text;
+  size_t len;
+
+  env_new (&e, "listerr", 2);
+  forget (&e, 1);
+  CHECK_EQ_INT (ox_store_put (e.st, bad, "not a list\n", 11), 0);
+  CHECK_EQ_INT (ox_gclist_format (1, NULL, NULL, 0, &text, &len), 0);
+  CHECK_EQ_INT (ox_store_put (e.st, broken, text, len), 0);
+  free (text);
+  snprintf (path, sizeof path, "%s/listerr/%s", tmp, broken);
+  b.path = path;
+  all = everything (&e);
+  CHECK_EQ_INT (ox_store_decorate (e.st, &hooks, &b, &wrapped), 0);
+  e.st = wrapped;
+  ox_test_reset_log ();
+  CHECK_EQ_INT (ox_gc_run (e.st, &e.k, &o, &s), -1);
+  CHECK_ERROR ("cannot open object " OX_CONDEMNED_PREFIX
+               "0000000000000001aaaaaaaa");
+  CHECK_EQ_INT (s.deleted, 0);
+  CHECK_EQ_INT (unlink (path), 0);
+  after = everything (&e);
+  {
+    /* The same but for the list turned into a link. */
+    char *line = strstr (all, broken), *nl = strchr (line, '\n');
+    memmove (line, nl + 1, strlen (nl + 1) + 1);
+  }
+  CHECK (strcmp (all, after) == 0);
+  free (after);
+  free (all);
+  env_free (&e);
+}
+
 int
 main (void)
 {
@@ -837,6 +903,7 @@ main (void)
   test_bad_root ();
   test_missing_page ();
   test_published_during ();
+  test_list_unreadable ();
   for (int i = 0; i < NSNAP; i++)
     free (data[i]);
   ox_test_rmtree (tmp);
