@@ -239,6 +239,16 @@ test_nothing (void)
   size_t before;
   char *all;
 
+  /* An empty store. */
+  env_new (&e, "empty", 0);
+  gc (&e, 0, 0, &s);
+  CHECK_EQ_INT (s.roots, 0);
+  CHECK_EQ_INT (s.objects, 0);
+  CHECK_EQ_INT (s.deleted, 0);
+  gc (&e, 3600, 0, &s);
+  CHECK_EQ_INT (count (&e, OX_CONDEMNED_PREFIX), 0);
+  env_free (&e);
+
   env_new (&e, "nothing", 2);
   before = objects (&e);
   CHECK (before >= 4);
@@ -265,6 +275,26 @@ test_nothing (void)
   env_free (&e);
 }
 
+/* What the progress callback saw, by phase: calls, the last DONE and
+ * TOTAL (DONE never going back). */
+struct progress {
+  int calls[3];
+  uint64_t done[3], total[3];
+};
+
+static void
+progress (void *arg, enum ox_gc_phase phase, uint64_t done, uint64_t total)
+{
+  struct progress *p = arg;
+
+  CHECK (phase <= OX_GC_DELETE);
+  CHECK (done >= p->done[phase]);
+  CHECK (phase == OX_GC_LIST || done <= total);
+  p->calls[phase]++;
+  p->done[phase] = done;
+  p->total[phase] = total;
+}
+
 /* (b) A forgotten root's objects go at once with a grace of 0; the other
  * snapshots still read back. */
 static void
@@ -286,7 +316,21 @@ test_forgotten (void)
   pages = count (&e, "pages/");
   CHECK_EQ_INT (segs, 3);
   forget (&e, 1);
-  gc (&e, 0, 0, &s);
+  {
+    struct progress pr = { 0 };
+    struct ox_gc_options o
+        = { .grace = 0, .jobs = 3, .progress = progress, .progress_arg = &pr };
+    CHECK_EQ_INT (ox_gc_run (e.st, &e.k, &o, &s), 0);
+    CHECK_EQ_INT (pr.calls[OX_GC_LIST], 1); /* fewer than 1000 objects */
+    CHECK_EQ_INT (pr.done[OX_GC_LIST], segs + pages);
+    CHECK_EQ_INT (pr.total[OX_GC_LIST], segs + pages);
+    CHECK_EQ_INT (pr.calls[OX_GC_MARK], r0->npages * 2);
+    CHECK_EQ_INT (pr.done[OX_GC_MARK], r0->npages * 2);
+    CHECK_EQ_INT (pr.total[OX_GC_MARK], r0->npages * 2);
+    CHECK_EQ_INT (pr.calls[OX_GC_DELETE], 1);
+    CHECK_EQ_INT (pr.done[OX_GC_DELETE], 1 + r1->npages);
+    CHECK_EQ_INT (pr.total[OX_GC_DELETE], 1 + r1->npages);
+  }
   CHECK_EQ_INT (s.roots, 2);
   CHECK_EQ_INT (s.unreferenced, 1 + r1->npages);
   CHECK_EQ_INT (s.deleted, 1 + r1->npages);
@@ -463,6 +507,23 @@ test_blocking (void)
   CHECK_EQ_INT (s.waiting, n);
   CHECK_EQ_INT (s.lists_done, 0);
   CHECK_EQ_INT (count (&e, OX_CONDEMNED_PREFIX), 1);
+
+  /* A lease that cannot be parsed neither blocks nor goes; a condemned
+   * list that cannot be parsed is passed over and kept. */
+  CHECK_EQ_INT (
+      ox_store_put (e.st, OX_LEASE_PREFIX "junk", "not a lease\n", 12), 0);
+  CHECK_EQ_INT (ox_store_put (e.st, OX_CONDEMNED_PREFIX "junk", "junk", 4), 0);
+  ox_test_reset_log ();
+  ox_store_del (e.st, lkey);
+  gc (&e, 3600, 1, &s);
+  CHECK_EQ_INT (s.blocking, 0);
+  CHECK_EQ_INT (s.leases_expired, 0);
+  CHECK_EQ_INT (s.waiting, n);
+  CHECK_EQ_INT (ox_test_warnings (), 2);
+  CHECK (exists (&e, OX_LEASE_PREFIX "junk"));
+  CHECK (exists (&e, OX_CONDEMNED_PREFIX "junk"));
+  CHECK_EQ_INT (ox_store_del (e.st, OX_LEASE_PREFIX "junk"), 0);
+  CHECK_EQ_INT (ox_store_del (e.st, OX_CONDEMNED_PREFIX "junk"), 0);
 
   /* Expired (refreshed three ttls ago): not blocking, deleted. */
   put_lease (&e, 1, NULL, now - 3 * OX_LEASE_TTL, lkey);
