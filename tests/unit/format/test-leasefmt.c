@@ -270,6 +270,17 @@ test_live (void)
   /* Refreshed "in the future": live. */
   CHECK (ox_lease_live (&l, 0));
   CHECK (ox_lease_live (&l, 1059));
+  /* Refreshed so far in the future that refreshed + ttl wraps: live. */
+  l.refreshed = UINT64_MAX - 10;
+  CHECK (ox_lease_live (&l, 1060));
+  CHECK (ox_lease_live (&l, UINT64_MAX - 11));
+  CHECK (ox_lease_live (&l, UINT64_MAX));
+  l.refreshed = 1060;
+  /* The largest ttl a lease can carry (19 digits). */
+  l.ttl = UINT64_C (9999999999999999999);
+  l.refreshed = UINT64_C (9999999999999999999);
+  CHECK (ox_lease_live (&l, UINT64_MAX));
+  l.refreshed = 1060;
   /* A ttl of 0 is never live. */
   l.ttl = 0;
   CHECK (!ox_lease_live (&l, 1060));
