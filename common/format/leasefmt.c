@@ -188,7 +188,8 @@ ox_lease_parse (const void *text, size_t len, struct ox_lease_info *l,
 int
 ox_lease_live (const struct ox_lease_info *l, uint64_t now)
 {
-  return now < l->refreshed + l->ttl;
+  /* Not now < refreshed + ttl: that sum may wrap. */
+  return now < l->refreshed || now - l->refreshed < l->ttl;
 }
 
 void

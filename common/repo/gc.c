@@ -280,8 +280,13 @@ load_lists (struct run *r)
     const char *why;
 
     if (ox_store_get (r->st, c->key, &data, &len) == -1) {
-      if (errno != ENOENT) /* ENOENT: finished by another collector */
+      if (errno != ENOENT) { /* ENOENT: finished by another collector */
+        /* Leave run_free the lists kept and those not read yet, not the
+         * keys freed above. */
+        memmove (&r->lists[out], c, (r->nlists - i) * sizeof *c);
+        r->nlists = out + (r->nlists - i);
         return -1;
+      }
       free (c->key);
       continue;
     }
@@ -312,10 +317,12 @@ scan_volumes (struct run *r, struct snapvec *roots, int markers)
 static int
 merge_roots (struct run *r, struct snapvec *more)
 {
+  size_t sorted = r->roots.n; /* the roots added below are not sorted */
+
   qsort (r->roots.v, r->roots.n, sizeof *r->roots.v, cmp_snap);
   for (size_t i = 0; i < more->n; i++) {
     struct snapref *e = &more->v[i];
-    if (!bsearch (e, r->roots.v, r->roots.n, sizeof *r->roots.v, cmp_snap)
+    if (!bsearch (e, r->roots.v, sorted, sizeof *r->roots.v, cmp_snap)
         && push_snap (&r->roots, e->volume, strlen (e->volume), e->id, NULL,
                       NULL)
                == -1)
