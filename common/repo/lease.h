@@ -42,9 +42,9 @@ struct ox_lease_entry {
 };
 
 /* List the leases of ST into a malloc'd array, judging them live at NOW.
- * A lease object that cannot be parsed is passed over with a warning (it
- * expires like any other: its key is listed with live 0 and a zeroed
- * info). Returns 0 or -1. */
+ * A lease object that cannot be parsed is passed over with a warning: its
+ * key is listed with live 0 and a zeroed info, and garbage collection
+ * leaves it in place (it may be a newer writer's). Returns 0 or -1. */
 int ox_lease_list (struct ox_store *st, uint64_t now,
                    struct ox_lease_entry **out, size_t *n)
     __attribute__ ((__nonnull__));
