@@ -93,10 +93,9 @@ print_text (struct cli *c, const struct ox_gc_stats *s, uint64_t requests,
           ox_format_size (s->bytes, a, sizeof a), s->roots, s->pins,
           s->live_pages, s->live_segments);
   if (s->blocking)
-    printf ("deleting nothing: %zu lease%s of work in progress (%s); run gc "
-            "again when %s done\n",
-            s->blocking, s->blocking == 1 ? "" : "s", s->blocker,
-            s->blocking == 1 ? "it is" : "they are");
+    printf ("deleting nothing: work in progress (%s%s); run gc again when "
+            "it is done\n",
+            s->blocker, s->blocking > 1 ? ", and more" : "");
   printf ("%s %" PRIu64 " objects (%s)", verb, s->deleted,
           ox_format_size (s->deleted_bytes, a, sizeof a));
   if (s->condemned)

@@ -61,7 +61,8 @@ struct snapvec {
 struct condemned {
   char *key;
   struct ox_gclist l;
-  int ripe; /* older than the grace period: its objects may go */
+  int ripe;    /* older than the grace period: its objects may go */
+  int revived; /* names an object that is referenced again */
 };
 
 struct run {
@@ -82,8 +83,26 @@ struct run {
 };
 
 /* Set ID from KEY when it is a segment's or a page's key. 0 or -1. */
+static int object_id_parse (const char *key, uint8_t id[OBJ_WIDTH]);
+
+/* Set ID from KEY when it is the key ox gives a segment or a page (the
+ * canonical spelling: lower-case hex); 0 or -1. */
 static int
 object_id (const char *key, uint8_t id[OBJ_WIDTH])
+{
+  char canon[OX_KEY_MAX];
+
+  if (object_id_parse (key, id) == -1)
+    return -1;
+  if (id[0] == 'S')
+    ox_segment_key (id + 1, canon);
+  else
+    ox_page_key (id + 1, canon);
+  return strcmp (canon, key) == 0 ? 0 : -1;
+}
+
+static int
+object_id_parse (const char *key, uint8_t id[OBJ_WIDTH])
 {
   memset (id, 0, OBJ_WIDTH);
   if (strncmp (key, "segments/", 9) == 0 && strlen (key) == 12 + 32
@@ -296,7 +315,8 @@ load_lists (struct run *r)
       free (c->key);
       continue;
     }
-    c->ripe = r->o->grace == 0 || r->now >= c->l.time + r->o->grace;
+    c->ripe = r->o->grace == 0
+              || (r->now >= c->l.time && r->now - c->l.time >= r->o->grace);
     r->lists[out++] = *c;
   }
   r->nlists = out;
@@ -362,22 +382,40 @@ mark_roots (struct run *r)
   return 0;
 }
 
+/* Count a lease that holds off deletion (a live unpinned one, or one that
+ * cannot be read), naming the first in the stats. */
+static void
+add_blocker (struct run *r, const struct ox_lease_entry *e, const char *why)
+{
+  if (r->s->blocking++ != 0)
+    return;
+  if (e->invalid)
+    snprintf (r->s->blocker, sizeof r->s->blocker,
+              "%s, which cannot be read: delete it if no writer is at work",
+              e->key);
+  else
+    snprintf (r->s->blocker, sizeof r->s->blocker,
+              "%s%s by process %" PRIu64 " on %s, started %" PRIu64 " s ago",
+              why, e->info.kind, e->info.pid, e->info.host,
+              r->now > e->info.started ? r->now - e->info.started : 0);
+}
+
 /* Note the pages of the live pinned leases; count the live unpinned ones
- * (they block deletion). */
+ * and the unreadable ones (they block deletion). */
 static int
 mark_leases (struct run *r)
 {
   for (size_t i = 0; i < r->nleases; i++) {
     struct ox_lease_entry *e = &r->leases[i];
 
+    if (e->invalid) {
+      add_blocker (r, e, "");
+      continue;
+    }
     if (!e->live)
       continue;
     if (!e->info.pinned) {
-      if (r->s->blocking++ == 0)
-        snprintf (r->s->blocker, sizeof r->s->blocker,
-                  "%s by process %" PRIu64 " on %s, started %" PRIu64 " s ago",
-                  e->info.kind, e->info.pid, e->info.host,
-                  r->now > e->info.started ? r->now - e->info.started : 0);
+      add_blocker (r, e, "");
       continue;
     }
     r->s->pins++;
@@ -388,12 +426,57 @@ mark_leases (struct run *r)
   return 0;
 }
 
+/* True if lease KEY was in the first listing. */
+static int
+known_lease (const struct run *r, const char *key)
+{
+  for (size_t i = 0; i < r->nleases; i++)
+    if (strcmp (r->leases[i].key, key) == 0)
+      return 1;
+  return 0;
+}
+
+/* The fence, after marking and before the sweep: the leases and the roots
+ * once more. A lease that holds off deletion, or a pinned one that the
+ * first listing did not show, or a root that appeared since the second
+ * listing, blocks deletion in this run: a writer that began after the
+ * first lease listing may have written again an object (pages are content
+ * addressed) that this run found unreferenced. */
+static int
+fence (struct run *r)
+{
+  struct ox_lease_entry *l;
+  struct snapvec third = { 0 };
+  size_t n;
+  int ret = -1;
+
+  if (ox_lease_list (r->st, (uint64_t)time (NULL), &l, &n) == -1)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    if (!known_lease (r, l[i].key) && (l[i].invalid || l[i].live))
+      add_blocker (r, &l[i], l[i].info.pinned ? "a new " : "");
+  if (scan_volumes (r, &third, 0) == -1)
+    goto out;
+  for (size_t i = 0; i < third.n && r->s->blocking == 0; i++)
+    if (!has_root (r, third.v[i].volume, third.v[i].id)) {
+      r->s->blocking++;
+      snprintf (r->s->blocker, sizeof r->s->blocker,
+                "snapshot %s@%016" PRIx64 " was published during this run",
+                third.v[i].volume, third.v[i].id);
+    }
+  ret = 0;
+out:
+  free (third.v);
+  ox_lease_list_free (l, n);
+  return ret;
+}
+
 /* The page readers. lock guards segs, failed and the progress calls. */
 struct markers {
   struct run *r;
   _Atomic size_t next;
   uint64_t done;
-  int failed;
+  _Atomic int failed;
   pthread_mutex_t lock;
 };
 
@@ -411,7 +494,7 @@ mark_worker (void *arg)
     pthread_mutex_unlock (&m->lock);
     return NULL;
   }
-  while ((i = atomic_fetch_add (&m->next, 1)) < r->refs.n) {
+  while (!m->failed && (i = atomic_fetch_add (&m->next, 1)) < r->refs.n) {
     const uint8_t *ref = ox_idset_at (&r->refs, i);
     struct ox_page *page;
     uint32_t index;
@@ -420,6 +503,10 @@ mark_worker (void *arg)
 
     memcpy (&index, ref + OX_ID_LEN, 4);
     if (ox_page_get (r->st, r->k, c, ref, index, &page) == -1) {
+      /* A pin's page that is gone is the pinner's loss (its snapshot was
+       * collected before it pinned it); any other failure leaves the
+       * segments it names unknown, so nothing may be deleted. */
+      must = must || errno != ENOENT;
       ox_page_key (ref, key);
       pthread_mutex_lock (&m->lock);
       if (must) {
@@ -499,9 +586,11 @@ static int
 mark_segments (struct run *r)
 {
   ox_idset_seal (&r->segs);
+  /* Every marker keeps its segment, stale or not: a writer may have read
+   * the marker before this run deletes it, so its segment goes only in a
+   * run after the marker is gone. */
   for (size_t i = 0; i < r->markers.n; i++)
-    if (marker_live (r, &r->markers.v[i])
-        && ox_idset_add (&r->segs, r->markers.v[i].seg) == -1)
+    if (ox_idset_add (&r->segs, r->markers.v[i].seg) == -1)
       return -1;
   ox_idset_seal (&r->segs);
   for (size_t i = 0; i < r->segs.n; i++) {
@@ -575,6 +664,42 @@ delete_keys (struct run *r, const char *const *keys, size_t n)
   return d.failed ? -1 : 0;
 }
 
+/* Write list L again without the objects that are referenced now, under a
+ * new key with its time, and delete the old one: an object referenced
+ * again must wait a whole grace period from its next condemnation, not
+ * from its first. Returns 0 or -1. */
+static int
+relist (struct run *r, struct condemned *c)
+{
+  CLEANUP_FREE const char **keys = malloc ((c->l.n + 1) * sizeof *keys);
+  CLEANUP_FREE uint64_t *sizes = malloc ((c->l.n + 1) * sizeof *sizes);
+  CLEANUP_FREE char *text = NULL;
+  size_t n = 0, len;
+  uint8_t nonce[4];
+  char key[OX_KEY_MAX];
+
+  if (!keys || !sizes) {
+    ox_error ("garbage collection: out of memory");
+    return -1;
+  }
+  for (size_t j = 0; j < c->l.n; j++) {
+    uint8_t id[OBJ_WIDTH];
+    if (object_id (c->l.keys[j], id) == 0 && ox_idset_has (&r->live, id))
+      continue;
+    keys[n] = c->l.keys[j];
+    sizes[n++] = c->l.sizes[j];
+  }
+  if (n) {
+    if (ox_random_bytes (nonce, sizeof nonce) == -1
+        || ox_gclist_format (c->l.time, keys, sizes, n, &text, &len) == -1)
+      return -1;
+    ox_gclist_key (c->l.time, nonce, key);
+    if (ox_store_put (r->st, key, text, len) == -1)
+      return -1;
+  }
+  return ox_store_del (r->st, c->key) == -1 && errno != ENOENT ? -1 : 0;
+}
+
 /* Decide and act: delete what is ripe, condemn what is new, tidy up. */
 static int
 sweep (struct run *r)
@@ -593,11 +718,14 @@ sweep (struct run *r)
       uint8_t id[OBJ_WIDTH];
       if (object_id (r->lists[i].l.keys[j], id) == -1)
         continue;
+      if (ox_idset_has (&r->live, id)) { /* referenced again */
+        s->revived++;
+        r->lists[i].revived = 1;
+        continue;
+      }
       if (ox_idset_add (&listed, id) == -1
           || (r->lists[i].ripe && ox_idset_add (&ripe, id) == -1))
         goto out;
-      if (r->lists[i].ripe && ox_idset_has (&r->live, id))
-        s->revived++;
     }
   ox_idset_seal (&listed);
   ox_idset_seal (&ripe);
@@ -688,6 +816,11 @@ sweep (struct run *r)
     if (ox_store_put (r->st, key, text, len) == -1)
       goto out;
   }
+  /* Lists that will stay lose the objects referenced again. */
+  for (size_t i = 0; i < r->nlists; i++)
+    if (r->lists[i].revived && (blocked || !r->lists[i].ripe)
+        && relist (r, &r->lists[i]) == -1)
+      goto out;
   if (delete_keys (r, del, ndel) == -1)
     goto out;
   if (!blocked)
@@ -756,7 +889,7 @@ ox_gc_run (struct ox_store *st, const struct ox_keys *k,
   if (opts->progress)
     opts->progress (opts->progress_arg, OX_GC_LIST, r.cands.n, r.cands.n);
   if (mark_roots (&r) == -1 || mark_leases (&r) == -1 || mark_pages (&r) == -1
-      || mark_segments (&r) == -1 || sweep (&r) == -1)
+      || mark_segments (&r) == -1 || fence (&r) == -1 || sweep (&r) == -1)
     goto out;
   ret = 0;
 out:

@@ -54,7 +54,7 @@ struct ox_gc_stats {
   uint64_t leases_expired;  /* expired lease objects deleted */
   uint64_t lists_done;      /* condemned lists finished and deleted */
   size_t blocking;          /* live unpinned leases: nothing was deleted */
-  char blocker[160];        /* the first of them, for the message */
+  char blocker[512];        /* the first of them, for the message */
 };
 
 /* Collect garbage in ST (keys K) as OPTS says; sets *STATS. A snapshot

@@ -23,8 +23,23 @@ struct ox_lease {
   pthread_mutex_t lock;
   pthread_cond_t wake;
   int stop;
-  double last_ok; /* ox_now_s of the last successful write */
+  double last_ok; /* boot_s of the last successful write */
+  int lapsed;     /* a write came too late once: never valid again */
 };
+
+/* Seconds on CLOCK_BOOTTIME, which counts a suspended system too. */
+static double
+boot_s (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_BOOTTIME, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The age past which a lease may have expired for others: its life less
+ * two refreshes of margin for clock skew and slow writes. */
+#define LAPSE_S (OX_LEASE_TTL - 2 * OX_LEASE_REFRESH)
 
 /* Write the lease's object with refreshed = now. Returns 0 or -1. */
 static int
@@ -32,13 +47,21 @@ lease_write (struct ox_lease *l)
 {
   CLEANUP_FREE char *text = NULL;
   size_t len;
-  double t = ox_now_s ();
+  double t = boot_s ();
+  uint64_t now = (uint64_t)time (NULL), before = l->info.refreshed;
 
-  l->info.refreshed = (uint64_t)time (NULL);
+  l->info.refreshed = now;
   if (ox_lease_format (&l->info, &text, &len) == -1
       || ox_store_put (l->st, l->key, text, len) == -1)
     return -1;
   pthread_mutex_lock (&l->lock);
+  /* A refresh that comes after the lease may have expired for a collector
+   * (a stopped process, a store out of reach) does not make it good
+   * again: the collector may have missed us meanwhile. By both clocks. */
+  if (l->last_ok != 0
+      && (t - l->last_ok >= LAPSE_S
+          || (now > before && now - before >= LAPSE_S)))
+    l->lapsed = 1;
   l->last_ok = t;
   pthread_mutex_unlock (&l->lock);
   return 0;
@@ -52,8 +75,7 @@ refresher (void *arg)
 
   pthread_mutex_lock (&l->lock);
   while (!l->stop) {
-    clock_gettime (CLOCK_REALTIME, &ts);
-    ts.tv_sec += OX_LEASE_REFRESH;
+    ox_deadline (&ts, OX_LEASE_REFRESH * 1000000000ull);
     while (!l->stop
            && pthread_cond_timedwait (&l->wake, &l->lock, &ts) != ETIMEDOUT)
       ;
@@ -84,7 +106,12 @@ ox_lease_take (struct ox_store *st, const char *kind,
   }
   l->st = st;
   pthread_mutex_init (&l->lock, NULL);
-  pthread_cond_init (&l->wake, NULL);
+  if (ox_cond_init_monotonic (&l->wake) != 0) {
+    ox_error ("cannot take a lease: %m");
+    pthread_mutex_destroy (&l->lock);
+    free (l);
+    return -1;
+  }
   if (ox_random_bytes (nonce, sizeof nonce) == -1)
     goto fail;
   ox_hex (nonce, sizeof nonce, hex);
@@ -140,16 +167,18 @@ int
 ox_lease_valid (struct ox_lease *l)
 {
   double age;
+  int lapsed;
 
   pthread_mutex_lock (&l->lock);
-  age = ox_now_s () - l->last_ok;
+  age = boot_s () - l->last_ok;
+  lapsed = l->lapsed || age >= LAPSE_S;
   pthread_mutex_unlock (&l->lock);
-  if (age < OX_LEASE_TTL - 2 * OX_LEASE_REFRESH)
+  if (!lapsed)
     return 1;
-  ox_error ("lease %s lapsed: not refreshed for %.0f s (a lease lives %d s); "
-            "garbage collection may have missed this process, so it does "
-            "not publish",
-            l->key, age, OX_LEASE_TTL);
+  ox_error ("lease %s lapsed: it was not refreshed for %d s or more (a lease "
+            "lives %d s); garbage collection may have missed this process, "
+            "so it does not publish",
+            l->key, LAPSE_S, OX_LEASE_TTL);
   return 0;
 }
 
@@ -224,7 +253,10 @@ ox_lease_list (struct ox_store *st, uint64_t now, struct ox_lease_entry **out,
       return -1;
     }
     if (ox_lease_parse (data, len, &e->info, &why) == -1) {
-      ox_warning ("lease %s is not valid (%s): ignored", e->key, why);
+      ox_warning ("lease %s is not valid (%s): garbage collection deletes "
+                  "nothing while it is there",
+                  e->key, why);
+      e->invalid = 1;
       continue;
     }
     e->live = ox_lease_live (&e->info, now);

@@ -38,13 +38,15 @@ void ox_lease_drop (struct ox_lease *l);
 struct ox_lease_entry {
   char key[OX_KEY_MAX];
   struct ox_lease_info info;
-  int live; /* live at the time given to ox_lease_list */
+  int live;    /* live at the time given to ox_lease_list */
+  int invalid; /* present but not a lease ox can read (info zeroed) */
 };
 
 /* List the leases of ST into a malloc'd array, judging them live at NOW.
- * A lease object that cannot be parsed is passed over with a warning: its
- * key is listed with live 0 and a zeroed info, and garbage collection
- * leaves it in place (it may be a newer writer's). Returns 0 or -1. */
+ * A lease object that cannot be parsed is listed with invalid set and a
+ * warning; garbage collection counts it as a writer at work (it may be a
+ * newer writer's) and leaves it in place. One gone since the listing is
+ * listed with live 0 and invalid 0. Returns 0 or -1. */
 int ox_lease_list (struct ox_store *st, uint64_t now,
                    struct ox_lease_entry **out, size_t *n)
     __attribute__ ((__nonnull__));

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "catalog.h"
+#include "gc.h"
 #include "hex.h"
 #include "log.h"
 #include "names.h"
@@ -171,9 +173,15 @@ ox_resume_find (struct ox_store *st, const struct ox_keys *k,
   for (i = 0; i < l.n && r == 0; i++) {
     struct ox_segment_index *idx;
     /* A published snapshot's frames are known through its manifest (as a
-     * parent), and the running snapshot's are its own. */
+     * parent), and the running snapshot's are its own. Markers older than
+     * the volume's newest snapshot, or older than garbage collection keeps
+     * them (less a day's margin), are stale: gc may be collecting their
+     * segments (gc.h, OX_GC_PARTIAL_KEEP). */
     if (l.m[i].snap_id == self
-        || is_published (published, npublished, l.m[i].snap_id))
+        || is_published (published, npublished, l.m[i].snap_id)
+        || (npublished && l.m[i].snap_id < published[npublished - 1])
+        || (l.m[i].snap_id >> 24) + OX_GC_PARTIAL_KEEP - 86400
+               <= (uint64_t)time (NULL))
       continue;
     idx = marked_index (st, k, volume, &l.m[i]);
     if (!idx)

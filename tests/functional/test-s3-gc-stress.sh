@@ -34,7 +34,7 @@ PY
     id=$($OXSNAP snapshot "$T/cur.img" "$S" --volume v --chunk-size 64K \
            --segment-size 256K --no-progress -q 2>"$T/writer.err") ||
       { cat "$T/writer.err" >&2; echo "writer failed" >"$T/failed"; return; }
-    cp "$T/cur.img" "$T/img/$id"
+    cp "$T/cur.img" "$T/img/.new" && mv "$T/img/.new" "$T/img/$id"
     n=$((n + 1))
   done
   echo "$n" >"$T/writes"
@@ -75,6 +75,7 @@ cloner () {
     mapfile -t ids < <($OXSNAP list "$S" v 2>/dev/null | awk 'NR > 1 {print $1}')
     [ "${#ids[@]}" -gt 0 ] || { sleep 0.2; continue; }
     id=${ids[$((RANDOM % ${#ids[@]}))]}
+    [ -e "$T/img/$id" ] || continue # published, its source not yet kept
     hyd=$([ $((RANDOM % 2)) = 0 ] && echo "hydrate=on bwlimit=4M" || echo hydrate=off)
     rm -rf "$T/ov" "$T/c.img"
     n=$((n + 1))

@@ -508,18 +508,20 @@ test_blocking (void)
   CHECK_EQ_INT (s.lists_done, 0);
   CHECK_EQ_INT (count (&e, OX_CONDEMNED_PREFIX), 1);
 
-  /* A lease that cannot be parsed neither blocks nor goes; a condemned
-   * list that cannot be parsed is passed over and kept. */
+  /* A lease that cannot be parsed blocks (it may be a newer writer's) and
+   * stays; a condemned list that cannot be parsed is passed over and
+   * kept. */
   CHECK_EQ_INT (
       ox_store_put (e.st, OX_LEASE_PREFIX "junk", "not a lease\n", 12), 0);
   CHECK_EQ_INT (ox_store_put (e.st, OX_CONDEMNED_PREFIX "junk", "junk", 4), 0);
   ox_test_reset_log ();
   ox_store_del (e.st, lkey);
   gc (&e, 3600, 1, &s);
-  CHECK_EQ_INT (s.blocking, 0);
+  CHECK_EQ_INT (s.blocking, 1);
+  CHECK (strstr (s.blocker, "junk, which cannot be read") != NULL);
   CHECK_EQ_INT (s.leases_expired, 0);
   CHECK_EQ_INT (s.waiting, n);
-  CHECK_EQ_INT (ox_test_warnings (), 2);
+  CHECK_EQ_INT (ox_test_warnings (), 3); /* the lease twice, the list */
   CHECK (exists (&e, OX_LEASE_PREFIX "junk"));
   CHECK (exists (&e, OX_CONDEMNED_PREFIX "junk"));
   CHECK_EQ_INT (ox_store_del (e.st, OX_LEASE_PREFIX "junk"), 0);
@@ -720,10 +722,16 @@ test_markers (void)
     e.id[2] = fixture_snapshot (e.st, &e.k, "vol", &img, CHUNK);
     CHECK (e.id[2] > e.id[0] + 1);
   }
+  /* The stale marker goes first; its segment stays in that run (a writer
+   * may have read the marker before), and is condemned by the next. */
   gc (&e, 3600, 0, &s);
   CHECK_EQ_INT (s.markers, 1);
-  CHECK_EQ_INT (s.condemned, 1);
+  CHECK_EQ_INT (s.condemned, 0);
   CHECK (!exists (&e, mkey));
+  CHECK (exists (&e, seg));
+  gc (&e, 3600, 0, &s);
+  CHECK_EQ_INT (s.markers, 0);
+  CHECK_EQ_INT (s.condemned, 1);
   CHECK (exists (&e, seg));
   gc (&e, 0, 0, &s);
   CHECK_EQ_INT (s.markers, 0);
@@ -831,6 +839,7 @@ struct publisher {
   struct ox_store *inner;
   const struct ox_keys *k;
   int lists;
+  int at; /* publish before listing number AT + 1 (0: the 6th) */
   uint64_t id;
 };
 
@@ -841,7 +850,7 @@ publish_before (void *opaque, enum ox_store_op op, uint64_t bytes)
   struct fixture_image img = { .data = data[0], .size = SIZE };
 
   (void)bytes;
-  if (op == OX_OP_LIST && p->lists++ == 5)
+  if (op == OX_OP_LIST && p->lists++ == (p->at ? p->at : 5))
     p->id = fixture_snapshot (p->inner, p->k, "a", &img, CHUNK);
 }
 
@@ -877,6 +886,76 @@ test_published_during (void)
   gc (&e, 0, 0, &s);
   CHECK_EQ_INT (s.roots, 6);
   CHECK_EQ_INT (s.deleted, 0);
+  env_free (&e);
+}
+
+/* A root published after the collector's second listing of the roots
+ * (before the fence's lease listing, the 7th) is seen by the fence: the
+ * run deletes nothing, since that writer may have written again objects
+ * the run found unreferenced; the next run deletes. */
+static void
+test_fence (void)
+{
+  static const struct ox_decorator_hooks hooks = { .before = publish_before };
+  struct env e;
+  struct ox_gc_stats s;
+  struct publisher p = { .at = 6 };
+  struct ox_store *wrapped;
+
+  env_new (&e, "fence", 3);
+  forget (&e, 0);
+  p.inner = e.st;
+  p.k = &e.k;
+  CHECK_EQ_INT (ox_store_decorate (e.st, &hooks, &p, &wrapped), 0);
+  e.st = wrapped;
+  gc (&e, 0, 0, &s);
+  CHECK (p.id != 0);
+  CHECK_EQ_INT (s.blocking, 1);
+  CHECK (strstr (s.blocker, "was published during this run") != NULL);
+  CHECK_EQ_INT (s.deleted, 0);
+  CHECK (s.condemned > 0);
+  gc (&e, 0, 0, &s);
+  CHECK_EQ_INT (s.blocking, 0);
+  CHECK (s.deleted > 0);
+  fixture_check (e.st, &e.k, "a", p.id, data[0], SIZE, CHUNK);
+  fixture_check (e.st, &e.k, "vol", e.id[1], data[1], SIZE, CHUNK);
+  env_free (&e);
+}
+
+/* A list not yet ripe that names an object referenced again is written
+ * anew without it: the object's grace starts again when it is condemned
+ * again. */
+static void
+test_relist (void)
+{
+  struct env e;
+  struct ox_gc_stats s;
+  uint8_t sid[OX_SEGMENT_ID_LEN];
+  char seg[OX_KEY_MAX], lkey[OX_KEY_MAX];
+  static const char gone[] = "pages/00/"
+                             "00000000000000000000000000000000"
+                             "00000000000000000000000000000000";
+  const char *keys[2] = { seg, gone };
+  uint64_t sizes[2] = { 1, 2 };
+  char *text;
+  size_t len;
+
+  env_new (&e, "relist", 1);
+  segment_of (&e, 0, sid, seg);
+  ox_gclist_key ((uint64_t)time (NULL) - 60, (const uint8_t[4]){ 1 }, lkey);
+  CHECK_EQ_INT (ox_gclist_format ((uint64_t)time (NULL) - 60, keys, sizes, 2,
+                                  &text, &len),
+                0);
+  CHECK_EQ_INT (ox_store_put (e.st, lkey, text, len), 0);
+  free (text);
+  gc (&e, 3600, 0, &s);
+  CHECK_EQ_INT (s.revived, 1);
+  CHECK (!exists (&e, lkey));
+  CHECK_EQ_INT (count (&e, OX_CONDEMNED_PREFIX), 1);
+  gc (&e, 3600, 0, &s);
+  CHECK_EQ_INT (s.revived, 0);
+  CHECK_EQ_INT (count (&e, OX_CONDEMNED_PREFIX), 1);
+  fixture_check (e.st, &e.k, "vol", e.id[0], data[0], SIZE, CHUNK);
   env_free (&e);
 }
 
@@ -964,6 +1043,8 @@ main (void)
   test_bad_root ();
   test_missing_page ();
   test_published_during ();
+  test_fence ();
+  test_relist ();
   test_list_unreadable ();
   for (int i = 0; i < NSNAP; i++)
     free (data[i]);
