@@ -307,8 +307,7 @@ ox_session_start (struct ox_session *s)
    * snapshot be forgotten, until this clone stops. A store this clone may
    * only read gets no lease: say what that risks. */
   if (s->basis
-      && ox_lease_take (s->store, "clone", ox_basis_root (s->basis),
-                        &s->lease)
+      && ox_lease_take (s->store, "clone", ox_basis_root (s->basis), &s->lease)
              == -1)
     ox_warning ("serving without a lease on store %s: a garbage collection "
                 "after the snapshot is forgotten would remove this clone's "

@@ -266,7 +266,6 @@ check_absent (struct ox_store *st, const char *key)
 /* Shortest wait before the second read-back of the fallback. */
 #define SETTLE_MIN_NS (250 * 1000000ull)
 
-
 /* The read-backs of the fallback, for a PUT whose HEAD began at T0: read
  * back; then, after twice as long as that took (at least SETTLE_MIN_NS),
  * read back once more. A writer that found the key absent too and whose
