@@ -59,7 +59,8 @@ ox_idset_seal (struct ox_idset *s)
   if (s->sealed)
     return;
   cmp_width = s->width;
-  qsort (s->v, s->n, s->width, cmp);
+  if (s->n)
+    qsort (s->v, s->n, s->width, cmp);
   for (size_t i = 0; i < s->n; i++)
     if (out == 0
         || memcmp (s->v + (out - 1) * s->width, s->v + i * s->width, s->width)

@@ -238,8 +238,10 @@ has_root (const struct run *r, const char *volume, uint64_t id)
 
   snprintf (key.volume, sizeof key.volume, "%s", volume);
   key.id = id;
-  return bsearch (&key, r->roots.v, r->roots.n, sizeof *r->roots.v, cmp_snap)
-         != NULL;
+  return r->roots.n
+         && bsearch (&key, r->roots.v, r->roots.n, sizeof *r->roots.v,
+                     cmp_snap)
+                != NULL;
 }
 
 /* The newest root id of VOLUME, 0 if none (R->roots sorted). */
@@ -339,16 +341,19 @@ merge_roots (struct run *r, struct snapvec *more)
 {
   size_t sorted = r->roots.n; /* the roots added below are not sorted */
 
-  qsort (r->roots.v, r->roots.n, sizeof *r->roots.v, cmp_snap);
+  if (sorted)
+    qsort (r->roots.v, sorted, sizeof *r->roots.v, cmp_snap);
   for (size_t i = 0; i < more->n; i++) {
     struct snapref *e = &more->v[i];
-    if (!bsearch (e, r->roots.v, sorted, sizeof *r->roots.v, cmp_snap)
+    if ((sorted == 0
+         || !bsearch (e, r->roots.v, sorted, sizeof *r->roots.v, cmp_snap))
         && push_snap (&r->roots, e->volume, strlen (e->volume), e->id, NULL,
                       NULL)
                == -1)
       return -1;
   }
-  qsort (r->roots.v, r->roots.n, sizeof *r->roots.v, cmp_snap);
+  if (r->roots.n)
+    qsort (r->roots.v, r->roots.n, sizeof *r->roots.v, cmp_snap);
   return 0;
 }
 

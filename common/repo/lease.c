@@ -137,7 +137,8 @@ ox_lease_take (struct ox_store *st, const char *kind,
       ox_error ("cannot take a lease: %m");
       goto fail;
     }
-    memcpy (l->info.pages, pin->pages, (size_t)pin->npages * OX_ID_LEN);
+    if (pin->npages)
+      memcpy (l->info.pages, pin->pages, (size_t)pin->npages * OX_ID_LEN);
   }
   if (lease_write (l) == -1) {
     ox_error ("cannot write lease %s: garbage collection would not know "
