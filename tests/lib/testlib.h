@@ -63,6 +63,10 @@ void ox_test_write_file (const char *path, const void *data, size_t len)
 struct ox_store *ox_test_file_store (const char *path)
     __attribute__ ((__nonnull__));
 
+/* The number of objects under PREFIX of ST (teststore.c). */
+size_t ox_test_count (struct ox_store *st, const char *prefix)
+    __attribute__ ((__nonnull__));
+
 /* Fill N bytes at P with a pseudo-random pattern derived from SEED (the
  * same SEED gives the same bytes; different seeds differ). */
 void ox_test_fill (void *p, size_t n, unsigned seed)

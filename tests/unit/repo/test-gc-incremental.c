@@ -20,25 +20,6 @@
 #define CHUNK 65536
 
 static int
-count_one (void *opaque, const char *key, uint64_t size)
-{
-  (void)key;
-  (void)size;
-  ++*(size_t *)opaque;
-  return 0;
-}
-
-/* The number of objects under PREFIX. */
-static size_t
-count (struct ox_store *st, const char *prefix)
-{
-  size_t n = 0;
-
-  CHECK_EQ_INT (ox_store_list (st, prefix, count_one, &n), 0);
-  return n;
-}
-
-static int
 mem_read (void *opaque, void *buf, size_t len, uint64_t offset)
 {
   memcpy (buf, (const unsigned char *)opaque + offset, len);
@@ -102,8 +83,8 @@ main (void)
   memcpy (b, a, SIZE);
   memset (b + 3 * CHUNK + 100, 0x5a, 10);
   id1 = child (st, &k, id0, b, &newsegs);
-  segs = count (st, "segments/");
-  pages = count (st, "pages/");
+  segs = ox_test_count (st, "segments/");
+  pages = ox_test_count (st, "pages/");
   CHECK_EQ_INT (segs, 1 + newsegs);
 
   /* The parent forgotten: its segment holds the child's unchanged frames
@@ -113,10 +94,10 @@ main (void)
   gc (st, &k, &s);
   CHECK_EQ_INT (s.roots, 1);
   CHECK_EQ_INT (s.live_segments, segs);
-  CHECK_EQ_INT (count (st, "segments/"), segs);
+  CHECK_EQ_INT (ox_test_count (st, "segments/"), segs);
   CHECK (s.deleted > 0);
   CHECK_EQ_INT (s.deleted, pages - s.live_pages);
-  CHECK_EQ_INT (count (st, "pages/"), s.live_pages);
+  CHECK_EQ_INT (ox_test_count (st, "pages/"), s.live_pages);
   fixture_check (st, &k, "vol", id1, b, SIZE, CHUNK);
 
   /* The child forgotten too: nothing is left. */
@@ -124,7 +105,8 @@ main (void)
   CHECK_EQ_INT (ox_store_del (st, key), 0);
   gc (st, &k, &s);
   CHECK_EQ_INT (s.roots, 0);
-  CHECK_EQ_INT (count (st, "segments/") + count (st, "pages/"), 0);
+  CHECK_EQ_INT (ox_test_count (st, "segments/") + ox_test_count (st, "pages/"),
+                0);
   CHECK_EQ_INT (ox_test_errors (), 0);
 
   ox_store_close (st);
