@@ -122,6 +122,22 @@ bad:
   return -1;
 }
 
+int
+ox_parse_decimal (const char *s, const char *end, uint64_t *v)
+{
+  uint64_t x = 0;
+
+  if (s == end || end - s > 19)
+    return -1;
+  for (; s < end; s++) {
+    if (*s < '0' || *s > '9')
+      return -1;
+    x = x * 10 + (uint64_t)(*s - '0');
+  }
+  *v = x;
+  return 0;
+}
+
 const char *
 ox_format_duration (uint64_t seconds, char *buf, size_t len)
 {

@@ -19,6 +19,12 @@ int ox_parse_rate (const char *what, const char *s, uint64_t *out);
  * (e.g. "--grace"). Returns 0 or -1. */
 int ox_parse_duration (const char *what, const char *s, uint64_t *out);
 
+/* Parse the decimal digits [S, END) (1 to 19 of them, nothing else) into
+ * *V, as the text formats' numeric fields are written. Returns 0, or -1
+ * leaving *V unchanged (not reported). */
+int ox_parse_decimal (const char *s, const char *end, uint64_t *v)
+    __attribute__ ((__nonnull__));
+
 /* Format SECONDS as "7d", "24h", "15m" or "90s" (the largest unit that
  * divides it) into BUF (at least 24 bytes). */
 const char *ox_format_duration (uint64_t seconds, char *buf, size_t len);

@@ -8,6 +8,7 @@
 #include "gclist.h"
 #include "hex.h"
 #include "log.h"
+#include "units.h"
 
 #define MAGIC "ox-condemned 1\n"
 
@@ -43,23 +44,6 @@ fail (struct ox_gclist *l, const char **why, const char *what, int err)
   return -1;
 }
 
-/* Parse the decimal [S, END) into *V. 0 or -1. */
-static int
-parse_u64 (const char *s, const char *end, uint64_t *v)
-{
-  uint64_t x = 0;
-
-  if (s == end || end - s > 19)
-    return -1;
-  for (; s < end; s++) {
-    if (*s < '0' || *s > '9')
-      return -1;
-    x = x * 10 + (uint64_t)(*s - '0');
-  }
-  *v = x;
-  return 0;
-}
-
 int
 ox_gclist_parse (const void *text, size_t len, struct ox_gclist *l,
                  const char **why)
@@ -73,7 +57,7 @@ ox_gclist_parse (const void *text, size_t len, struct ox_gclist *l,
   s += strlen (MAGIC);
   nl = memchr (s, '\n', (size_t)(end - s));
   if (nl == NULL || nl - s < 6 || memcmp (s, "time ", 5) != 0
-      || parse_u64 (s + 5, nl, &l->time) == -1)
+      || ox_parse_decimal (s + 5, nl, &l->time) == -1)
     return fail (l, why, "no time", EINVAL);
   for (s = nl + 1; s < end; s = nl + 1) {
     const char *sp;
@@ -98,7 +82,7 @@ ox_gclist_parse (const void *text, size_t len, struct ox_gclist *l,
       l->sizes = z;
       cap = nc;
     }
-    if (parse_u64 (sp + 1, nl, &l->sizes[l->n]) == -1)
+    if (ox_parse_decimal (sp + 1, nl, &l->sizes[l->n]) == -1)
       return fail (l, why, "a bad size", EINVAL);
     l->keys[l->n] = strndup (s, (size_t)(sp - s));
     if (l->keys[l->n] == NULL)

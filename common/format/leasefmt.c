@@ -8,6 +8,7 @@
 #include "hex.h"
 #include "leasefmt.h"
 #include "log.h"
+#include "units.h"
 
 #define MAGIC "ox-lease 1\n"
 
@@ -40,23 +41,6 @@ ox_lease_format (const struct ox_lease_info *l, char **text, size_t *len)
   }
   *text = buf;
   *len = (size_t)(p - buf);
-  return 0;
-}
-
-/* Parse a decimal of a whole field [S, END); 0 or -1. */
-static int
-parse_u64 (const char *s, const char *end, uint64_t *v)
-{
-  uint64_t x = 0;
-
-  if (s == end || end - s > 19)
-    return -1;
-  for (; s < end; s++) {
-    if (*s < '0' || *s > '9')
-      return -1;
-    x = x * 10 + (uint64_t)(*s - '0');
-  }
-  *v = x;
   return 0;
 }
 
@@ -153,16 +137,16 @@ ox_lease_parse (const void *text, size_t len, struct ox_lease_info *l,
         r = parse_word (v, nl, l->host, OX_LEASE_HOST_MAX);
         break;
       case 2:
-        r = parse_u64 (v, nl, &l->pid);
+        r = ox_parse_decimal (v, nl, &l->pid);
         break;
       case 3:
-        r = parse_u64 (v, nl, &l->started);
+        r = ox_parse_decimal (v, nl, &l->started);
         break;
       case 4:
-        r = parse_u64 (v, nl, &l->refreshed);
+        r = ox_parse_decimal (v, nl, &l->refreshed);
         break;
       case 5:
-        r = parse_u64 (v, nl, &l->ttl);
+        r = ox_parse_decimal (v, nl, &l->ttl);
         break;
       case 6: {
         const char *sp2 = memchr (v, ' ', (size_t)(nl - v));

@@ -544,23 +544,34 @@ mark_worker (void *arg)
   return NULL;
 }
 
+/* Run FN (ARG) on N threads at most (on this one if none starts) and wait
+ * for them. */
+static void
+run_threads (void *(*fn) (void *), void *arg, int n)
+{
+  pthread_t t[256];
+  int started;
+
+  if (n > 256)
+    n = 256;
+  for (started = 0; started < n; started++)
+    if (pthread_create (&t[started], NULL, fn, arg) != 0)
+      break;
+  if (started == 0)
+    fn (arg);
+  for (int i = 0; i < started; i++)
+    pthread_join (t[i], NULL);
+}
+
 /* Read every page noted, in parallel, collecting the segments they name. */
 static int
 mark_pages (struct run *r)
 {
   struct markers m = { .r = r };
-  pthread_t t[256];
-  int n = r->o->jobs < 1 ? 1 : r->o->jobs > 256 ? 256 : r->o->jobs, started;
 
   ox_idset_seal (&r->refs);
   pthread_mutex_init (&m.lock, NULL);
-  for (started = 0; started < n; started++)
-    if (pthread_create (&t[started], NULL, mark_worker, &m) != 0)
-      break;
-  if (started == 0)
-    mark_worker (&m);
-  for (int i = 0; i < started; i++)
-    pthread_join (t[i], NULL);
+  run_threads (mark_worker, &m, r->o->jobs);
   pthread_mutex_destroy (&m.lock);
   if (m.failed)
     return -1;
@@ -652,19 +663,11 @@ static int
 delete_keys (struct run *r, const char *const *keys, size_t n)
 {
   struct deleters d = { .r = r, .keys = keys, .n = n };
-  pthread_t t[8];
-  int nt = r->o->jobs < 1 ? 1 : r->o->jobs > 8 ? 8 : r->o->jobs, started;
 
   if (n == 0)
     return 0;
   pthread_mutex_init (&d.lock, NULL);
-  for (started = 0; started < nt; started++)
-    if (pthread_create (&t[started], NULL, delete_worker, &d) != 0)
-      break;
-  if (started == 0)
-    delete_worker (&d);
-  for (int i = 0; i < started; i++)
-    pthread_join (t[i], NULL);
+  run_threads (delete_worker, &d, r->o->jobs > 8 ? 8 : r->o->jobs);
   pthread_mutex_destroy (&d.lock);
   return d.failed ? -1 : 0;
 }

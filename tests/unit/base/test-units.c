@@ -41,6 +41,16 @@ main (void)
   CHECK_EQ_INT (errors, 6);
   CHECK (ox_parse_rate ("t", "10M/s", &v) == 0 && v == 10u << 20);
   CHECK (ox_parse_rate ("t", "0", &v) == 0 && v == 0);
+  {
+    static const char n[] = "0123 18446744073709551615 99999999999999999999";
+    CHECK (ox_parse_decimal (n, n + 4, &v) == 0 && v == 123);
+    CHECK (ox_parse_decimal (n + 5, n + 25, &v) == -1); /* 20 digits */
+    CHECK (ox_parse_decimal (n + 5, n + 24, &v) == 0
+           && v == UINT64_C (1844674407370955161));
+    v = 7;
+    CHECK (ox_parse_decimal (n, n, &v) == -1 && v == 7);     /* empty */
+    CHECK (ox_parse_decimal (n, n + 5, &v) == -1 && v == 7); /* a space */
+  }
   CHECK (ox_parse_duration ("t", "0", &v) == 0 && v == 0);
   CHECK (ox_parse_duration ("t", "90", &v) == 0 && v == 90);
   CHECK (ox_parse_duration ("t", "30s", &v) == 0 && v == 30);
