@@ -4,7 +4,8 @@
 # hand makes restore VOL fail naming both ids; --allow-rollback restores the
 # older one and lowers the mark; oxsnap forget writes a forget record, after
 # which restore VOL works; an old copy of the whole store put back is
-# refused; a forged forget record (wrong MAC) is refused.
+# refused; a forged forget record (wrong MAC) is refused. A clone of VOL
+# (nbdkit-ox-plugin) fails to open with the error in its log.
 source "$(dirname "$0")/oxsnap-common.sh"
 
 new_key "$T/key"
@@ -29,6 +30,16 @@ expect_fail 1 "volume v .*rollback detected.*${ids[1]}.*${ids[2]}.*--allow-rollb
   restore "$S" v "$T/r"
 assert_absent "$T/r"
 expect_fail 1 "rollback detected" info "$S" v
+PLUGIN="$OX_BUILD/plugin/nbdkit-ox-plugin.so"
+if command -v nbdkit >/dev/null && [ -f "$PLUGIN" ] \
+  && [ "${OX_SANITIZE:-0}" != 1 ]; then
+  echo "== a clone of v fails to open, with a log line"
+  rc=0
+  timeout 60 nbdkit -f -U - "$PLUGIN" store="$S" volume=v overlay="$T/ov" key-file="$T/key" \
+    --run true 2>"$T/nbdkit.log" || rc=$?
+  [ "$rc" -ne 0 ] || fail "nbdkit served a rolled-back volume"
+  assert_grep "volume v .*rollback detected.*${ids[2]}" "$T/nbdkit.log"
+fi
 echo "== --allow-rollback restores the older one and lowers the mark"
 ox restore "$S" v "$T/r" --allow-rollback -q
 assert_same "$T/img1" "$T/r"
