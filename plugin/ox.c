@@ -41,6 +41,7 @@ NBDKIT_DLL_PUBLIC int ox_debug_hydrate = 0;
 /* Configuration: the strings (owned here, freed at unload) and the rest
  * of the session's configuration, filled in by .config. */
 static char *store_url, *volume_spec, *overlay_dir_path, *key_file;
+static char *state_dir;
 static char *passphrase, *stats_file;
 static struct ox_session_config cfg;
 
@@ -81,6 +82,7 @@ ox_unload (void)
   free (store_url);
   free (volume_spec);
   free (overlay_dir_path);
+  free (state_dir);
   free (key_file);
   free (stats_file);
   if (passphrase) {
@@ -205,6 +207,14 @@ ox_config (const char *key, const char *value)
     return config_string (key, (char **)&cfg.store.ca_bundle, value, 1);
   if (strcmp (key, "stats-file") == 0)
     return config_string (key, &stats_file, value, 1);
+  if (strcmp (key, "state-dir") == 0)
+    return config_string (key, &state_dir, value, 1);
+  if (strcmp (key, "allow-rollback") == 0) {
+    if ((b = nbdkit_parse_bool (value)) == -1)
+      return -1;
+    cfg.allow_rollback = b;
+    return 0;
+  }
   if (strcmp (key, "record-trace") == 0) {
     if ((b = nbdkit_parse_bool (value)) == -1)
       return -1;
@@ -269,7 +279,10 @@ ox_config_complete (void)
   "hydrate-rate=RATE  bytes per second for background fetches\n"              \
   "hydrate-threads=N  background fetch threads (default 4)\n"                 \
   "stats-file=FILE    append per-second statistics to FILE\n"                 \
-  "record-trace=BOOL  store the order of first reads for later clones"
+  "record-trace=BOOL  store the order of first reads for later clones\n"      \
+  "state-dir=DIR      rollback detection's marks (default $OX_STATE_DIR,\n"   \
+  "                   $XDG_STATE_HOME/ox or ~/.local/state/ox)\n"             \
+  "allow-rollback=BOOL serve an older newest snapshot than seen before"
 
 static void
 session_debug (const char *msg)
@@ -289,6 +302,7 @@ ox_get_ready (void)
   cfg.key_file = key_file;
   cfg.passphrase = passphrase;
   cfg.stats_file = stats_file;
+  cfg.state_dir = state_dir;
   cfg.debug = session_debug;
   if (ox_session_open (&cfg, &session) == -1)
     return -1;

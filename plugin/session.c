@@ -1,6 +1,7 @@
 /* ox: a clone session (see session.h). */
 #include "session.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "basis.h"
 #include "catalog.h"
+#include "highwater.h"
 #include "keys.h"
 #include "log.h"
 #include "names.h"
@@ -58,6 +60,27 @@ sdebug (const struct ox_session *s, const char *fmt, ...)
   s->cfg.debug (msg);
 }
 
+/* Resolve SPEC through the store, checking VOLUME alone for rollback
+ * (state-dir=, allow-rollback=). Returns 0 or -1. */
+static int
+resolve_checked (struct ox_session *s, const char *spec, struct ox_root **root)
+{
+  struct ox_highwater hw = { NULL, s->cfg.allow_rollback };
+  char *dir = NULL;
+  int r;
+
+  if (ox_highwater_dir (s->cfg.state_dir, &dir) == -1) {
+    if (errno != ENOENT)
+      return -1;
+    ox_warning ("no HOME, OX_STATE_DIR or state-dir=: rollback detection "
+                "is off");
+  }
+  hw.dir = dir;
+  r = ox_snapshot_resolve (s->store, &s->keys, &hw, spec, root);
+  free (dir);
+  return r;
+}
+
 /* The snapshot to serve: VOLUME alone means the overlay's snapshot when
  * the overlay exists (so a newer snapshot does not lock the clone out),
  * else the newest; VOLUME@ID or VOLUME:TAG must match the overlay. */
@@ -89,7 +112,7 @@ resolve_root (struct ox_session *s, struct ox_root **root)
   free (vol);
   if (use_pin)
     return ox_root_get (s->store, &s->keys, pin.volume, pin.snapshot_id, root);
-  return ox_snapshot_resolve (s->store, &s->keys, spec, root);
+  return resolve_checked (s, spec, root);
 }
 
 /* The snapshot id VOLUME:TAG names, resolved through the store (the only
@@ -114,7 +137,7 @@ resolve_tag (const struct ox_session *s, uint64_t *id)
   if (ox_store_open (s->cfg.store_url, &s->cfg.store, &st) == -1)
     return -1;
   if (ox_storecfg_open (st, &src, &k) == 0) {
-    if (ox_snapshot_resolve (st, &k, s->cfg.volume, &root) == 0) {
+    if (ox_snapshot_resolve (st, &k, NULL, s->cfg.volume, &root) == 0) {
       *id = root->snapshot_id;
       ox_root_free (root);
       r = 0;

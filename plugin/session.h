@@ -31,6 +31,9 @@ struct ox_session_config {
   const char *key_file;    /* the key of an encrypted store, or NULL */
   const char *passphrase;  /* ... or its passphrase, or NULL */
   const char *stats_file;  /* per-second statistics appended here, or NULL */
+  const char *state_dir;   /* rollback detection's marks, or NULL: the
+                              default (ox_highwater_dir) */
+  int allow_rollback;      /* accept an older newest snapshot */
   struct ox_store_options store;
   struct clone_options clone;
   struct hydrate_options hydrate;

@@ -1,6 +1,7 @@
 /* oxsnap: the options that all commands share, and the opened store. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,8 @@ const struct option cli_long_options[] = {
     CLI_OPT_NEW_PASSPHRASE_FILE },
   { "break-lock", no_argument, NULL, CLI_OPT_BREAK_LOCK },
   { "lock-timeout", required_argument, NULL, CLI_OPT_LOCK_TIMEOUT },
+  { "state-dir", required_argument, NULL, CLI_OPT_STATE_DIR },
+  { "allow-rollback", no_argument, NULL, CLI_OPT_ALLOW_ROLLBACK },
   { NULL, 0, NULL, 0 },
 };
 
@@ -88,6 +91,18 @@ cli_open_store (struct cli *c, const char *url)
     c->store = NULL;
     return -1;
   }
+  free (c->hw_dir);
+  c->hw_dir = NULL;
+  c->hw.allow_rollback = c->allow_rollback;
+  if (ox_highwater_dir (c->state_dir, &c->hw_dir) == -1) {
+    if (errno != ENOENT) {
+      cli_close_store (c);
+      return -1;
+    }
+    ox_warning ("no HOME, OX_STATE_DIR or --state-dir: rollback detection "
+                "is off");
+  }
+  c->hw.dir = c->hw_dir;
   return 0;
 }
 
@@ -97,6 +112,9 @@ cli_close_store (struct cli *c)
   ox_store_close (c->store);
   c->store = NULL;
   ox_keys_wipe (&c->keys);
+  free (c->hw_dir);
+  c->hw_dir = NULL;
+  c->hw.dir = NULL;
 }
 
 int
@@ -180,6 +198,12 @@ cli_apply_option (struct cli *c, int opt, const char *arg)
     return 0;
   case CLI_OPT_BREAK_LOCK:
     c->break_lock = 1;
+    return 0;
+  case CLI_OPT_STATE_DIR:
+    c->state_dir = arg;
+    return 0;
+  case CLI_OPT_ALLOW_ROLLBACK:
+    c->allow_rollback = 1;
     return 0;
   case CLI_OPT_LOCK_TIMEOUT:
     return cli_parse_int ("--lock-timeout", arg, 0, 3600, &c->lock_timeout);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "highwater.h"
 #include "keys.h"
 #include "retention.h"
 #include "store.h"
@@ -59,11 +60,16 @@ struct cli {
   const char *keep_tags[CLI_MAX_KEEP_TAGS];
   int keep_given;
   int all;
-  int dry_run; /* forget and gc: decide and print, change nothing */
+  int dry_run;           /* forget and gc: decide and print, change nothing */
+  const char *state_dir; /* --state-dir: rollback detection's marks */
+  int allow_rollback;    /* --allow-rollback */
 
   /* Opened by cli_open_store. */
   struct ox_store *store;
   struct ox_keys keys;
+  /* Rollback detection (hw.dir NULL: off, no state directory). */
+  struct ox_highwater hw;
+  char *hw_dir; /* hw.dir, malloc'd */
 };
 
 /* The codes that getopt_long returns for the long options without a short
@@ -106,6 +112,8 @@ enum cli_option {
   CLI_OPT_NEW_PASSPHRASE_FILE,
   CLI_OPT_BREAK_LOCK,
   CLI_OPT_LOCK_TIMEOUT,
+  CLI_OPT_STATE_DIR,
+  CLI_OPT_ALLOW_ROLLBACK,
 };
 
 /* The short options of oxsnap, as getopt_long's optstring. */

@@ -112,7 +112,7 @@ open_spec (struct cli *c, const char *spec)
   struct ox_root *root;
   struct ox_basis *b;
 
-  if (ox_snapshot_resolve (c->store, &c->keys, spec, &root) == -1
+  if (ox_snapshot_resolve (c->store, &c->keys, &c->hw, spec, &root) == -1
       || ox_basis_open (c->store, &c->keys, root, &b) == -1)
     return NULL;
   return b;

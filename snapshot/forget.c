@@ -150,7 +150,7 @@ plan_named (struct cli *c, struct fg_plan *p, int n, char **specs)
                 specs[i], specs[i], specs[i]);
       return 2;
     }
-    if (ox_snapshot_resolve (c->store, &c->keys, specs[i], &r) == -1)
+    if (ox_snapshot_resolve (c->store, &c->keys, &c->hw, specs[i], &r) == -1)
       return 1;
     v = plan_volume (c, p, r->volume);
     rc = !v || volume_add (v, r->snapshot_id, (int64_t)r->created) == -1;
@@ -354,7 +354,7 @@ volume_execute (struct cli *c, struct fg_volume *v)
       if (!c->json)
         printf ("tag %s:%s removed\n", v->name, s->tags[k]);
     }
-    if (ox_snapshot_forget (c->store, v->name, s->id) == -1) {
+    if (ox_snapshot_forget (c->store, &c->keys, v->name, s->id) == -1) {
       if (errno != ENOENT)
         return -1;
       ox_warning ("snapshot %s@%016" PRIx64 " was already gone", v->name,

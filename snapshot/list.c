@@ -251,7 +251,7 @@ cmd_info (struct cli *c, int argc, char **argv)
     return 2;
   }
   if (cli_open_store (c, argv[0]) == -1
-      || ox_snapshot_resolve (c->store, &c->keys, argv[1], &r) == -1)
+      || ox_snapshot_resolve (c->store, &c->keys, &c->hw, argv[1], &r) == -1)
     return 1;
   if (ox_tag_list (c->store, &c->keys, r->volume, &t) == -1) {
     ox_root_free (r);
@@ -318,7 +318,7 @@ cmd_tag (struct cli *c, int argc, char **argv)
     return 2;
   }
   if (cli_open_store (c, argv[0]) == -1
-      || ox_snapshot_resolve (c->store, &c->keys, argv[1], &r) == -1)
+      || ox_snapshot_resolve (c->store, &c->keys, &c->hw, argv[1], &r) == -1)
     return 1;
   status = ox_tag_put (c->store, &c->keys, r->volume, argv[2], r->snapshot_id)
            == -1;

@@ -451,7 +451,8 @@ cmd_restore (struct cli *c, int argc, char **argv)
   r.dfd = -1;
   r.target = argv[2];
   if (cli_open_store (c, argv[0]) == -1
-      || ox_snapshot_resolve (c->store, &c->keys, argv[1], &root) == -1)
+      || ox_snapshot_resolve (c->store, &c->keys, &c->hw, argv[1], &root)
+             == -1)
     goto out;
   if (ox_basis_open (c->store, &c->keys, root, &r.basis) == -1) {
     root = NULL; /* the basis took it over */

@@ -88,7 +88,7 @@ open_spec (struct cli *c, const char *spec, struct ox_basis **b)
 {
   struct ox_root *root;
 
-  if (ox_snapshot_resolve (c->store, &c->keys, spec, &root) == -1)
+  if (ox_snapshot_resolve (c->store, &c->keys, &c->hw, spec, &root) == -1)
     return -1;
   return ox_basis_open (c->store, &c->keys, root, b);
 }
@@ -102,14 +102,20 @@ open_parent (struct cli *c, struct parents *p)
   size_t n = 0;
   uint32_t cs;
 
-  if (c->full)
-    return 0;
-  if (!c->parent) {
+  if (c->full || !c->parent) {
+    uint64_t newest;
+
     if (ox_snapshot_list (c->store, c->volume, &ids, &n) == -1)
       return -1;
+    newest = n ? ids[n - 1] : 0;
     free (ids);
-    if (n == 0)
-      return 0; /* the first snapshot of the volume */
+    /* No parent to resolve: the volume is checked for rollback here. */
+    if ((c->full || n == 0)
+        && ox_rollback_check (c->store, &c->keys, &c->hw, c->volume, newest)
+               == -1)
+      return -1;
+    if (c->full || n == 0)
+      return 0; /* --full, or the first snapshot of the volume */
   }
   if (open_spec (c, c->parent ? c->parent : c->volume, &p->parent) == -1)
     return -1;
@@ -422,6 +428,9 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   /* A dirty bitmap is checked; an overlay's map is the clone itself. */
   o.check_unchanged = c->dirty_bitmap ? CHECK_UNCHANGED : 0;
   if (ox_writer_snapshot (c->store, &c->keys, &ws, c->volume, &o, &stats)
+      == -1)
+    goto out;
+  if (ox_highwater_published (&c->keys, &c->hw, c->volume, stats.snapshot_id)
       == -1)
     goto out;
   if (c->tag

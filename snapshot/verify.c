@@ -325,7 +325,7 @@ cmd_verify (struct cli *c, int argc, char **argv)
   }
   if (argc == 2) {
     struct ox_root *root = NULL;
-    if (ox_snapshot_resolve (c->store, &c->keys, argv[1], &root) == -1)
+    if (ox_snapshot_resolve (c->store, &c->keys, &c->hw, argv[1], &root) == -1)
       goto out;
     r = verify_one (&v, root->volume, root->snapshot_id);
     ox_root_free (root);

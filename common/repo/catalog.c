@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "forgetfmt.h"
 #include "keys.h"
 #include "log.h"
 #include "objects.h"
@@ -167,8 +168,92 @@ newest_snapshot (struct ox_store *st, const char *volume, uint64_t *id)
 }
 
 int
+ox_forget_record_get (struct ox_store *st, const struct ox_keys *k,
+                      const char *volume, uint64_t snap_id, uint64_t *before)
+{
+  char key[OX_KEY_MAX];
+  CLEANUP_FREE void *data = NULL;
+  size_t len;
+
+  ox_forget_key (volume, snap_id, key);
+  if (ox_store_get (st, key, &data, &len) == -1)
+    return -1; /* ENOENT is not reported: the caller decides */
+  switch (ox_forget_parse (k, volume, snap_id, data, len, before)) {
+  case OX_FORGET_OK:
+    return 0;
+  case OX_FORGET_BAD_MAC:
+    ox_error ("forget record %s in %s does not authenticate: it was changed, "
+              "or copied from another snapshot, volume or store",
+              key, st->url);
+    break;
+  case OX_FORGET_INVALID:
+    ox_error ("forget record %s in %s: invalid content (expected \"before "
+              "<16 hex digits>\" and its MAC)",
+              key, st->url);
+    break;
+  }
+  errno = EINVAL;
+  return -1;
+}
+
+int
+ox_rollback_check (struct ox_store *st, const struct ox_keys *k,
+                   const struct ox_highwater *hw, const char *volume,
+                   uint64_t newest)
+{
+  uint64_t mark, h;
+
+  if (hw == NULL || hw->dir == NULL)
+    return 0;
+  if (ox_highwater_get (hw->dir, k->store_id, volume, &mark) == -1)
+    return -1;
+  for (h = mark; h > newest;) {
+    uint64_t before;
+
+    if (ox_forget_record_get (st, k, volume, h, &before) == -1) {
+      if (errno == ENOENT)
+        ox_debug ("%s@%016" PRIx64 ": no forget record", volume, h);
+      break;
+    }
+    ox_debug ("%s@%016" PRIx64 " was forgotten; before it: %016" PRIx64,
+              volume, h, before);
+    h = before;
+  }
+  if (h > newest) {
+    if (!hw->allow_rollback) {
+      ox_error ("volume %s in %s: rollback detected: its newest snapshot is "
+                "%016" PRIx64 " but this host has seen %016" PRIx64
+                " (high-water mark in %s), and no forget record accounts "
+                "for %016" PRIx64 ": a root was deleted or an old copy of "
+                "the store put back; --allow-rollback (plugin: "
+                "allow-rollback=true) accepts it",
+                volume, st->url, newest, mark, hw->dir, h);
+      errno = EPERM;
+      return -1;
+    }
+    ox_warning ("volume %s in %s: rollback allowed: newest snapshot "
+                "%016" PRIx64 ", high-water mark %016" PRIx64 " lowered to it",
+                volume, st->url, newest, mark);
+    return ox_highwater_update (hw->dir, k->store_id, volume, newest, 1);
+  }
+  if (newest <= mark)
+    return 0;
+  return ox_highwater_update (hw->dir, k->store_id, volume, newest, 0);
+}
+
+int
+ox_highwater_published (const struct ox_keys *k, const struct ox_highwater *hw,
+                        const char *volume, uint64_t snap_id)
+{
+  if (hw == NULL || hw->dir == NULL)
+    return 0;
+  return ox_highwater_update (hw->dir, k->store_id, volume, snap_id, 0);
+}
+
+int
 ox_snapshot_resolve (struct ox_store *st, const struct ox_keys *k,
-                     const char *spec, struct ox_root **out)
+                     const struct ox_highwater *hw, const char *spec,
+                     struct ox_root **out)
 {
   CLEANUP_FREE char *volume = NULL;
   const char *tag;
@@ -197,6 +282,8 @@ ox_snapshot_resolve (struct ox_store *st, const struct ox_keys *k,
           || errno != ENOENT)
         break;
     }
+    if (ox_rollback_check (st, k, hw, volume, id) == -1)
+      return -1;
   }
   return ox_root_get (st, k, volume, id, out);
 }
@@ -349,16 +436,27 @@ ox_tag_del (struct ox_store *st, const char *volume, const char *tag)
 }
 
 int
-ox_snapshot_forget (struct ox_store *st, const char *volume, uint64_t snap_id)
+ox_snapshot_forget (struct ox_store *st, const struct ox_keys *k,
+                    const char *volume, uint64_t snap_id)
 {
-  char key[OX_KEY_MAX];
+  char key[OX_KEY_MAX], fkey[OX_KEY_MAX], text[OX_FORGET_TEXT_LEN + 1];
+  CLEANUP_FREE uint64_t *ids = NULL;
+  uint64_t before = 0, size;
+  size_t n, len;
 
-  if (!ox_name_valid (volume)) {
-    ox_error ("invalid volume name \"%s\"", volume);
-    errno = EINVAL;
+  if (ox_snapshot_list (st, volume, &ids, &n) == -1)
     return -1;
-  }
   ox_root_key (volume, snap_id, key);
+  if (ox_store_stat (st, key, &size) == -1)
+    return -1; /* ENOENT: no such root, and no record written */
+  for (size_t i = 0; i < n && ids[i] < snap_id; i++)
+    before = ids[i];
+  /* The record first: a root gone without one is a rollback. One that
+   * exists already (a forget that failed to delete) still accounts. */
+  ox_forget_key (volume, snap_id, fkey);
+  len = ox_forget_format (k, volume, snap_id, before, text);
+  if (ox_store_put_new (st, fkey, text, len) == -1 && errno != EEXIST)
+    return -1;
   return ox_store_del (st, key);
 }
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "highwater.h"
 #include "keys.h"
 #include "manifest.h"
 #include "names.h"
@@ -32,11 +33,39 @@ int ox_snapshot_id_reserve (struct ox_store *st, const char *volume,
                             uint64_t *id)
     __attribute__ ((__nonnull__ (1, 2, 3)));
 
-/* Resolve SPEC to a snapshot root: VOLUME alone means the newest snapshot,
+/* Resolve SPEC to a snapshot root: VOLUME alone means the newest snapshot
+ * (checked for rollback with ox_rollback_check under HW, unless HW is NULL),
  * VOLUME@ID that one, VOLUME:TAG the one the tag names. Clear errors for a
  * volume with no snapshots, an unknown id or tag. Returns 0 or -1. */
 int ox_snapshot_resolve (struct ox_store *st, const struct ox_keys *k,
-                         const char *spec, struct ox_root **out);
+                         const struct ox_highwater *hw, const char *spec,
+                         struct ox_root **out);
+
+/* Check that NEWEST (0: none), the greatest snapshot id of VOLUME that ST
+ * presents, is not a rollback: not below this host's high-water mark H
+ * under HW->dir, unless forget records account for every snapshot from H
+ * down to NEWEST (each names the one before it); then raise the mark to
+ * NEWEST. With HW->allow_rollback a rollback is a warning and the mark is
+ * lowered to NEWEST. Nothing with HW or HW->dir NULL. Returns 0, or -1
+ * with an error naming the volume, both ids and --allow-rollback. */
+int ox_rollback_check (struct ox_store *st, const struct ox_keys *k,
+                       const struct ox_highwater *hw, const char *volume,
+                       uint64_t newest)
+    __attribute__ ((__nonnull__ (1, 2, 4)));
+
+/* Raise the high-water mark of VOLUME under HW (NULL or no dir: nothing)
+ * to SNAP_ID, a snapshot just published. Returns 0 or -1. */
+int ox_highwater_published (const struct ox_keys *k,
+                            const struct ox_highwater *hw, const char *volume,
+                            uint64_t snap_id)
+    __attribute__ ((__nonnull__ (1, 3)));
+
+/* Read the forget record of VOLUME@SNAP_ID and check its MAC under K into
+ * *BEFORE. Returns 0, or -1 (errno ENOENT, unreported, if absent; a record
+ * that does not authenticate is reported, errno EINVAL). */
+int ox_forget_record_get (struct ox_store *st, const struct ox_keys *k,
+                          const char *volume, uint64_t snap_id,
+                          uint64_t *before) __attribute__ ((__nonnull__));
 
 /* Point tag TAG of VOLUME at SNAP_ID (creates or replaces), with its MAC
  * under K (FORMAT.md 7). */
@@ -70,12 +99,14 @@ void ox_tag_list_free (struct ox_tag_list *l) __attribute__ ((__nonnull__));
 int ox_tag_del (struct ox_store *st, const char *volume, const char *tag)
     __attribute__ ((__nonnull__));
 
-/* Forget snapshot VOLUME@SNAP_ID: delete its root, so that it is no
- * longer listed or readable; its id reservation stays (an id is never
- * reused, docs/FORMAT.md 6.3) and its data is left to garbage collection.
- * Tags are the caller's (ox_tag_del). Returns 0, or -1 (errno ENOENT,
- * unreported, if there is no such root). */
-int ox_snapshot_forget (struct ox_store *st, const char *volume,
-                        uint64_t snap_id) __attribute__ ((__nonnull__));
+/* Forget snapshot VOLUME@SNAP_ID: write its forget record (MAC'd under K,
+ * naming the newest snapshot below it, docs/FORMAT.md 7.1), then delete its
+ * root, so that it is no longer listed or readable; its id reservation
+ * stays (an id is never reused, docs/FORMAT.md 6.3) and its data is left
+ * to garbage collection. Tags are the caller's (ox_tag_del). Returns 0, or
+ * -1 (errno ENOENT, unreported, if there is no such root). */
+int ox_snapshot_forget (struct ox_store *st, const struct ox_keys *k,
+                        const char *volume, uint64_t snap_id)
+    __attribute__ ((__nonnull__));
 
 #endif

@@ -28,6 +28,8 @@ export LSAN_OPTIONS="exitcode=86${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 unset OX_KEY_FILE OX_PASSPHRASE_FILE
 
 T="$(mktemp -d "${TMPDIR:-/tmp}/oxsnap-test.XXXXXX")"
+# Rollback detection's marks: this test's own, never the real $HOME's.
+export OX_STATE_DIR="$T/state"
 OX_CLEANUP=()
 
 # Run CMD (a string) when the test exits, before the directory goes.

@@ -39,7 +39,7 @@ clonetest_open (struct clonetest *t, const char *tmp, const char *name,
   snprintf (dir, sizeof dir, "%s/%s", tmp, name);
   CHECK_EQ_INT (ox_store_open (store, &so, &t->st), 0);
   CHECK_EQ_INT (ox_storecfg_open (t->st, &src, &t->keys), 0);
-  CHECK_EQ_INT (ox_snapshot_resolve (t->st, &t->keys, "vol", &root), 0);
+  CHECK_EQ_INT (ox_snapshot_resolve (t->st, &t->keys, NULL, "vol", &root), 0);
   CHECK_EQ_INT (ox_ovheader_from_root (&t->keys, store, root, &pin), 0);
   CHECK_EQ_INT (overlay_open (dir, &pin, &t->ov), 0);
   CHECK_EQ_INT (ox_basis_open (t->st, &t->keys, root, &t->basis), 0);

@@ -44,7 +44,7 @@ resolve_ok (struct ox_store *st, const struct ox_keys *k, const char *spec,
   struct ox_root *r;
 
   ox_test_reset_log ();
-  CHECK (ox_snapshot_resolve (st, k, spec, &r) == 0);
+  CHECK (ox_snapshot_resolve (st, k, NULL, spec, &r) == 0);
   CHECK (r->snapshot_id == id);
   CHECK (strcmp (r->volume, vol) == 0);
   CHECK_EQ_INT (ox_test_errors (), 0);
@@ -58,7 +58,7 @@ resolve_bad (struct ox_store *st, const struct ox_keys *k, const char *spec,
   struct ox_root *r = (struct ox_root *)1;
 
   ox_test_reset_log ();
-  CHECK (ox_snapshot_resolve (st, k, spec, &r) == -1);
+  CHECK (ox_snapshot_resolve (st, k, NULL, spec, &r) == -1);
   CHECK (r == NULL);
   CHECK_EQ_INT (ox_test_errors (), 1);
   if (strstr (ox_test_last_error (), expect) == NULL) {
@@ -307,7 +307,7 @@ test_tag_list_forget (struct ox_store *st, const struct ox_keys *k)
   CHECK (ox_tag_del (st, "fg", "mid") == -1 && errno == ENOENT);
   CHECK_EQ_INT (ox_test_errors (), 0);
 
-  CHECK (ox_snapshot_forget (st, "fg", a) == 0);
+  CHECK (ox_snapshot_forget (st, k, "fg", a) == 0);
   CHECK (ox_snapshot_list (st, "fg", &ids, &n) == 0);
   CHECK (n == 1 && ids[0] == b);
   free (ids);
@@ -315,7 +315,7 @@ test_tag_list_forget (struct ox_store *st, const struct ox_keys *k)
                "snapshot fg@00006553f1000001 not found");
   CHECK (ox_store_stat (st, "volumes/fg/ids/00006553f1000001", &size) == 0);
   ox_test_reset_log ();
-  CHECK (ox_snapshot_forget (st, "fg", a) == -1 && errno == ENOENT);
+  CHECK (ox_snapshot_forget (st, k, "fg", a) == -1 && errno == ENOENT);
   CHECK_EQ_INT (ox_test_errors (), 0);
 }
 
