@@ -136,6 +136,11 @@ static const char overview[]
   "  --key-file F          the store's 32-byte key file\n"                    \
   "  --passphrase-file F   file holding the store's passphrase\n"             \
   "                        (else OX_KEY_FILE / OX_PASSPHRASE_FILE)\n"
+/* For commands that resolve a volume's newest snapshot. */
+#define ROLLBACK_OPTS                                                         \
+  "  --state-dir DIR       rollback detection's marks (else OX_STATE_DIR,\n"  \
+  "                        $XDG_STATE_HOME/ox, ~/.local/state/ox)\n"          \
+  "  --allow-rollback      accept a newest snapshot older than seen before\n"
 #define JOBS_OPT "  -j, --jobs N          worker threads (default: CPUs)\n"
 #define PROGRESS_OPTS                                                         \
   "  --progress, --no-progress\n"                                             \
@@ -195,14 +200,14 @@ static const struct {
     "block device.",
     "  --force               replace an existing non-empty target file\n"
     "  -j, --jobs N          worker threads (default: 2x CPUs)\n" PROGRESS_OPTS
-        QUIET_OPT KEY_OPTS,
+        QUIET_OPT ROLLBACK_OPTS KEY_OPTS,
     1, "oxsnap restore file:///srv/ox root:nightly /var/tmp/root.img" },
   { "verify", "verify STORE [VOLUME[@ID|:TAG]] [--full] [--json]",
     "Check that one snapshot, or every snapshot in the store, is whole and "
     "intact.",
     "  --full                also fetch and decode every chunk\n"
     "  -j, --jobs N          --full: worker threads (default: 2x "
-    "CPUs)\n" JSON_OPT QUIET_OPT KEY_OPTS,
+    "CPUs)\n" JSON_OPT QUIET_OPT ROLLBACK_OPTS KEY_OPTS,
     1, "oxsnap verify file:///srv/ox root --full" },
   { "list", "list STORE [VOLUME] [--json]",
     "List the volumes of a store, or the snapshots of one volume with "
@@ -211,7 +216,8 @@ static const struct {
   { "info", "info STORE VOLUME[@ID|:TAG] [--json]",
     "Show the details of one snapshot: size, chunks, bytes stored, "
     "compression ratio and tags.",
-    JSON_OPT KEY_OPTS, 1, "oxsnap info file:///srv/ox root:nightly" },
+    JSON_OPT ROLLBACK_OPTS KEY_OPTS, 1,
+    "oxsnap info file:///srv/ox root:nightly" },
   { "tag", "tag STORE VOLUME[@ID|:TAG] NEWTAG",
     "Name a snapshot VOLUME:NEWTAG (an existing tag of that name moves).",
     QUIET_OPT KEY_OPTS, 1,
