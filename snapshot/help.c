@@ -191,7 +191,7 @@ static const struct {
     "                        bitmap NAME marks (started at --parent, which\n"
     "                        is then required)\n"
     "  --full                a full snapshot: share nothing\n" JOBS_OPT
-        PROGRESS_OPTS QUIET_OPT KEY_OPTS,
+        PROGRESS_OPTS QUIET_OPT ROLLBACK_OPTS KEY_OPTS,
     1,
     "oxsnap snapshot /dev/vg0/root-snap file:///srv/ox --volume root "
     "--tag nightly" },
