@@ -84,11 +84,12 @@ parents_close (struct parents *p)
 
 /* Open the basis of snapshot SPEC into *B. Returns 0 or -1. */
 static int
-open_spec (struct cli *c, const char *spec, struct ox_basis **b)
+open_spec (struct cli *c, const struct ox_highwater *hw, const char *spec,
+           struct ox_basis **b)
 {
   struct ox_root *root;
 
-  if (ox_snapshot_resolve (c->store, &c->keys, &c->hw, spec, &root) == -1)
+  if (ox_snapshot_resolve (c->store, &c->keys, hw, spec, &root) == -1)
     return -1;
   return ox_basis_open (c->store, &c->keys, root, b);
 }
@@ -102,22 +103,27 @@ open_parent (struct cli *c, struct parents *p)
   size_t n = 0;
   uint32_t cs;
 
-  if (c->full || !c->parent) {
-    uint64_t newest;
+  /* The volume written is checked for rollback whatever the parent, so
+   * that publishing (which raises the mark) cannot hide a rollback. */
+  if (ox_snapshot_list (c->store, c->volume, &ids, &n) == -1)
+    return -1;
+  free (ids);
+  if (n == 0) {
+    if (ox_rollback_check (c->store, &c->keys, &c->hw, c->volume, 0) == -1)
+      return -1;
+  } else if (c->full || c->parent) {
+    struct ox_root *own;
 
-    if (ox_snapshot_list (c->store, c->volume, &ids, &n) == -1)
+    /* Resolved (authenticated, then checked) but not used. */
+    if (ox_snapshot_resolve (c->store, &c->keys, &c->hw, c->volume, &own)
+        == -1)
       return -1;
-    newest = n ? ids[n - 1] : 0;
-    free (ids);
-    /* No parent to resolve: the volume is checked for rollback here. */
-    if ((c->full || n == 0)
-        && ox_rollback_check (c->store, &c->keys, &c->hw, c->volume, newest)
-               == -1)
-      return -1;
-    if (c->full || n == 0)
-      return 0; /* --full, or the first snapshot of the volume */
+    ox_root_free (own);
   }
-  if (open_spec (c, c->parent ? c->parent : c->volume, &p->parent) == -1)
+  if (c->full || (n == 0 && !c->parent))
+    return 0; /* --full, or the first snapshot of the volume */
+  if (open_spec (c, &c->hw, c->parent ? c->parent : c->volume, &p->parent)
+      == -1)
     return -1;
   cs = ox_basis_root (p->parent)->chunk_size;
   if (!c->chunk_size_given)
@@ -152,7 +158,8 @@ open_others (struct cli *c, struct parents *p)
     struct ox_basis *b;
     if (r == 0 && strcmp (names[i], c->volume) != 0
         && strcmp (names[i], pv) != 0) {
-      if (open_spec (c, names[i], &b) == -1)
+      /* Only for sharing frames: not rollback-checked, no mark moves. */
+      if (open_spec (c, NULL, names[i], &b) == -1)
         r = -1;
       else if (ox_basis_root (b)->chunk_size != c->chunk_size)
         ox_basis_close (b);
@@ -430,9 +437,14 @@ cmd_snapshot (struct cli *c, int argc, char **argv)
   if (ox_writer_snapshot (c->store, &c->keys, &ws, c->volume, &o, &stats)
       == -1)
     goto out;
-  if (ox_highwater_published (&c->keys, &c->hw, c->volume, stats.snapshot_id)
+  /* Published: a mark that cannot be written is a warning, not a failed
+   * snapshot (the snapshot exists; a failure would skip its tag). */
+  if (ox_highwater_published (c->store, &c->keys, &c->hw, c->volume,
+                              stats.snapshot_id)
       == -1)
-    goto out;
+    ox_warning ("snapshot %s@%016" PRIx64 " is published, but the high-water "
+                "mark was not updated",
+                c->volume, stats.snapshot_id);
   if (c->tag
       && ox_tag_put (c->store, &c->keys, c->volume, c->tag, stats.snapshot_id)
              == -1)

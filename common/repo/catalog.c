@@ -61,9 +61,10 @@ compare_ids (const void *a, const void *b)
   return x < y ? -1 : x > y;
 }
 
-int
-ox_snapshot_list (struct ox_store *st, const char *volume, uint64_t **ids,
-                  size_t *n)
+/* The ids under volumes/VOLUME/DIR/, sorted, into *IDS and *N. */
+static int
+list_ids (struct ox_store *st, const char *volume, const char *dir,
+          uint64_t **ids, size_t *n)
 {
   char prefix[OX_KEY_MAX];
   struct id_list l = { .prefix = prefix };
@@ -75,7 +76,7 @@ ox_snapshot_list (struct ox_store *st, const char *volume, uint64_t **ids,
     errno = EINVAL;
     return -1;
   }
-  snprintf (prefix, sizeof prefix, "volumes/%s/snapshots/", volume);
+  snprintf (prefix, sizeof prefix, "volumes/%s/%s/", volume, dir);
   l.prefix_len = strlen (prefix);
   if (ox_store_list (st, prefix, collect_id, &l) == -1) {
     free (l.ids);
@@ -86,6 +87,13 @@ ox_snapshot_list (struct ox_store *st, const char *volume, uint64_t **ids,
   *ids = l.ids;
   *n = l.n;
   return 0;
+}
+
+int
+ox_snapshot_list (struct ox_store *st, const char *volume, uint64_t **ids,
+                  size_t *n)
+{
+  return list_ids (st, volume, "snapshots", ids, n);
 }
 
 /* How often a reservation is tried with a fresh id before giving up: a
@@ -120,16 +128,23 @@ ox_snapshot_id_reserve (struct ox_store *st, const char *volume, uint64_t *id)
   int attempt;
 
   for (attempt = 0; attempt < RESERVE_TRIES; attempt++) {
-    CLEANUP_FREE uint64_t *ids = NULL;
-    size_t n;
-    uint64_t want;
+    CLEANUP_FREE uint64_t *ids = NULL, *gone = NULL;
+    size_t n, ngone;
+    uint64_t want, after;
 
-    if (ox_snapshot_list (st, volume, &ids, &n) == -1)
+    /* After the greatest root and the greatest forgotten snapshot (its
+     * forget record stays): ids then follow the order snapshots were
+     * made in, forgotten ones included, which rollback detection needs. */
+    if (ox_snapshot_list (st, volume, &ids, &n) == -1
+        || list_ids (st, volume, "forgotten", &gone, &ngone) == -1)
       return -1;
-    want = ox_snapshot_id_after (ox_snapshot_id_new (), n ? ids[n - 1] : 0);
+    after = n ? ids[n - 1] : 0;
+    if (ngone && gone[ngone - 1] > after)
+      after = gone[ngone - 1];
+    want = ox_snapshot_id_after (ox_snapshot_id_new (), after);
     if (want == 0) {
       ox_error ("volume %s in %s: no snapshot id is left after %016" PRIx64,
-                volume, st->url, ids[n - 1]);
+                volume, st->url, after);
       errno = ERANGE;
       return -1;
     }
@@ -213,6 +228,8 @@ ox_rollback_check (struct ox_store *st, const struct ox_keys *k,
     if (ox_forget_record_get (st, k, volume, h, &before) == -1) {
       if (errno == ENOENT)
         ox_debug ("%s@%016" PRIx64 ": no forget record", volume, h);
+      else if (errno != EINVAL)
+        return -1; /* the store failed: not a rollback, and no mark moves */
       break;
     }
     ox_debug ("%s@%016" PRIx64 " was forgotten; before it: %016" PRIx64,
@@ -234,20 +251,34 @@ ox_rollback_check (struct ox_store *st, const struct ox_keys *k,
     ox_warning ("volume %s in %s: rollback allowed: newest snapshot "
                 "%016" PRIx64 ", high-water mark %016" PRIx64 " lowered to it",
                 volume, st->url, newest, mark);
-    return ox_highwater_update (hw->dir, k->store_id, volume, newest, 1);
+    return ox_highwater_update (hw->dir, k->store_id, volume, newest, mark);
   }
-  if (newest <= mark)
-    return 0;
-  return ox_highwater_update (hw->dir, k->store_id, volume, newest, 0);
+  /* Accounted for (or not below): the mark becomes the newest, lowered
+   * too when forget records explain the gap. They are never removed, so
+   * nothing is lost; and a later snapshot with an id between the newest
+   * and the old mark (ids follow the greatest root, not forgotten ones) is
+   * then above the mark, and its deletion is detected. */
+  return ox_highwater_update (hw->dir, k->store_id, volume, newest, mark);
 }
 
 int
-ox_highwater_published (const struct ox_keys *k, const struct ox_highwater *hw,
-                        const char *volume, uint64_t snap_id)
+ox_highwater_published (struct ox_store *st, const struct ox_keys *k,
+                        const struct ox_highwater *hw, const char *volume,
+                        uint64_t snap_id)
 {
+  uint64_t mark, h;
+
   if (hw == NULL || hw->dir == NULL)
     return 0;
-  return ox_highwater_update (hw->dir, k->store_id, volume, snap_id, 0);
+  if (ox_highwater_get (hw->dir, k->store_id, volume, &mark) == -1)
+    return -1;
+  /* An id below the mark: it follows a forgotten snapshot (ids follow the
+   * greatest root). Lower the mark to it when forget records account for
+   * the gap, so that its deletion is detected; else leave the mark. */
+  for (h = mark; h > snap_id;)
+    if (ox_forget_record_get (st, k, volume, h, &h) == -1)
+      return errno == ENOENT || errno == EINVAL ? 0 : -1;
+  return ox_highwater_update (hw->dir, k->store_id, volume, snap_id, mark);
 }
 
 int
@@ -282,8 +313,16 @@ ox_snapshot_resolve (struct ox_store *st, const struct ox_keys *k,
           || errno != ENOENT)
         break;
     }
-    if (ox_rollback_check (st, k, hw, volume, id) == -1)
+    if (ox_root_get (st, k, volume, id, out) == -1)
       return -1;
+    /* Only an authentic root moves the mark: a planted root id that does
+     * not authenticate failed above. */
+    if (ox_rollback_check (st, k, hw, volume, id) == -1) {
+      ox_root_free (*out);
+      *out = NULL;
+      return -1;
+    }
+    return 0;
   }
   return ox_root_get (st, k, volume, id, out);
 }
@@ -457,7 +496,15 @@ ox_snapshot_forget (struct ox_store *st, const struct ox_keys *k,
   len = ox_forget_format (k, volume, snap_id, before, text);
   if (ox_store_put_new (st, fkey, text, len) == -1 && errno != EEXIST)
     return -1;
-  return ox_store_del (st, key);
+  if (ox_store_del (st, key) == -1) {
+    ox_error ("snapshot %s@%016" PRIx64 " in %s: its forget record is "
+              "written but its root could not be deleted: run forget again "
+              "(until then rollback detection cannot tell its deletion from "
+              "a forget)",
+              volume, snap_id, st->url);
+    return -1;
+  }
+  return 0;
 }
 
 /* A volume is listed once, for its first snapshot key (keys come in

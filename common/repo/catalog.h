@@ -53,12 +53,14 @@ int ox_rollback_check (struct ox_store *st, const struct ox_keys *k,
                        uint64_t newest)
     __attribute__ ((__nonnull__ (1, 2, 4)));
 
-/* Raise the high-water mark of VOLUME under HW (NULL or no dir: nothing)
- * to SNAP_ID, a snapshot just published. Returns 0 or -1. */
-int ox_highwater_published (const struct ox_keys *k,
+/* Set the high-water mark of VOLUME under HW (NULL or no dir: nothing) to
+ * SNAP_ID, a snapshot just published to ST: raised, or lowered when SNAP_ID
+ * is below the mark and forget records in ST account for the gap. Returns
+ * 0 or -1. */
+int ox_highwater_published (struct ox_store *st, const struct ox_keys *k,
                             const struct ox_highwater *hw, const char *volume,
                             uint64_t snap_id)
-    __attribute__ ((__nonnull__ (1, 3)));
+    __attribute__ ((__nonnull__ (1, 2, 4)));
 
 /* Read the forget record of VOLUME@SNAP_ID and check its MAC under K into
  * *BEFORE. Returns 0, or -1 (errno ENOENT, unreported, if absent; a record

@@ -114,6 +114,10 @@ read_marks (const char *path, struct mark **marks, size_t *n)
     }
     (*marks)[(*n)++] = m;
   }
+  if (ferror (f)) { /* not the end: a rewrite would drop the rest */
+    ox_error ("%s: read: %m", path);
+    goto err;
+  }
   fclose (f);
   return 0;
 
@@ -214,7 +218,7 @@ write_marks (const char *path, const struct mark *marks, size_t n,
 
 int
 ox_highwater_update (const char *dir, const uint8_t store_id[OX_STORE_ID_LEN],
-                     const char *volume, uint64_t id, int lower)
+                     const char *volume, uint64_t id, uint64_t lower_from)
 {
   CLEANUP_FREE char *path = state_path (dir, store_id, "");
   CLEANUP_FREE char *lock = state_path (dir, store_id, ".lock");
@@ -243,7 +247,7 @@ ox_highwater_update (const char *dir, const uint8_t store_id[OX_STORE_ID_LEN],
   for (size_t i = 0; i < n; i++)
     if (strcmp (marks[i].name, volume) == 0 && marks[i].id > cur)
       cur = marks[i].id;
-  if (cur == id || (cur > id && !lower)) {
+  if (cur == id || (cur > id && cur > lower_from)) {
     r = 0; /* nothing to change */
     goto out;
   }

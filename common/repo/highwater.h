@@ -33,11 +33,13 @@ int ox_highwater_get (const char *dir, const uint8_t store_id[OX_STORE_ID_LEN],
     __attribute__ ((__nonnull__));
 
 /* Raise the mark of VOLUME in store STORE_ID under DIR to ID if it is
- * below (with LOWER: set it to ID whatever it was), creating DIR and the
- * file as needed. Returns 0, or -1 with an error. */
+ * below; with LOWER_FROM not 0, also lower it to ID, but only while the
+ * mark is at most LOWER_FROM (the mark the caller checked: a mark another
+ * process raised meanwhile stays). Creates DIR and the file as needed.
+ * Returns 0, or -1 with an error. */
 int ox_highwater_update (const char *dir,
                          const uint8_t store_id[OX_STORE_ID_LEN],
-                         const char *volume, uint64_t id, int lower)
+                         const char *volume, uint64_t id, uint64_t lower_from)
     __attribute__ ((__nonnull__));
 
 #endif

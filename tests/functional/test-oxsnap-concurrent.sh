@@ -15,11 +15,16 @@ echo "== a newest id in the future: the next id is after it, not newest+1"
 ox init "$T/skew" --no-encryption
 printf 'x' >"$T/x"
 first=$(ox snapshot "$T/x" "$T/skew" --volume v -q)
-# Rename the root to an id 1000 s ahead (its content names the old id, so
-# only the listing sees it; enough to steer the writer's choice).
+# Copy the root to an id 1000 s ahead, as another host with its clock ahead
+# would have written it: the snapshot_id field (offset 16, little-endian)
+# rewritten and the MAC (in an unencrypted store the SHA-256 of the bytes
+# before it) recomputed, so that it is an authentic root.
 future=$(printf '%016x' $(((0x$first >> 24) + 1000 << 24 | 0x123456)))
-mkdir -p "$T/skew/volumes/v/snapshots"
-cp "$T/skew/volumes/v/snapshots/$first" "$T/skew/volumes/v/snapshots/$future"
+head -c -32 "$T/skew/volumes/v/snapshots/$first" >"$T/body"
+printf "$(printf '%s' "$future" | sed 's/../&\n/g' | tac | tr -d '\n' |
+  sed 's/../\\x&/g')" | dd of="$T/body" bs=1 seek=16 conv=notrunc status=none
+{ cat "$T/body"; openssl dgst -sha256 -binary "$T/body"; } \
+  >"$T/skew/volumes/v/snapshots/$future"
 for i in 1 2 3; do
   next=$(ox snapshot "$T/x" "$T/skew" --volume v -q --full)
   [ $((0x$next >> 24)) -eq $(((0x$future >> 24) + 1)) ] ||

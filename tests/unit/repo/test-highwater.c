@@ -64,7 +64,11 @@ main (void)
   CHECK (ox_highwater_get (dir, sid, "vm1", &m) == 0 && m == 0x600);
   CHECK (ox_highwater_get (dir, sid, "vm2", &m) == 0 && m == 0x10);
   CHECK (ox_highwater_get (dir, sid2, "vm1", &m) == 0 && m == 0);
-  CHECK (ox_highwater_update (dir, sid, "vm1", 0x300, 1) == 0); /* lower */
+  /* Lowering from a mark another process raised meanwhile changes nothing;
+   * from the mark itself, it lowers. */
+  CHECK (ox_highwater_update (dir, sid, "vm1", 0x300, 0x5ff) == 0);
+  CHECK (ox_highwater_get (dir, sid, "vm1", &m) == 0 && m == 0x600);
+  CHECK (ox_highwater_update (dir, sid, "vm1", 0x300, 0x600) == 0); /* lower */
   check_file (path, "vm1 0000000000000300\nvm2 0000000000000010\n");
 
   /* A damaged file is an error, not a mark of 0. */
