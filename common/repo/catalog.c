@@ -494,8 +494,19 @@ ox_snapshot_forget (struct ox_store *st, const struct ox_keys *k,
    * exists already (a forget that failed to delete) still accounts. */
   ox_forget_key (volume, snap_id, fkey);
   len = ox_forget_format (k, volume, snap_id, before, text);
-  if (ox_store_put_new (st, fkey, text, len) == -1 && errno != EEXIST)
-    return -1;
+  if (ox_store_put_new (st, fkey, text, len) == -1) {
+    uint64_t b;
+    if (errno != EEXIST)
+      return -1;
+    /* Present already: it must be this snapshot's own, authentic record
+     * (left by a forget whose root delete failed), not a planted one. */
+    if (ox_forget_record_get (st, k, volume, snap_id, &b) == -1) {
+      if (errno == ENOENT)
+        ox_error ("forget record %s in %s vanished while it was written", fkey,
+                  st->url);
+      return -1;
+    }
+  }
   if (ox_store_del (st, key) == -1) {
     ox_error ("snapshot %s@%016" PRIx64 " in %s: its forget record is "
               "written but its root could not be deleted: run forget again "

@@ -31,7 +31,7 @@ ox_highwater_dir (const char *opt, char **out)
     r = asprintf (out, "%s", opt);
   else if ((e = getenv ("OX_STATE_DIR")) && *e)
     r = asprintf (out, "%s", e);
-  else if ((e = getenv ("XDG_STATE_HOME")) && *e)
+  else if ((e = getenv ("XDG_STATE_HOME")) && *e == '/') /* XDG: absolute */
     r = asprintf (out, "%s/ox", e);
   else if ((e = getenv ("HOME")) && *e)
     r = asprintf (out, "%s/.local/state/ox", e);
@@ -233,7 +233,7 @@ ox_highwater_update (const char *dir, const uint8_t store_id[OX_STORE_ID_LEN],
     ox_error ("invalid volume name \"%s\"", volume);
     return -1;
   }
-  fd = open (lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  fd = open (lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd == -1) {
     ox_error ("%s: %m", lock);
     return -1;

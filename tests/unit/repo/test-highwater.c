@@ -42,8 +42,12 @@ main (void)
   setenv ("XDG_STATE_HOME", "/xdg", 1);
   CHECK (ox_highwater_dir (NULL, &d) == 0 && strcmp (d, "/xdg/ox") == 0);
   free (d);
-  unsetenv ("XDG_STATE_HOME");
+  setenv ("XDG_STATE_HOME", "rel", 1); /* relative: ignored (XDG rules) */
   setenv ("HOME", "/home/u", 1);
+  CHECK (ox_highwater_dir (NULL, &d) == 0
+         && strcmp (d, "/home/u/.local/state/ox") == 0);
+  free (d);
+  unsetenv ("XDG_STATE_HOME");
   CHECK (ox_highwater_dir (NULL, &d) == 0
          && strcmp (d, "/home/u/.local/state/ox") == 0);
   free (d);
