@@ -17,6 +17,8 @@
  *                              PREFIX and their total size
  *   test-s3store put-new URL   only the put_new (create-only) checks
  *   test-s3store bench URL MIB CONNECTIONS   PUT/GET throughput
+ *   test-s3store del URL KEY   delete KEY
+ *   test-s3store mirror SRC DST   make store DST a copy of store SRC
  */
 #include <errno.h>
 #include <pthread.h>
@@ -818,6 +820,56 @@ count (const char *url, const char *prefix)
   return 0;
 }
 
+/* Delete KEY of URL. */
+static int
+del (const char *url, const char *key)
+{
+  struct ox_store *st = open_store (url, 2);
+  int r;
+
+  CHECK (st != NULL);
+  r = ox_store_del (st, key);
+  ox_store_close (st);
+  return r == 0 ? 0 : 1;
+}
+
+/* Make the store at DST a copy of the one at SRC (for the tests that put
+ * back an old copy of a whole store): every object of SRC copied, every
+ * other object of DST deleted. */
+static int
+mirror (const char *src, const char *dst)
+{
+  struct ox_store *s = open_store (src, 2), *d = open_store (dst, 2);
+  struct collected a = { 0 }, b = { 0 };
+  size_t i, j, len;
+  void *data;
+  int r = 0;
+
+  CHECK (s && d);
+  CHECK (ox_store_list (s, "", collect, &a) == 0);
+  CHECK (ox_store_list (d, "", collect, &b) == 0);
+  for (i = 0; i < a.n && r == 0; i++) {
+    if (ox_store_get (s, a.keys[i], &data, &len) == -1)
+      r = 1;
+    else {
+      r = ox_store_put (d, a.keys[i], data, len) == 0 ? 0 : 1;
+      free (data);
+    }
+  }
+  for (j = 0; j < b.n && r == 0; j++) {
+    for (i = 0; i < a.n && strcmp (a.keys[i], b.keys[j]) != 0; i++)
+      ;
+    if (i == a.n && ox_store_del (d, b.keys[j]) == -1)
+      r = 1;
+  }
+  printf ("%zu objects copied, %zu in the destination before\n", a.n, b.n);
+  free_collected (&a);
+  free_collected (&b);
+  ox_store_close (s);
+  ox_store_close (d);
+  return r;
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -848,11 +900,15 @@ main (int argc, char *argv[])
     return count (argv[2], argv[3]);
   if (argc == 5 && strcmp (argv[1], "bench") == 0)
     return bench (argv[2], argv[3], argv[4]);
+  if (argc == 4 && strcmp (argv[1], "del") == 0)
+    return del (argv[2], argv[3]);
+  if (argc == 4 && strcmp (argv[1], "mirror") == 0)
+    return mirror (argv[2], argv[3]);
   fprintf (stderr,
            "usage: %s [probe URL | get URL KEY | put URL KEY SIZE | "
            "mkbucket URL | fill URL N | delete-all URL | count URL PREFIX | "
            "put-new URL | "
-           "bench URL MIB CONNECTIONS]\n",
+           "bench URL MIB CONNECTIONS | del URL KEY | mirror SRC DST]\n",
            argv[0]);
   return 1;
 }
